@@ -1,0 +1,35 @@
+# jixiao: two commands on a fresh machine (see README):
+#   make demo   installs what jixiao needs and scores (and reports on) the bundled seed case
+#   make test   runs the full test suite
+PY ?= python3
+APT_PACKAGES = libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-gkai00mp fonts-wqy-zenhei \
+               poppler-utils libharfbuzz-subset0 postgresql
+EXAMPLE = examples/shenzhen-sibao-2020/case.yaml
+
+.PHONY: setup system python demo test bench lint
+
+setup: system python
+
+# Debian packages for PDF rendering, CJK fonts and the PostgreSQL tests; skipped when present.
+system:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "请安装系统软件包：$$missing"; fi; \
+	fi
+
+python:
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,spark]'
+
+demo: setup
+	jixiao score $(EXAMPLE)
+
+test:
+	$(PY) -m pytest
+
+bench:
+	$(PY) benchmarks/batch.py
+
+lint:
+	$(PY) -m ruff check src tests

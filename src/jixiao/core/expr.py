@@ -1,0 +1,353 @@
+"""The metric expression language: a small, safe subset of Python expression syntax.
+
+A framework file writes metrics such as ``(调整预算数 - 年初预算数) / 调整预算数``. They are parsed
+once with :func:`ast.parse` into the immutable nodes below and never handed to ``eval``. The same
+tree is then either walked here, one case at a time (:func:`evaluate`), or compiled by
+``jixiao.batch`` to Polars expressions or SQL, one column at a time. Both walks follow the same
+rules, so a traced case and a batch of a million give the same numbers:
+
+* numbers are IEEE doubles; ``+ - * /`` as in Python;
+* a missing fact makes the result missing, and so does a division by zero; the first reason (in
+  reading order) is kept, e.g. ``MISSING:满意度`` or ``ZERO:调整预算数``;
+* ``and``/``or`` follow three-valued (Kleene) logic, as SQL and Polars do:
+  ``False and <missing>`` is ``False``;
+* a conditional whose test is missing is missing.
+
+Allowed: numbers, strings, ``True``/``False``, fact names, ``+ - * /``, unary ``-``, comparisons
+(chains too), ``and or not``, ``a if test else b``, and the functions ``min``, ``max``, ``abs``.
+Not allowed: ``**`` (``9**9**9`` never ends), attributes, subscripts, lambdas, comprehensions,
+any other call. ``present(x)`` asks whether ``x`` can be computed. Length and node count are capped.
+
+>>> e = parse("(调整预算数 - 年初预算数) / 调整预算数")
+>>> round(evaluate(e, {"年初预算数": 9000.0, "调整预算数": 10000.0}), 6)
+0.1
+>>> evaluate(e, {"年初预算数": 0.0, "调整预算数": 0.0})
+Missing(reason='ZERO:调整预算数')
+>>> sorted(names(e))
+['年初预算数', '调整预算数']
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterator, Mapping, Union
+
+MAX_LENGTH = 500
+MAX_NODES = 200
+FUNCTIONS = {"min": (2, None), "max": (2, None), "abs": (1, 1), "present": (1, 1)}
+
+
+class ExpressionError(ValueError):
+    """A metric expression that is not in the language. The message is Chinese, for the user."""
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A value that cannot be computed, with the first reason why (a stable code)."""
+
+    reason: str
+
+
+Value = Union[float, bool, str, Missing]
+
+
+@dataclass(frozen=True)
+class Const:
+    value: float | bool | str
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: str
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "-" or "not"
+    operand: "Node"
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # + - * /
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # < <= > >= == !=
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class Logic:
+    op: str  # "and" or "or"
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Cond:
+    test: "Node"
+    then: "Node"
+    other: "Node"
+
+
+@dataclass(frozen=True)
+class Fail:
+    """A value that is missing on purpose, with a reason code (a score outside its band, say)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Call:
+    fn: str  # min, max, abs; present(x) is True when x can be computed, and is never missing
+    args: tuple["Node", ...]
+
+
+Node = Union[Const, Ref, Unary, Binary, Compare, Logic, Cond, Call, Fail]
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+
+
+def parse(source: str) -> Node:
+    """Parse one metric expression, or raise :class:`ExpressionError` in Chinese."""
+    if not isinstance(source, (str, int, float)) or isinstance(source, bool):
+        raise ExpressionError(f"表达式应为文字或数字，实际为 {type(source).__name__}")
+    text = str(source).strip()
+    if not text:
+        raise ExpressionError("表达式为空")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"表达式过长（{len(text)} 字符，上限 {MAX_LENGTH}）")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"表达式“{text}”语法错误（第 {exc.offset} 个字符附近）") from None
+    count = sum(1 for _ in ast.walk(tree))
+    if count > MAX_NODES:
+        raise ExpressionError(f"表达式过于复杂（{count} 个节点，上限 {MAX_NODES}）")
+    return _convert(tree.body, text)
+
+
+def _convert(n: ast.AST, text: str) -> Node:
+    if isinstance(n, ast.Constant) and isinstance(n.value, (bool, int, float, str)):
+        v = n.value
+        return Const(v if isinstance(v, (bool, str)) else float(v))
+    if isinstance(n, ast.Name):
+        return Ref(n.id)
+    if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+        inner = _convert(n.operand, text)
+        if isinstance(inner, Const) and isinstance(inner.value, float):
+            return Const(-inner.value)
+        return Unary("-", inner)
+    if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.UAdd):
+        return _convert(n.operand, text)
+    if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not):
+        return Unary("not", _convert(n.operand, text))
+    if isinstance(n, ast.BinOp) and type(n.op) in _BINOPS:
+        return Binary(_BINOPS[type(n.op)], _convert(n.left, text), _convert(n.right, text))
+    if isinstance(n, ast.BoolOp):
+        return Logic("and" if isinstance(n.op, ast.And) else "or", tuple(_convert(v, text) for v in n.values))
+    if isinstance(n, ast.Compare) and all(type(op) in _CMPOPS for op in n.ops):
+        operands = [_convert(n.left, text)] + [_convert(c, text) for c in n.comparators]
+        parts = tuple(
+            Compare(_CMPOPS[type(op)], operands[i], operands[i + 1]) for i, op in enumerate(n.ops)
+        )
+        return parts[0] if len(parts) == 1 else Logic("and", parts)
+    if isinstance(n, ast.IfExp):
+        return Cond(_convert(n.test, text), _convert(n.body, text), _convert(n.orelse, text))
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in FUNCTIONS and not n.keywords:
+        lo, hi = FUNCTIONS[n.func.id]
+        if len(n.args) < lo or (hi is not None and len(n.args) > hi):
+            raise ExpressionError(f"函数 {n.func.id} 的参数个数不对：“{text}”")
+        return Call(n.func.id, tuple(_convert(a, text) for a in n.args))
+    what = ast.get_source_segment(text, n) or type(n).__name__
+    if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow):
+        raise ExpressionError(f"表达式不支持乘方 **：“{what}”")
+    raise ExpressionError(f"表达式中“{what}”不被支持（只允许四则运算、比较、and/or/not、if-else、min/max/abs）")
+
+
+def names(node: Node) -> set[str]:
+    """Every fact name the expression reads."""
+    return {n.name for n in walk(node) if isinstance(n, Ref)}
+
+
+def walk(node: Node) -> Iterator[Node]:
+    yield node
+    for child in children(node):
+        yield from walk(child)
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, (Binary, Compare)):
+        return (node.left, node.right)
+    if isinstance(node, (Logic,)):
+        return node.items
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Cond):
+        return (node.test, node.then, node.other)
+    return ()
+
+
+_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
+_SHOW = {"-": "−", "*": "×", "/": "÷", "<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
+
+
+def render(node: Node, parent: int = 0, name=None) -> str:
+    """The expression as a reader writes it: ``(调整预算数 - 年初预算数) ÷ 调整预算数``.
+
+    ``name`` may replace each fact name, e.g. by its value, to show the figures in a trace.
+    """
+    if name is not None and isinstance(node, Ref):
+        return name(node)
+    if isinstance(node, Const):
+        v = node.value
+        if isinstance(v, float):
+            return f"{v:g}"
+        return f"“{v}”" if isinstance(v, str) else str(v)
+    if isinstance(node, Ref):
+        return node.name
+    if isinstance(node, Fail):
+        return f"〈{node.reason}〉"
+    if isinstance(node, Unary):
+        p = _PRECEDENCE["neg" if node.op == "-" else "not"]
+        text = ("-" if node.op == "-" else "非 ") + render(node.operand, p, name)
+    elif isinstance(node, Binary):
+        p = _PRECEDENCE[node.op]
+        text = f"{render(node.left, p, name)} {_SHOW.get(node.op, node.op)} {render(node.right, p + 1, name)}"
+    elif isinstance(node, Compare):
+        p = _PRECEDENCE["cmp"]
+        text = f"{render(node.left, p + 1, name)} {_SHOW.get(node.op, node.op)} {render(node.right, p + 1, name)}"
+    elif isinstance(node, Logic):
+        p = _PRECEDENCE[node.op]
+        word = " 且 " if node.op == "and" else " 或 "
+        text = word.join(render(i, p + 1, name) for i in node.items)
+    elif isinstance(node, Cond):
+        return f"（{render(node.test, 0, name)} 时取 {render(node.then, 0, name)}，否则取 {render(node.other, 0, name)}）"
+    else:
+        if node.fn == "abs":
+            return f"|{render(node.args[0], 0, name)}|"
+        return f"{node.fn}({', '.join(render(a, 0, name) for a in node.args)})"
+    return f"({text})" if p < parent else text
+
+
+def evaluate(node: Node, env: Mapping[str, Value]) -> Value:
+    """Walk the tree for one case. ``env`` maps fact names to values (``Missing`` if absent)."""
+    if isinstance(node, Const):
+        return node.value
+    if isinstance(node, Ref):
+        return env.get(node.name, Missing(f"MISSING:{node.name}"))
+    if isinstance(node, Fail):
+        return Missing(node.reason)
+    if isinstance(node, Unary):
+        v = evaluate(node.operand, env)
+        if isinstance(v, Missing):
+            return v
+        return (not v) if node.op == "not" else -v
+    if isinstance(node, (Binary, Compare)):
+        a = evaluate(node.left, env)
+        if isinstance(a, Missing):
+            return a
+        b = evaluate(node.right, env)
+        if isinstance(b, Missing):
+            return b
+        if isinstance(node, Compare):
+            return _compare(node.op, a, b)
+        if node.op == "/":
+            if b == 0:
+                return Missing(f"ZERO:{render(node.right)}")
+            return a / b
+        return a + b if node.op == "+" else a - b if node.op == "-" else a * b
+    if isinstance(node, Logic):
+        values = [evaluate(i, env) for i in node.items]
+        decisive = node.op == "or"  # True decides an "or", False decides an "and"
+        if any(v is decisive for v in values if not isinstance(v, Missing)):
+            return decisive
+        missing = next((v for v in values if isinstance(v, Missing)), None)
+        return missing if missing is not None else (not decisive)
+    if isinstance(node, Cond):
+        t = evaluate(node.test, env)
+        if isinstance(t, Missing):
+            return t
+        return evaluate(node.then if t else node.other, env)
+    if isinstance(node, Call):
+        if node.fn == "present":
+            return not isinstance(evaluate(node.args[0], env), Missing)
+        values = [evaluate(a, env) for a in node.args]
+        missing = next((v for v in values if isinstance(v, Missing)), None)
+        if missing is not None:
+            return missing
+        if node.fn == "abs":
+            return abs(values[0])
+        return min(values) if node.fn == "min" else max(values)
+    raise TypeError(f"not an expression node: {node!r}")
+
+
+def _compare(op: str, a, b) -> bool:
+    if op == "<":
+        return a < b
+    if op == "<=":
+        return a <= b
+    if op == ">":
+        return a > b
+    if op == ">=":
+        return a >= b
+    if op == "==":
+        return a == b
+    return a != b
+
+
+# Builders used by rule kinds to lower themselves into the same tree the parser makes.
+
+def const(v: float | bool | str) -> Const:
+    return Const(float(v) if isinstance(v, int) and not isinstance(v, bool) else v)
+
+
+def add(*terms: Node) -> Node:
+    out = terms[0]
+    for t in terms[1:]:
+        out = Binary("+", out, t)
+    return out
+
+
+def sub(a: Node, b: Node) -> Node:
+    return Binary("-", a, b)
+
+
+def mul(a: Node, b: Node) -> Node:
+    return Binary("*", a, b)
+
+
+def div(a: Node, b: Node) -> Node:
+    return Binary("/", a, b)
+
+
+def lesser(*args: Node) -> Node:
+    return Call("min", tuple(args))
+
+
+def greater(*args: Node) -> Node:
+    return Call("max", tuple(args))
+
+
+def where(test: Node, then: Node, other: Node) -> Node:
+    return Cond(test, then, other)
+
+
+def any_of(*tests: Node) -> Node:
+    return tests[0] if len(tests) == 1 else Logic("or", tuple(tests))
+
+
+def all_of(*tests: Node) -> Node:
+    return tests[0] if len(tests) == 1 else Logic("and", tuple(tests))
+
+
+def cmp(op: str, a: Node, b: Node) -> Node:
+    return Compare(op, a, b)

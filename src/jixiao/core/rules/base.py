@@ -1,0 +1,139 @@
+"""What every rule kind shares: its parsed expressions, its lowering, and how a trace is written.
+
+A rule kind does three things, and only these:
+
+* ``lower()`` turns the rule into one expression tree (:mod:`jixiao.core.expr`) whose value is the
+  score. The traced engine walks that tree for one case; the batch engines compile the very same
+  tree to columns. There is no second copy of any formula.
+* ``explain(ev)`` writes the Chinese trace for one case from the values of the tree's parts,
+  as :class:`Step` records: what was checked, the points available and the points won.
+* ``check(ctx)`` finds what the schema cannot: undeclared facts, bands with gaps, and so on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Any, Callable, Iterable, Protocol
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from jixiao.core import expr as E
+from jixiao.core.errors import Problems
+from jixiao.core.facts import FactSpec
+
+
+@lru_cache(maxsize=4096)
+def node(source: str) -> E.Node:
+    """The parsed tree of an expression (cached: frameworks are parsed once)."""
+    return E.parse(source)
+
+
+def _expression(v: Any) -> str:
+    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+        raise ValueError(f"应为表达式（文字），实际为 {type(v).__name__}")
+    try:
+        node(str(v))
+    except E.ExpressionError as exc:
+        raise ValueError(str(exc)) from None
+    return str(v)
+
+
+Expr = Annotated[str, BeforeValidator(_expression)]
+"""A metric expression in a framework file; checked when the file is loaded."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a trace: what was found, and the points it is worth and won."""
+
+    text: str
+    available: float
+    won: float
+
+    @property
+    def lost(self) -> float:
+        return max(0.0, self.available - self.won)
+
+
+class Evaluator(Protocol):
+    """What ``explain`` may ask of the engine for one case."""
+
+    def __call__(self, n: E.Node) -> E.Value: ...
+
+    def show(self, n: E.Node, value: E.Value | None = None) -> str: ...
+
+    def substitute(self, n: E.Node) -> str: ...
+
+    def evidence(self, fact: str) -> str: ...
+
+    def label(self, fact: str) -> str: ...
+
+
+@dataclass
+class CheckContext:
+    """What ``check`` needs: the declared facts, the place to report, and the problem list."""
+
+    facts: dict[str, FactSpec]
+    problems: Problems
+    where: str
+    indicator: str
+
+    def error(self, code: str, message: str) -> None:
+        self.problems.add(code, message, self.where, self.indicator)
+
+    def expression(self, source: str, what: str, types: Iterable[str] | None = None) -> None:
+        """Every fact an expression names must be declared (and, optionally, of given types)."""
+        allowed = set(types) if types else None
+        for name in sorted(E.names(node(source))):
+            spec = self.facts.get(name)
+            if spec is None:
+                self.error("E-FW-FACT-UNDECLARED", f"{what}“{source}”用到的事实“{name}”未在 facts 中声明，请先声明（label、type、unit）")
+            elif allowed is not None and spec.type not in allowed:
+                self.error("E-FW-FACT-TYPE", f"{what}中的“{name}”类型为 {spec.type}，此处需要 {'/'.join(sorted(allowed))}")
+
+    def fact(self, name: str, types: Iterable[str], what: str) -> None:
+        spec = self.facts.get(name)
+        if spec is None:
+            self.error("E-FW-FACT-UNDECLARED", f"{what}用到的事实“{name}”未在 facts 中声明，请先声明")
+        elif spec.type not in set(types):
+            self.error("E-FW-FACT-TYPE", f"{what}“{name}”的类型应为 {'/'.join(types)}，实际为 {spec.type}")
+
+
+class RuleBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def max_points(self) -> float:
+        raise NotImplementedError  # every kind defines it; the base is never used alone
+
+    def lower(self) -> E.Node:
+        raise NotImplementedError
+
+    def explain(self, ev: Evaluator) -> list[Step]:
+        raise NotImplementedError
+
+    def check(self, ctx: CheckContext) -> None:
+        return None
+
+    def judgements(self) -> dict[str, float]:
+        """Judgement facts this rule reads, with the points each criterion is worth."""
+        return {}
+
+    def subrules(self) -> list["RuleBase"]:
+        return []
+
+
+def points_text(x: float) -> str:
+    from jixiao.core.numbers import fmt_points
+
+    return fmt_points(x)
+
+
+def won_text(won: float, available: float) -> str:
+    """'得 1 分' or '扣 0.73 分，得 0.27 分'."""
+    if won >= available - 1e-12:
+        return f"得 {points_text(won)} 分"
+    return f"扣 {points_text(available - won)} 分，得 {points_text(won)} 分"
+
+
+Lowering = Callable[[], E.Node]

@@ -1,0 +1,58 @@
+"""``deduct_over``: points deducted per unit beyond a threshold, down to zero.
+
+资金调整率在10%以内得1分；超出10%的，超出一个百分点扣0.1分，直至扣完. The deduction is
+proportional (7.31 points over → 0.731 deducted), which is how the seed's 2.27 comes about.
+
+>>> from jixiao.core import expr as E
+>>> r = DeductOver(kind="deduct_over", label="资金调整率", value="x", threshold=0.10,
+...                per=0.01, deduct=0.1, points=1)
+>>> E.evaluate(r.lower(), {"x": 0.10}), round(E.evaluate(r.lower(), {"x": 0.173114}), 5)
+(1.0, 0.26886)
+>>> E.evaluate(r.lower(), {"x": 0.5})
+0.0
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import PositiveFloat
+
+from jixiao.core import expr as E
+from jixiao.core.numbers import fmt_pct, fmt_points
+from jixiao.core.rules.base import CheckContext, Evaluator, Expr, RuleBase, Step, node, won_text
+
+
+class DeductOver(RuleBase):
+    kind: Literal["deduct_over"]
+    label: str
+    value: Expr
+    threshold: float
+    per: PositiveFloat
+    deduct: PositiveFloat
+    points: PositiveFloat
+    per_says: str = "个百分点"
+
+    def max_points(self) -> float:
+        return self.points
+
+    def excess(self) -> E.Node:
+        return E.greater(E.const(0.0), E.sub(node(self.value), E.const(self.threshold)))
+
+    def lower(self) -> E.Node:
+        lost = E.mul(E.div(self.excess(), E.const(self.per)), E.const(self.deduct))
+        return E.greater(E.const(0.0), E.sub(E.const(self.points), lost))
+
+    def check(self, ctx: CheckContext) -> None:
+        ctx.expression(self.value, "指标值")
+
+    def explain(self, ev: Evaluator) -> list[Step]:
+        v = ev(node(self.value))
+        won = float(ev(self.lower()))
+        text = f"{self.label} = {ev.substitute(node(self.value))} = {fmt_pct(v)}"
+        if v <= self.threshold:
+            text += f"，未超过 {fmt_pct(self.threshold, 0)}"
+        else:
+            units = float(ev(self.excess())) / self.per
+            text += f"，超出 {fmt_pct(self.threshold, 0)} {fmt_points(units)} {self.per_says}，每{self.per_says[1:] if self.per_says.startswith('个') else self.per_says}扣 {fmt_points(self.deduct)} 分"
+        return [Step(f"{text}，{won_text(won, self.points)}", self.points, won)]

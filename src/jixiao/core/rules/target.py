@@ -1,0 +1,163 @@
+"""Rules for one indicator row of a project self-evaluation form (项目支出绩效自评表).
+
+``target`` scores a quantitative row whose 年度指标值 carries an operator (≥50个, ≤90万元, =100%):
+
+* met → full points;
+* ``≥``/``>`` not met → 实际完成值 ÷ 年度指标值 × 分值;
+* ``≤``/``<`` not met → (1 − (实际 − 指标值) ÷ 指标值) × 分值, 0 from twice the target;
+* ``=`` → full points when equal; below → as ``≥``; above → as ``≤``;
+* a target of 0 that is missed scores 0 (there is no ratio to take).
+
+A positive row met with an actual far above its target (more than ``overshoot``, 50% by default)
+keeps its points but is flagged ``OVERSHOOT`` for review (偏离度: the target may have been set too
+low, which 财预〔2020〕10号 says should reduce the score by the evaluator's judgement).
+
+``qualitative`` checks an evaluator's score against the band of the stated grade (达成年度指标
+80–100% of 分值, 部分达成年度指标并具有一定效果 60–80%, 未达成年度指标且效果较差 0–60%, lower bounds
+inclusive). A score outside its band is not accepted: the row is not scorable, code
+``QUAL_OUT_OF_BAND``.
+
+Each kind also lowers to a *reason code* (``MET``, ``BELOW``, …) so a batch can say why without
+a trace, and the trace of any one row is written from that code.
+
+>>> from jixiao.core import expr as E
+>>> t = Target(kind="target")
+>>> env = {"运算符": "≥", "年度指标值": 50.0, "实际完成值": 40.0, "分值": 10.0}
+>>> E.evaluate(t.lower(), env), E.evaluate(t.code(), env)
+(8.0, 'BELOW')
+>>> env.update({"运算符": "≤", "实际完成值": 60.0})
+>>> E.evaluate(t.lower(), env), E.evaluate(t.code(), env)
+(8.0, 'ABOVE')
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from jixiao.core import expr as E
+from jixiao.core.numbers import fmt_pct, fmt_points
+from jixiao.core.rules.base import CheckContext, Evaluator, RuleBase, Step, won_text
+
+POSITIVE = ("≥", ">")
+NEGATIVE = ("≤", "<")
+OPERATORS = POSITIVE + NEGATIVE + ("=",)
+GRADES = ("达成年度指标", "部分达成年度指标并具有一定效果", "未达成年度指标且效果较差")
+BANDS = {GRADES[0]: (0.8, 1.0), GRADES[1]: (0.6, 0.8), GRADES[2]: (0.0, 0.6)}
+
+CODES = {
+    "MET": "达到年度指标值，得满分",
+    "OVERSHOOT": "达到年度指标值，但完成值高出指标值较多，需复核指标值是否设定偏低",
+    "BELOW": "未达到年度指标值，按完成值与指标值之比计分",
+    "ABOVE": "超出年度指标值（反向指标），按偏离程度扣分",
+    "ZERO_TARGET_MISSED": "年度指标值为0而未达到，得0分",
+    "QUAL_IN_BAND": "定性指标，评分在所评档次的区间内",
+    "QUAL_OUT_OF_BAND": "定性指标评分超出所评档次的分值区间",
+}
+
+
+class Target(RuleBase):
+    kind: Literal["target"]
+    op: str = "运算符"
+    target: str = "年度指标值"
+    actual: str = "实际完成值"
+    points: str = "分值"
+    overshoot: float = 0.5
+
+    def max_points(self) -> float:
+        return float("nan")  # the row's own 分值; checked per form, not per framework
+
+    def _refs(self):
+        return E.Ref(self.op), E.Ref(self.target), E.Ref(self.actual), E.Ref(self.points)
+
+    def _is(self, *ops: str) -> E.Node:
+        return E.any_of(*(E.cmp("==", E.Ref(self.op), E.const(o)) for o in ops))
+
+    def met(self) -> E.Node:
+        op, t, a, _ = self._refs()
+        return E.any_of(
+            E.all_of(self._is("≥"), E.cmp(">=", a, t)),
+            E.all_of(self._is(">"), E.cmp(">", a, t)),
+            E.all_of(self._is("≤"), E.cmp("<=", a, t)),
+            E.all_of(self._is("<"), E.cmp("<", a, t)),
+            E.all_of(self._is("="), E.cmp("==", a, t)),
+        )
+
+    def under(self) -> E.Node:
+        """Not met on the low side: a positive row short of its target, or an '=' row below it."""
+        _, t, a, _ = self._refs()
+        return E.any_of(self._is(*POSITIVE), E.all_of(self._is("="), E.cmp("<", a, t)))
+
+    def lower(self) -> E.Node:
+        _, t, a, w = self._refs()
+        zero = E.const(0.0)
+        ratio = E.mul(E.lesser(E.div(a, t), E.const(1.0)), w)
+        penalty = E.mul(E.greater(zero, E.sub(E.const(1.0), E.div(E.sub(a, t), t))), w)
+        return E.where(
+            self.met(), w,
+            E.where(E.cmp("==", t, zero), zero,
+                    E.where(self.under(), E.greater(zero, ratio), penalty)))
+
+    def code(self) -> E.Node:
+        _, t, a, _ = self._refs()
+        over = E.all_of(self._is(*POSITIVE), E.cmp(">", a, E.mul(t, E.const(1.0 + self.overshoot))))
+        return E.where(
+            self.met(), E.where(over, E.const("OVERSHOOT"), E.const("MET")),
+            E.where(E.cmp("==", t, E.const(0.0)), E.const("ZERO_TARGET_MISSED"),
+                    E.where(self.under(), E.const("BELOW"), E.const("ABOVE"))))
+
+    def check(self, ctx: CheckContext) -> None:
+        ctx.fact(self.op, ["level"], "运算符")
+        for f in (self.target, self.actual, self.points):
+            ctx.fact(f, ["number", "money", "count", "rate"], "定量指标")
+
+    def explain(self, ev: Evaluator) -> list[Step]:
+        w = float(ev(E.Ref(self.points)))
+        won = float(ev(self.lower()))
+        code = ev(self.code())
+        op, t, a = ev(E.Ref(self.op)), ev(E.Ref(self.target)), ev(E.Ref(self.actual))
+        head = f"指标值 {op}{ev.show(E.Ref(self.target), t)}，完成值 {ev.show(E.Ref(self.actual), a)}"
+        if code == "BELOW":
+            head += f"，完成比例 {fmt_pct(min(a / t, 1.0))}"
+        elif code == "ABOVE":
+            head += f"，超出指标值 {fmt_pct((a - t) / t)}"
+        text = f"{head}：{CODES[code]}，{won_text(won, w)}"
+        return [Step(text, w, won)]
+
+
+class Qualitative(RuleBase):
+    kind: Literal["qualitative"]
+    grade: str = "评价等级"
+    score: str = "自评得分"
+    points: str = "分值"
+
+    def max_points(self) -> float:
+        return float("nan")
+
+    def in_band(self) -> E.Node:
+        s, w = E.Ref(self.score), E.Ref(self.points)
+        tests = []
+        for grade, (lo, hi) in BANDS.items():
+            upper = E.cmp("<=", s, w) if hi == 1.0 else E.cmp("<", s, E.mul(w, E.const(hi)))
+            tests.append(E.all_of(E.cmp("==", E.Ref(self.grade), E.const(grade)),
+                                  E.cmp(">=", s, E.mul(w, E.const(lo))), upper))
+        return E.any_of(*tests)
+
+    def lower(self) -> E.Node:
+        return E.where(self.in_band(), E.Ref(self.score), E.Fail("QUAL_OUT_OF_BAND"))
+
+    def code(self) -> E.Node:
+        return E.where(self.in_band(), E.const("QUAL_IN_BAND"), E.const("QUAL_OUT_OF_BAND"))
+
+    def check(self, ctx: CheckContext) -> None:
+        ctx.fact(self.grade, ["level"], "定性评价等级")
+        ctx.fact(self.score, ["score", "number"], "定性评分")
+
+    def explain(self, ev: Evaluator) -> list[Step]:
+        w = float(ev(E.Ref(self.points)))
+        won = ev(self.lower())
+        grade = ev(E.Ref(self.grade))
+        lo, hi = BANDS.get(grade, (0.0, 1.0))
+        band = f"{fmt_points(w * lo)}–{fmt_points(w * hi)} 分"
+        if isinstance(won, E.Missing):
+            return [Step(f"定性评价“{grade}”，评分 {fmt_points(float(ev(E.Ref(self.score))))} 分不在该档区间（{band}）内", w, 0.0)]
+        return [Step(f"定性评价“{grade}”（区间 {band}），{won_text(float(won), w)}", w, float(won))]
