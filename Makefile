@@ -3,14 +3,14 @@
 #   make test   runs the full test suite
 PY ?= python3
 APT_PACKAGES = libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-gkai00mp fonts-wqy-zenhei \
-               poppler-utils libharfbuzz-subset0 postgresql
+               poppler-utils libharfbuzz-subset0
 EXAMPLE = examples/shenzhen-sibao-2020/case.yaml
 
 .PHONY: setup system python demo test bench lint
 
 setup: system python
 
-# Debian packages for PDF rendering, CJK fonts and the PostgreSQL tests; skipped when present.
+# Debian packages for PDF rendering and CJK fonts; skipped when already installed.
 system:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
