@@ -96,3 +96,5 @@ class Case:
     stated: dict[str, float] = field(default_factory=dict)  # figures the case's own text states
     money_unit: str = "万元"
     source: str = ""  # where the case came from, for messages
+    # Suspicious but legal values found on intake (core.errors.Problem with a W-IN-* code).
+    warnings: list = field(default_factory=list)

@@ -1,24 +1,31 @@
-"""Reading a case file (YAML or JSON) and binding it to its framework's declared facts.
+"""Reading a case (YAML, JSON or XLSX) and binding it to its framework's declared facts.
 
 Every problem is collected with its place before anything is scored: unknown or missing facts,
 text where a number belongs, negative money, a judgement without its evidence, a level that is
-not among the choices. See ``docs/case-format.md`` for the format.
+not among the choices. Numbers are read once, here, as Decimals in the declared unit (see
+:mod:`jixiao.intake.values`); the Case the core receives holds plain floats and never a unit to
+guess. Suspicious but legal values become warnings (``W-IN-*``) on ``Case.warnings``
+(see :mod:`jixiao.intake.checks`). The format is described in ``docs/intake.md``.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.facts import MONEY_UNITS, NUMERIC_TYPES, Case, Fact, Judgement
 from jixiao.core.model import Framework
-from jixiao.intake.framework import load_framework
-from jixiao.intake.values import BadValue, flag, number
-from jixiao.intake.yamlio import Located, load, read_text
+from jixiao.intake.framework import framework_path, load_framework
+from jixiao.intake.values import BadValue, flag, half_ulp, number, parse_date, to_decimal
+from jixiao.intake.yamlio import Located, decode, load, read_text
 
 TOP_KEYS = {"subject", "year", "framework", "money_unit", "facts", "lists", "narrative", "stated", "notes"}
+TEXT_SUFFIXES = {".yaml", ".yml", ".json"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 
 
 def read_document(path: Path) -> Located:
@@ -33,26 +40,76 @@ def read_document(path: Path) -> Located:
                 raise InvalidInput("JSON 键重复", [Problem("E-IN-JSON", f"键重复：{'、'.join(sorted(dup))}", str(path))])
             return dict(pairs)
 
+        def no_constant(name):
+            raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 中不允许 {name}；请填写数值", str(path))])
+
         try:
-            data = json.loads(text, object_pairs_hook=no_duplicates)
+            # Decimals keep the digits as written (21195.00), for the stated-rate check.
+            data = json.loads(text, object_pairs_hook=no_duplicates, parse_float=Decimal, parse_constant=no_constant)
         except json.JSONDecodeError as exc:
             raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 格式错误：{exc.msg}", f"{path}:{exc.lineno}")]) from None
-        return Located(data, {}, str(path))
-    return load(path)
+        except RecursionError:
+            raise InvalidInput("文件过于复杂", [Problem("E-IN-YAML-BOMB", "JSON 嵌套层数过深，拒绝读取", str(path))]) from None
+        return JsonDoc(data, {}, str(path))
+    return load(path, exact=True)
+
+
+class JsonDoc(Located):
+    """A JSON case: places are field paths (``facts.年初预算数``), since JSON has no useful lines."""
+
+    def where(self, path: tuple) -> str:
+        tail = ".".join(str(p) if not isinstance(p, int) else f"[{p + 1}]" for p in path).replace(".[", "[")
+        return f"{self.source}:{tail}" if tail else self.source
 
 
 def load_case(path: str | Path, framework: str | Path | None = None) -> tuple[Case, Framework]:
     """Read and check a case; raise :class:`InvalidInput` with every problem, or return it bound."""
     path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        from jixiao.intake.workbook import read_workbook_case  # the Excel intake, when present
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        from jixiao.intake.workbook import read_workbook_case
 
         return read_workbook_case(path, framework)
+    if suffix == ".xls":
+        raise InvalidInput("不支持的文件格式", [Problem(
+            "E-IN-FORMAT", "这是旧版 Excel（.xls）文件；请在 Excel 或 WPS 中“另存为”.xlsx 后重试", str(path))])
+    if suffix not in TEXT_SUFFIXES:
+        _refuse_unknown(path)
     doc = read_document(path)
     return bind_case(doc, path.parent, framework)
 
 
+def _refuse_unknown(path: Path) -> None:
+    try:
+        head = path.read_bytes()[:8]
+    except OSError:
+        head = b""
+    if head.startswith(b"PK\x03\x04"):
+        what = "内容是 Excel 工作簿或压缩包；若是工作簿，请把扩展名改为 .xlsx"
+    else:
+        what = "请使用 .yaml、.json 或 .xlsx 文件"
+    raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：{what}", str(path))])
+
+
+def _named(doc: Located, path: tuple, label: str = "") -> str:
+    """How a message names a field: a workbook names the fact, a text file its path."""
+    namer = getattr(doc, "name", None)
+    if namer is not None:
+        return namer(path, label)
+    text = ".".join(str(p) if not isinstance(p, int) else f"[{p + 1}]" for p in path).replace(".[", "[")
+    return f"{text}（{label}）" if label and label != path[-1] else text
+
+
+@dataclass
+class Reading:
+    """What binding learned beyond the Case: exact values and their rounding, for the checks."""
+
+    exact: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # fact → (value, ± half ulp)
+    stated: dict[str, tuple[Decimal, Decimal, str]] = field(default_factory=dict)  # name → (rate, ±, place)
+
+
 def bind_case(doc: Located, base: Path, framework: str | Path | None = None) -> tuple[Case, Framework]:
+    """Check plain case data against its framework; every problem at once, or the bound Case."""
     data = doc.data
     if not isinstance(data, dict):
         raise InvalidInput("案例文件无效", [Problem("E-IN-SCHEMA", "案例文件应为键值映射（subject、year、framework、facts……）", doc.source)])
@@ -61,43 +118,80 @@ def bind_case(doc: Located, base: Path, framework: str | Path | None = None) -> 
         if key not in TOP_KEYS:
             problems.add("E-IN-UNKNOWN-KEY", f"不认识的顶层字段“{key}”；可用：{'、'.join(sorted(TOP_KEYS))}", doc.where((key,)))
     for key in ("subject", "year", "framework", "facts"):
-        if key not in data and not (key == "framework" and framework):
-            problems.add("E-IN-MISSING", f"缺少顶层字段“{key}”", doc.source)
+        if (key not in data or data[key] in (None, "")) and not (key == "framework" and framework):
+            problems.add("E-IN-MISSING", f"缺少{_named(doc, (key,))}", doc.where((key,)))
     problems.raise_if_errors("案例文件有误")
 
     fw_ref = framework or data["framework"]
-    candidate = base / str(fw_ref)
-    fw = load_framework(candidate if candidate.is_file() else fw_ref) if isinstance(fw_ref, (str, Path)) else None
-    if fw is None:
+    if not isinstance(fw_ref, (str, Path)):
         raise InvalidInput("案例文件有误", [Problem("E-IN-SCHEMA", "framework 应为指标体系编号或文件路径", doc.where(("framework",)))])
+    candidate = base / str(fw_ref)
+    fw_source = candidate if candidate.is_file() else fw_ref
+    fw = load_framework(fw_source)
 
     year = data["year"]
+    if isinstance(year, (Decimal, float)) and year == int(year):
+        year = int(year)
     if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100:
-        problems.add("E-IN-YEAR", f"year 应为四位年份，实际为“{year}”", doc.where(("year",)))
-    money_unit = data.get("money_unit", "")
+        problems.add("E-IN-YEAR", f"{_named(doc, ('year',))}应为四位年份，实际为“{year}”", doc.where(("year",)))
+    money_unit = data.get("money_unit") or ""
     if money_unit and money_unit not in MONEY_UNITS:
-        problems.add("E-IN-UNIT", f"money_unit 应为 元、万元 或 亿元，实际为“{money_unit}”", doc.where(("money_unit",)))
+        problems.add("E-IN-UNIT", f"{_named(doc, ('money_unit',))}应为 元、万元 或 亿元，实际为“{money_unit}”", doc.where(("money_unit",)))
         money_unit = ""
-    lists = bind_lists(fw, data.get("lists") or {}, doc, problems)
-    facts = bind_facts(fw, data.get("facts") or {}, money_unit, doc, problems, lists)
+    reading = Reading()
+    lists = bind_lists(fw, data.get("lists") or {}, money_unit, doc, problems)
+    facts = bind_facts(fw, data.get("facts") or {}, money_unit, doc, problems, lists, reading)
     narrative = data.get("narrative") or {}
     if not isinstance(narrative, dict):
         problems.add("E-IN-SCHEMA", "narrative 应为键值映射（各段文字）", doc.where(("narrative",)))
         narrative = {}
-    stated = {}
-    for name, raw in (data.get("stated") or {}).items():
-        try:
-            stated[name] = float(number(raw, "rate", "", ""))
-        except BadValue as exc:
-            problems.add("E-IN-NOT-NUMBER", f"stated.{name}：{exc}", doc.where(("stated", name)))
+    stated = bind_stated(data.get("stated") or {}, doc, problems, reading)
     problems.raise_if_errors("案例文件有误")
     case = Case(subject=str(data["subject"]), year=year, framework=fw.id, facts=facts, lists=lists,
-                narrative=narrative, stated=stated, money_unit=money_unit or "万元", source=doc.source)
+                narrative=_plain(narrative), stated=stated, money_unit=money_unit or "万元", source=doc.source)
+    from jixiao.intake.checks import warnings_for
+    from jixiao.intake.layout import layout_for
+
+    case.warnings = warnings_for(fw, case, reading, layout_for(fw, framework_path(fw_source)).checks)
     return case, fw
 
 
+def _plain(value):
+    """Narrative as plain JSON-able data (Decimals from exact reading become floats or ints)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def bind_stated(raw, doc: Located, problems: Problems, reading: Reading) -> dict[str, float]:
+    out: dict[str, float] = {}
+    if not isinstance(raw, dict):
+        problems.add("E-IN-SCHEMA", "stated 应为键值映射（比率名: 数值）", doc.where(("stated",)))
+        return out
+    for name, given in raw.items():
+        at = doc.where(("stated", name))
+        try:
+            value = number(given, "rate", "", "")
+        except BadValue as exc:
+            problems.add(exc.code, f"{_named(doc, ('stated', name))}：{exc}", at)
+            continue
+        if value < 0:
+            problems.add("E-IN-NEGATIVE", f"{_named(doc, ('stated', name))}：比率不应为负数（{given}）", at)
+            continue
+        parsed = to_decimal(given)
+        ulp = half_ulp(parsed[0]) / (100 if parsed[1] == "%" else 1) if parsed else Decimal(0)
+        reading.stated[str(name)] = (value, ulp, at)
+        out[str(name)] = float(value)
+    return out
+
+
 def bind_facts(fw: Framework, raw: dict, money_unit: str, doc: Located, problems: Problems,
-               lists: dict[str, list[dict]]) -> dict:
+               lists: dict[str, list[dict]], reading: Reading | None = None) -> dict:
+    reading = reading if reading is not None else Reading()
     points = fw.judgement_points()
     experts = fw.expert_points()
     out: dict[str, Fact | Judgement] = {}
@@ -110,11 +204,11 @@ def bind_facts(fw: Framework, raw: dict, money_unit: str, doc: Located, problems
         if spec is None:
             near = difflib.get_close_matches(str(name), list(fw.facts), n=1)
             hint = f"，是否为“{near[0]}”？" if near else "；请对照指标体系的 facts 声明"
-            problems.add("E-IN-UNKNOWN-FACT", f"facts.{name}：指标体系未声明此事实{hint}", at)
+            problems.add("E-IN-UNKNOWN-FACT", f"{_named(doc, ('facts', name))}：指标体系未声明此事实{hint}", at)
             continue
-        label = f"facts.{name}（{spec.label or name}）"
+        label = _named(doc, ("facts", name), spec.label)
         try:
-            out[name] = bind_one(name, spec, given, money_unit, at, points, experts)
+            out[name] = bind_one(name, spec, given, money_unit, at, points, experts, reading)
         except BadValue as exc:
             problems.add(exc.code, f"{label}：{exc}", at)
     for name, spec in fw.facts.items():
@@ -124,10 +218,12 @@ def bind_facts(fw: Framework, raw: dict, money_unit: str, doc: Located, problems
 
             n = count(lists[spec.count_of], spec)
             if out[name].value != n:
-                problems.add("E-IN-CONFLICT", f"facts.{name} 为 {out[name].value:g}，而清单“{spec.count_of}”数得 {n}；两者须一致", doc.where(("facts", name)))
+                problems.add("E-IN-CONFLICT", f"{_named(doc, ('facts', name), spec.label)} 为 {out[name].value:g}，而清单“{spec.count_of}”数得 {n}；两者须一致，或删去其一",
+                             doc.where(("facts", name)))
         elif spec.required and name not in raw and not derived:
             unit = f"，单位{spec.unit}" if spec.unit else ""
-            problems.add("E-IN-MISSING", f"缺少 facts.{name}（{spec.label or name}{unit}）；请在 facts 中填写", doc.where(("facts",)))
+            problems.add("E-IN-MISSING", f"缺少{_named(doc, ('facts', name), spec.label)}{unit}；请填写",
+                         doc.where(("facts", name)))
     return out
 
 
@@ -137,26 +233,43 @@ def _split(given, keys: set[str], main: str):
         extra = set(given) - keys
         if extra:
             raise BadValue(f"不认识的字段 {'、'.join(sorted(map(str, extra)))}；可用：{'、'.join(sorted(keys))}", "E-IN-UNKNOWN-KEY")
-        return given.get(main), str(given.get("evidence") or given.get("justification") or "")
+        return given.get(main), _text(given.get("evidence") or given.get("justification") or "")
     return given, ""
 
 
-def bind_one(name, spec, given, money_unit, at, points, experts):
+def _text(value) -> str:
+    if isinstance(value, (dict, list)):
+        raise BadValue("依据应为一段文字", "E-IN-SCHEMA")
+    return str(value)
+
+
+def bind_one(name, spec, given, money_unit, at, points, experts, reading: Reading | None = None):
     if spec.type in NUMERIC_TYPES - {"score"}:
-        raw, evidence = _split(given, {"value", "evidence"}, "value")
-        value = number(raw, spec.type, spec.unit, money_unit)
+        keys = {"value", "evidence", "unit"} if spec.type == "money" else {"value", "evidence"}
+        raw, evidence = _split(given, keys, "value")
+        if raw is None or raw == "":
+            raise BadValue("缺少数值", "E-IN-MISSING")
+        unit = given.get("unit") if isinstance(given, dict) and given.get("unit") else money_unit
+        if unit and unit not in MONEY_UNITS:
+            raise BadValue(f"金额单位应为 元、万元 或 亿元，实际为“{unit}”", "E-IN-UNIT")
+        value = number(raw, spec.type, spec.unit, unit)
         if value < 0 and not spec.signed:
             raise BadValue(f"不应为负数（{raw}）；请核对数据", "E-IN-NEGATIVE")
-        return Fact(float(value), evidence, at)
+        if reading is not None:
+            reading.exact[name] = (value, _error(raw, value, spec.type))
+        plain = int(value) if spec.type == "count" else float(value)
+        return Fact(plain, evidence, at)
     if spec.type == "flag":
         raw, evidence = _split(given, {"value", "evidence"}, "value")
         return Fact(flag(raw), evidence, at)
     if spec.type == "text":
         raw, evidence = _split(given, {"value", "evidence"}, "value")
+        if raw is None or isinstance(raw, (dict, list)):
+            raise BadValue("应为一段文字", "E-IN-SCHEMA")
         return Fact(str(raw), evidence, at)
     if spec.type == "level":
         raw, evidence = _split(given, {"level", "evidence"}, "level")
-        if raw not in spec.choices:
+        if not isinstance(raw, str) or raw not in spec.choices:
             raise BadValue(f"“{raw}”不是可选档次；可选：{'、'.join(spec.choices)}", "E-IN-LEVEL")
         return Fact(str(raw), evidence, at)
     if spec.type == "score":
@@ -178,16 +291,16 @@ def bind_one(name, spec, given, money_unit, at, points, experts):
     extra = set(given) - {"met", "points", "evidence"}
     if extra:
         raise BadValue(f"不认识的字段 {'、'.join(sorted(map(str, extra)))}；可用：met、points、evidence", "E-IN-UNKNOWN-KEY")
-    evidence = str(given.get("evidence") or "")
+    evidence = _text(given.get("evidence") or "")
     available = points.get(name, 0.0)
-    if "points" in given:
+    if given.get("points") is not None:
         value = float(number(given["points"], "score", "", ""))
         if not 0 <= value <= available:
             raise BadValue(f"得分 {value:g} 超出该标准的分值范围 0–{available:g}", "E-IN-RANGE")
         if value < available and not evidence.strip():
             raise BadValue("酌情扣分须写明理由（evidence）", "E-IN-NO-EVIDENCE")
         return Judgement(points=value, evidence=evidence, where=at)
-    if "met" not in given:
+    if given.get("met") is None:
         raise BadValue("评价判断须给出 met（是否达到）或 points（酌情所得分）", "E-IN-SCHEMA")
     met = flag(given["met"])
     if not met and not evidence.strip():
@@ -195,7 +308,17 @@ def bind_one(name, spec, given, money_unit, at, points, experts):
     return Judgement(met=met, evidence=evidence, where=at)
 
 
-def bind_lists(fw: Framework, raw, doc: Located, problems: Problems) -> dict[str, list[dict]]:
+def _error(raw, value: Decimal, kind: str) -> Decimal:
+    """How far a rounded figure may be from the truth, in the declared unit (± half its last digit)."""
+    if kind == "count":
+        return Decimal(0)
+    parsed = to_decimal(raw)
+    if parsed is None or parsed[0] == 0:
+        return half_ulp(parsed[0]) if parsed else Decimal(0)
+    return abs(half_ulp(parsed[0]) * value / parsed[0])
+
+
+def bind_lists(fw: Framework, raw, money_unit: str, doc: Located, problems: Problems) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     if not isinstance(raw, dict):
         problems.add("E-IN-SCHEMA", "lists 应为键值映射（清单名: 条目列表）", doc.where(("lists",)))
@@ -203,38 +326,55 @@ def bind_lists(fw: Framework, raw, doc: Located, problems: Problems) -> dict[str
     for name, items in raw.items():
         spec = fw.lists.get(name)
         if spec is None:
-            problems.add("E-IN-UNKNOWN-LIST", f"lists.{name}：指标体系未声明此清单；可用：{'、'.join(fw.lists) or '（无）'}", doc.where(("lists", name)))
+            problems.add("E-IN-UNKNOWN-LIST", f"{_named(doc, ('lists', name))}：指标体系未声明此清单；可用：{'、'.join(fw.lists) or '（无）'}", doc.where(("lists", name)))
             continue
         if not isinstance(items, list):
-            problems.add("E-IN-SCHEMA", f"lists.{name} 应为列表", doc.where(("lists", name)))
+            problems.add("E-IN-SCHEMA", f"{_named(doc, ('lists', name))} 应为列表", doc.where(("lists", name)))
             continue
-        rows, seen = [], set()
+        rows, seen = [], {}
         for i, item in enumerate(items):
-            at = doc.where(("lists", name, i))
             if not isinstance(item, dict):
-                problems.add("E-IN-SCHEMA", f"lists.{name}[{i + 1}] 应为键值映射", at)
+                problems.add("E-IN-SCHEMA", f"{_named(doc, ('lists', name, i))} 应为键值映射", doc.where(("lists", name, i)))
                 continue
             row = {}
-            for field, kind in spec.fields.items():
-                v = item.get(field)
+            for fname, kind in spec.fields.items():
+                v = item.get(fname)
+                at = doc.where(("lists", name, i, fname))
                 try:
-                    if v is None:
-                        row[field] = None
+                    if v is None or v == "":
+                        row[fname] = None
                     elif kind == "flag":
-                        row[field] = flag(v)
+                        row[fname] = flag(v)
                     elif kind in ("money", "number", "count"):
-                        row[field] = float(number(v, kind, "万元", "万元"))
+                        # A list's money is kept in 万元 (list fields declare no unit of their own).
+                        value = number(v, kind, "万元", money_unit or "万元")
+                        if value < 0:
+                            raise BadValue(f"不应为负数（{v}）；请核对数据", "E-IN-NEGATIVE")
+                        row[fname] = int(value) if kind == "count" else float(value)
+                    elif kind == "date":
+                        row[fname] = parse_date(v).isoformat()
                     else:
-                        row[field] = str(v)
+                        if isinstance(v, (dict, list)):
+                            raise BadValue("应为一段文字", "E-IN-SCHEMA")
+                        row[fname] = str(v)
                 except BadValue as exc:
-                    problems.add("E-IN-NOT-NUMBER", f"lists.{name}[{i + 1}].{field}：{exc}", at)
-            for field in set(item) - set(spec.fields):
-                problems.add("E-IN-UNKNOWN-KEY", f"lists.{name}[{i + 1}]：不认识的字段“{field}”", at)
+                    problems.add(exc.code, f"{_named(doc, ('lists', name, i, fname))}：{exc}", at)
+            for fname in set(item) - set(spec.fields):
+                problems.add("E-IN-UNKNOWN-KEY", f"{_named(doc, ('lists', name, i))}：不认识的字段“{fname}”；可用：{'、'.join(spec.fields)}",
+                             doc.where(("lists", name, i, fname)))
             if spec.key:
                 key = row.get(spec.key)
-                if key in seen:
-                    problems.add("E-IN-DUPLICATE", f"lists.{name}：名称“{key}”重复出现", at)
-                seen.add(key)
+                if key is None:
+                    problems.add("E-IN-MISSING", f"{_named(doc, ('lists', name, i, spec.key))}：缺少{spec.key}",
+                                 doc.where(("lists", name, i, spec.key)))
+                elif key in seen:
+                    problems.add("E-IN-DUPLICATE", f"{_named(doc, ('lists', name, i, spec.key))}：“{key}”与第 {seen[key] + 1} 项重复；每项的{spec.key}须唯一",
+                                 doc.where(("lists", name, i, spec.key)))
+                else:
+                    seen[key] = i
             rows.append(row)
         out[name] = rows
     return out
+
+
+__all__ = ["load_case", "bind_case", "read_document", "Reading", "decode"]

@@ -61,9 +61,14 @@ def _indicator_at(data, path: tuple) -> str:
     return name
 
 
+def framework_path(ref: str | Path) -> Path:
+    """The file a framework reference names: a shipped edition's ``framework.yaml``, or the path."""
+    return shipped_path(str(ref)) or Path(ref)
+
+
 def load_framework(ref: str | Path) -> Framework:
     """A shipped edition by id (``shenzhen-dept/2020``) or a framework file by path."""
-    path = shipped_path(str(ref)) or Path(ref)
+    path = framework_path(ref)
     doc = load(path)
     if not isinstance(doc.data, dict):
         raise InvalidInput("指标体系文件无效", [Problem("E-FW-SCHEMA", "文件应为键值映射（id、name、facts、indicators……）", doc.source)])
