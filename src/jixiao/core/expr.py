@@ -16,7 +16,9 @@ rules, so a traced case and a batch of a million give the same numbers:
 Allowed: numbers, strings, ``True``/``False``, fact names, ``+ - * /``, unary ``-``, comparisons
 (chains too), ``and or not``, ``a if test else b``, and the functions ``min``, ``max``, ``abs``.
 Not allowed: ``**`` (``9**9**9`` never ends), attributes, subscripts, lambdas, comprehensions,
-any other call. ``present(x)`` asks whether ``x`` can be computed. Length and node count are capped.
+any other call. ``present(x)`` asks whether ``x`` can be computed. Length, node count and nesting
+depth are capped. :func:`kind_of` finds, before any case is scored, where a text or a yes/no value
+is used as a number (or the reverse), so a valid framework never meets a type error at run time.
 
 >>> e = parse("(调整预算数 - 年初预算数) / 调整预算数")
 >>> round(evaluate(e, {"年初预算数": 9000.0, "调整预算数": 10000.0}), 6)
@@ -30,11 +32,13 @@ Missing(reason='ZERO:调整预算数')
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
 from typing import Iterator, Mapping, Union
 
 MAX_LENGTH = 500
 MAX_NODES = 200
+MAX_DEPTH = 40
 FUNCTIONS = {"min": (2, None), "max": (2, None), "abs": (1, 1), "present": (1, 1)}
 
 
@@ -126,17 +130,37 @@ def parse(source: str) -> Node:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"表达式“{text}”语法错误（第 {exc.offset} 个字符附近）") from None
+        if "too many nested" in str(exc.msg):
+            raise ExpressionError("表达式嵌套过深（括号层数过多）") from None
+        near = f"（第 {exc.offset} 个字符附近）" if exc.offset else ""
+        shown = "".join(c if c.isprintable() else "�" for c in text)
+        raise ExpressionError(f"表达式“{shown}”语法错误{near}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError(f"表达式嵌套过深或无法解析（上限 {MAX_DEPTH} 层）") from None
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
         raise ExpressionError(f"表达式过于复杂（{count} 个节点，上限 {MAX_NODES}）")
+    if _depth(tree.body) > MAX_DEPTH:
+        raise ExpressionError(f"表达式嵌套过深（超过 {MAX_DEPTH} 层）")
     return _convert(tree.body, text)
+
+
+def _depth(n: ast.AST) -> int:
+    return 1 + max((_depth(c) for c in ast.iter_child_nodes(n)), default=0)
 
 
 def _convert(n: ast.AST, text: str) -> Node:
     if isinstance(n, ast.Constant) and isinstance(n.value, (bool, int, float, str)):
         v = n.value
-        return Const(v if isinstance(v, (bool, str)) else float(v))
+        if isinstance(v, (bool, str)):
+            return Const(v)
+        try:
+            number = float(v)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ExpressionError(f"表达式中的数字“{ast.get_source_segment(text, n)}”过大")
+        return Const(number)
     if isinstance(n, ast.Name):
         return Ref(n.id)
     if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
@@ -176,6 +200,73 @@ def names(node: Node) -> set[str]:
     return {n.name for n in walk(node) if isinstance(n, Ref)}
 
 
+NUMBER, BOOL, TEXT = "数值", "是/否", "文字"
+
+
+def kind_of(node: Node, kinds: Mapping[str, str]) -> tuple[str, list[str]]:
+    """The kind of value an expression yields (:data:`NUMBER`, :data:`BOOL` or :data:`TEXT`; ``""``
+    when it cannot be known) and a Chinese sentence for every place a value of the wrong kind is used.
+
+    ``kinds`` gives the kind of each fact; a name it lacks is of unknown kind (reported elsewhere).
+    Arithmetic, ``min``/``max``/``abs`` and ``< <= > >=`` need numbers; ``and``/``or``/``not`` and the
+    test of ``if`` need yes/no; ``==``/``!=`` and the two branches of ``if`` need the same kind.
+
+    >>> kind_of(parse("a / b"), {"a": NUMBER, "b": TEXT})[1]
+    ['“a ÷ b”中的“b”是文字，此处需要数值']
+    >>> kind_of(parse("x if present(x) else False"), {"x": BOOL})
+    ('是/否', [])
+    """
+    problems: list[str] = []
+
+    def need(n: Node, want: str, where: Node) -> None:
+        got = visit(n)
+        if got and got != want:
+            problems.append(f"“{render(where)}”中的“{render(n)}”是{got}，此处需要{want}")
+
+    def visit(n: Node) -> str:
+        if isinstance(n, Const):
+            return BOOL if isinstance(n.value, bool) else TEXT if isinstance(n.value, str) else NUMBER
+        if isinstance(n, Ref):
+            return kinds.get(n.name, "")
+        if isinstance(n, Fail):
+            return ""
+        if isinstance(n, Unary):
+            want = BOOL if n.op == "not" else NUMBER
+            need(n.operand, want, n)
+            return want
+        if isinstance(n, Binary):
+            need(n.left, NUMBER, n)
+            need(n.right, NUMBER, n)
+            return NUMBER
+        if isinstance(n, Compare):
+            if n.op in ("==", "!="):
+                a, b = visit(n.left), visit(n.right)
+                if a and b and a != b:
+                    problems.append(f"“{render(n)}”两边一个是{a}、一个是{b}，无法比较")
+            else:
+                need(n.left, NUMBER, n)
+                need(n.right, NUMBER, n)
+            return BOOL
+        if isinstance(n, Logic):
+            for item in n.items:
+                need(item, BOOL, n)
+            return BOOL
+        if isinstance(n, Cond):
+            need(n.test, BOOL, n)
+            a, b = visit(n.then), visit(n.other)
+            if a and b and a != b:
+                problems.append(f"“{render(n)}”两个分支一个是{a}、一个是{b}，须为同一类")
+            return a or b
+        if n.fn == "present":
+            visit(n.args[0])
+            return BOOL
+        for arg in n.args:
+            need(arg, NUMBER, n)
+        return NUMBER
+
+    return visit(node), problems
+
+
 def walk(node: Node) -> Iterator[Node]:
     yield node
     for child in children(node):
@@ -210,7 +301,8 @@ def render(node: Node, parent: int = 0, name=None) -> str:
     if isinstance(node, Const):
         v = node.value
         if isinstance(v, float):
-            return f"{v:g}"
+            text = repr(v)  # the shortest text that reads back as the same number
+            return text[:-2] if text.endswith(".0") else text
         return f"“{v}”" if isinstance(v, str) else str(v)
     if isinstance(node, Ref):
         return node.name
@@ -266,7 +358,8 @@ def evaluate(node: Node, env: Mapping[str, Value]) -> Value:
             return a / b
         return a + b if node.op == "+" else a - b if node.op == "-" else a * b
     if isinstance(node, Logic):
-        values = [evaluate(i, env) for i in node.items]
+        # A non-missing operand counts by its truth, as in a test of ``not`` or ``if``.
+        values = [v if isinstance(v, Missing) else bool(v) for v in (evaluate(i, env) for i in node.items)]
         decisive = node.op == "or"  # True decides an "or", False decides an "and"
         if any(v is decisive for v in values if not isinstance(v, Missing)):
             return decisive
