@@ -8,14 +8,18 @@
 * ``=`` → full points when equal; below → as ``≥``; above → as ``≤``;
 * a target of 0 that is missed scores 0 (there is no ratio to take).
 
-A positive row met with an actual far above its target (more than ``overshoot``, 50% by default)
-keeps its points but is flagged ``OVERSHOOT`` for review (偏离度: the target may have been set too
-low, which 财预〔2020〕10号 says should reduce the score by the evaluator's judgement).
+A positive row met with an actual far above a positive target (more than ``overshoot``, 50% by
+default) keeps its points but is flagged ``OVERSHOOT`` for review (偏离度: the target may have been
+set too low, which 财预〔2020〕10号 says should reduce the score by the evaluator's judgement).
+A strict operator met only with equality (``>50``, actual 50) is not met, but its ratio is 1:
+it keeps full points, code ``BELOW``, and still needs a written reason.
 
 ``qualitative`` checks an evaluator's score against the band of the stated grade (达成年度指标
 80–100% of 分值, 部分达成年度指标并具有一定效果 60–80%, 未达成年度指标且效果较差 0–60%, lower bounds
 inclusive). A score outside its band is not accepted: the row is not scorable, code
-``QUAL_OUT_OF_BAND``.
+``QUAL_OUT_OF_BAND``. Band edges are ``分值 × 0.8`` and ``分值 × 0.6`` less ``EDGE`` (1e-9 of a
+point): ``7 × 0.8`` is ``5.6000000000000005`` in binary, and a reader's 5.6 is on the edge, so it
+belongs to the upper band as the text says.
 
 Each kind also lowers to a *reason code* (``MET``, ``BELOW``, …) so a batch can say why without
 a trace, and the trace of any one row is written from that code.
@@ -43,6 +47,7 @@ NEGATIVE = ("≤", "<")
 OPERATORS = POSITIVE + NEGATIVE + ("=",)
 GRADES = ("达成年度指标", "部分达成年度指标并具有一定效果", "未达成年度指标且效果较差")
 BANDS = {GRADES[0]: (0.8, 1.0), GRADES[1]: (0.6, 0.8), GRADES[2]: (0.0, 0.6)}
+EDGE = 1e-9  # points; see the module docstring
 
 CODES = {
     "MET": "达到年度指标值，得满分",
@@ -99,7 +104,8 @@ class Target(RuleBase):
 
     def code(self) -> E.Node:
         _, t, a, _ = self._refs()
-        over = E.all_of(self._is(*POSITIVE), E.cmp(">", a, E.mul(t, E.const(1.0 + self.overshoot))))
+        over = E.all_of(self._is(*POSITIVE), E.cmp(">", t, E.const(0.0)),
+                        E.cmp(">", a, E.mul(t, E.const(1.0 + self.overshoot))))
         return E.where(
             self.met(), E.where(over, E.const("OVERSHOOT"), E.const("MET")),
             E.where(E.cmp("==", t, E.const(0.0)), E.const("ZERO_TARGET_MISSED"),
@@ -136,10 +142,13 @@ class Qualitative(RuleBase):
     def in_band(self) -> E.Node:
         s, w = E.Ref(self.score), E.Ref(self.points)
         tests = []
+        def edge(f: float) -> E.Node:
+            return E.sub(E.mul(w, E.const(f)), E.const(EDGE))
+
         for grade, (lo, hi) in BANDS.items():
-            upper = E.cmp("<=", s, w) if hi == 1.0 else E.cmp("<", s, E.mul(w, E.const(hi)))
-            tests.append(E.all_of(E.cmp("==", E.Ref(self.grade), E.const(grade)),
-                                  E.cmp(">=", s, E.mul(w, E.const(lo))), upper))
+            upper = E.cmp("<=", s, w) if hi == 1.0 else E.cmp("<", s, edge(hi))
+            lower = E.cmp(">=", s, edge(lo)) if lo > 0 else E.cmp(">=", s, E.const(0.0))
+            tests.append(E.all_of(E.cmp("==", E.Ref(self.grade), E.const(grade)), lower, upper))
         return E.any_of(*tests)
 
     def lower(self) -> E.Node:

@@ -1,0 +1,651 @@
+"""The project self-evaluation form (项目支出绩效自评表): the form, its framework, and its scoring.
+
+A department framework (:mod:`jixiao.core.model`) fixes every indicator in advance. A project form
+does not: each form brings its own indicator rows (三级指标, 年度指标值, 分值), and the framework only
+says how a row of each kind is scored. So a *form framework* is
+
+* the budget-execution rule (预算执行率, 10 points): a :class:`~jixiao.core.rules.rate.Rate`;
+* the row rules by row type: 定量 → :class:`~jixiao.core.rules.target.Target`, 定性 →
+  :class:`~jixiao.core.rules.target.Qualitative`;
+* the default weights of the 一级指标 (产出 50, 效益 30, 满意度 10) and where the satisfaction
+  points go when a form has no satisfaction indicator;
+* the grades (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差) and the checks a reviewer wants flagged.
+
+Every line of a form (the 年度资金总额 line and each indicator row) is scored by ONE expression
+tree, :meth:`FormFramework.score_tree`, which picks the rule by the line's ``行类型``; its reason
+code comes from :meth:`FormFramework.code_tree`. The single-form scorer below walks these trees
+with :func:`jixiao.core.expr.evaluate`; ``jixiao.batch`` compiles the very same trees to Polars
+and SQL. Scores are rounded to cents with :func:`~jixiao.core.numbers.round_half_up` and the form's
+总分 is the sum of the rounded line scores, added in whole cents so any order gives one total.
+
+>>> fw = FormFramework.model_validate(EXAMPLE_FRAMEWORK)
+>>> form = Form(project="示例项目", funds=[FundLine("年度资金总额", budget=100.0, spent=95.0)], rows=[
+...     Row(kind="定量", level1="产出指标", level3="培训人数", op="≥", target=50.0, actual=40.0, unit="人",
+...         points=55.0, reason="部分学员延期"),
+...     Row(kind="定性", level1="效益指标", level3="服务质量提升", grade="达成年度指标", points=35.0,
+...         stated=31.5, reason="回访覆盖不足")])
+>>> r = score_form(fw, form)
+>>> [(line.name, line.score, line.code) for line in r.lines]
+[('预算执行率', 9.5, 'EXEC_BELOW'), ('培训人数', 44.0, 'BELOW'), ('服务质量提升', 31.5, 'QUAL_IN_BAND')]
+>>> r.total, r.grade, [f.code for f in r.findings]
+(85.0, '良', ['EXEC_NO_REASON'])
+>>> r.lines[1].trace
+'指标值 ≥50人，完成值 40人，完成比例 80.00%：未达到年度指标值，按完成值与指标值之比计分，扣 11 分，得 44 分'
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+
+from jixiao.core import expr as E
+from jixiao.core.model import GradeBand
+from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, fmt_points, round_half_up
+from jixiao.core.rules.base import Step
+from jixiao.core.rules.rate import Rate
+from jixiao.core.rules.target import CODES as ROW_CODES
+from jixiao.core.rules.target import Qualitative, Target
+
+# The line types of a form, as the long format writes them in 行类型.
+FUNDS, QUANT, QUAL, TOTAL = "资金", "定量", "定性", "合计"
+LINE_KINDS = (FUNDS, QUANT, QUAL)
+
+# Reason codes beyond the row rules' own (see jixiao.core.rules.target.CODES).
+CODE_TEXT = dict(ROW_CODES) | {
+    "EXEC_MET": "预算全部执行，得满分",
+    "EXEC_BELOW": "预算未全部执行，按执行率计分",
+    "ROW_TYPE": "行类型不是 资金、定量 或 定性，无法评分",
+}
+
+# What a reviewer is told, by check code (stable; tests match codes, not wording).
+FINDINGS = {
+    "TOTAL_DIFF": "表列总分与重算总分不符",
+    "SUM_DIFF": "表列总分不等于表列各项得分之和",
+    "SCORE_DIFF": "表列得分与重算得分不符",
+    "RATE_DIFF": "表列执行率与重算执行率不符",
+    "FUND_SUM": "年度资金总额与其中各项之和不符",
+    "EXEC_NO_REASON": "预算执行率未达要求而未说明原因",
+    "REASON_MISSING": "未得满分而未填写偏差原因分析",
+    "QUAL_OUT_OF_BAND": "定性指标评分超出所评档次的分值区间",
+    "OVERSHOOT": "完成值远高于指标值，需复核指标值是否设定偏低（偏离度）",
+    "NOT_SCORABLE": "缺少数据或预算数为 0，无法评分",
+    "WEIGHT_SUM": "分值合计不符合要求",
+    "WEIGHT_DEFAULT": "一级指标分值与默认权重不同（允许调整，仅作提示）",
+}
+# The order a summary lists them in; all but WEIGHT_DEFAULT put a form on the review list.
+REVIEW_CODES = ("TOTAL_DIFF", "SUM_DIFF", "SCORE_DIFF", "EXEC_NO_REASON", "REASON_MISSING",
+                "QUAL_OUT_OF_BAND", "OVERSHOOT", "NOT_SCORABLE", "WEIGHT_SUM", "RATE_DIFF", "FUND_SUM")
+
+
+class Quote(BaseModel):
+    """A rule sentence and where it comes from, with how sure we are of the wording."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str
+    source: str
+    status: Literal["原文", "原文（未核实）", "二手资料", "本项目解读"]
+    note: str = ""
+
+
+class Execution(BaseModel):
+    """预算执行率: spent ÷ budget × points, capped; and when a reason for underspending is required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = "预算执行率"
+    points: PositiveFloat = 10
+    numerator: str = "全年执行数"
+    denominator: str = "全年预算数"
+    cap: float = 1.0
+    reason_below: float = 1.0  # a rate below this needs a written reason (偏差原因)
+    rule_text: list[Quote] = Field(default_factory=list)
+
+    def rule(self) -> Rate:
+        return Rate(kind="rate", label=self.label, numerator=self.numerator, denominator=self.denominator,
+                    points=self.points, cap=self.cap)
+
+    def ratio(self) -> E.Node:
+        return self.rule().ratio()
+
+
+class Level1(BaseModel):
+    """One 一级指标 with its default points, its 二级指标, and other names forms use for it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    points: float
+    parts: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)
+    satisfaction: bool = False
+
+
+class Indicators(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    points: PositiveFloat = 90
+    levels: list[Level1]
+    # Where the satisfaction points go when a form sets no satisfaction indicator.
+    without_satisfaction: dict[str, float] = Field(default_factory=dict)
+    rule_text: list[Quote] = Field(default_factory=list)
+
+
+class RowRules(BaseModel):
+    """The rule for each row type. Field names are the 行类型 values of the long format."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    quantitative: Target = Field(alias="定量")
+    qualitative: Qualitative = Field(alias="定性")
+    rule_text: list[Quote] = Field(default_factory=list)
+
+
+class FormFramework(BaseModel):
+    """A project self-evaluation form framework (national, or a regional overlay resolved)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: Literal["project-form"]
+    name: str
+    edition: str
+    extends: str = ""
+    source: str = ""
+    checked: str = ""
+    total: PositiveFloat = 100
+    execution: Execution
+    indicators: Indicators
+    rows: RowRules
+    grades: list[GradeBand]
+    grade_text: list[Quote] = Field(default_factory=list)
+    notes: str = ""
+
+    def fingerprint(self) -> str:
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    # --- the trees every engine evaluates -------------------------------------------------------
+
+    def _is(self, kind: str) -> E.Node:
+        return E.cmp("==", E.Ref("行类型"), E.const(kind))
+
+    def _by_kind(self, funds: E.Node, quant: E.Node, qual: E.Node, other: E.Node) -> E.Node:
+        return E.where(self._is(FUNDS), funds, E.where(self._is(QUANT), quant, E.where(self._is(QUAL), qual, other)))
+
+    def score_tree(self) -> E.Node:
+        """The score of any line of a form, by its 行类型."""
+        return self._by_kind(self.execution.rule().lower(), self.rows.quantitative.lower(),
+                             self.rows.qualitative.lower(), E.Fail("ROW_TYPE"))
+
+    def code_tree(self) -> E.Node:
+        """Why a line scored what it did: EXEC_MET, BELOW, OVERSHOOT, QUAL_IN_BAND, …"""
+        ex = E.where(E.cmp(">=", self.execution.ratio(), E.const(1.0)), E.const("EXEC_MET"), E.const("EXEC_BELOW"))
+        return self._by_kind(ex, self.rows.quantitative.code(), self.rows.qualitative.code(), E.Fail("ROW_TYPE"))
+
+    def needs_reason_tree(self) -> E.Node:
+        """True where the line must carry a written reason (偏差原因) and has none."""
+        q = self.rows.qualitative
+        needs = self._by_kind(
+            E.cmp("<", self.execution.ratio(), E.const(self.execution.reason_below)),
+            E.Unary("not", self.rows.quantitative.met()),
+            E.cmp("<", E.Ref(q.score), E.Ref(q.points)),
+            E.const(False))
+        return E.all_of(needs, E.Unary("not", E.Call("present", (E.Ref("偏差原因"),))))
+
+    def ratio_tree(self) -> E.Node:
+        """预算执行率 of the funds line (uncapped; missing on other lines)."""
+        return E.where(self._is(FUNDS), self.execution.ratio(), E.Fail("ROW_TYPE"))
+
+    def grade_tree(self, total: E.Node) -> E.Node:
+        """The grade of a (rounded) total: bands from the top down, lower bounds inclusive."""
+        bands = sorted(self.grades, key=lambda g: -g.at_least)
+        out: E.Node = E.const(bands[-1].grade)
+        for band in reversed(bands[:-1]):
+            out = E.where(E.cmp(">=", total, E.const(band.at_least)), E.const(band.grade), out)
+        return out
+
+    def grade(self, total: float) -> str:
+        g = E.evaluate(self.grade_tree(E.Ref("总分")), {"总分": total})
+        return g if isinstance(g, str) else ""
+
+    def inputs(self) -> list[str]:
+        """Every column a line may be read from (the long format's scoring columns)."""
+        names: set[str] = set()
+        for tree in (self.score_tree(), self.code_tree(), self.needs_reason_tree()):
+            names |= E.names(tree)
+        return sorted(names)
+
+    def level1(self, name: str) -> Level1 | None:
+        """The 一级指标 a form's heading names, e.g. '产出指标(50分)' or '产出' → 产出指标."""
+        plain = normalise_heading(name)
+        for lv in self.indicators.levels:
+            if plain in (lv.name, *lv.aliases) or plain and lv.name.startswith(plain):
+                return lv
+        return None
+
+
+def normalise_heading(text: str) -> str:
+    """'产出指标（50分）' → '产出指标': a heading without its points in brackets."""
+    text = (text or "").strip()
+    for opening in ("(", "（"):
+        if opening in text:
+            text = text.split(opening)[0]
+    return text.strip()
+
+
+def resolve(base: dict, overlay: dict) -> dict:
+    """A regional edition's data: the base edition with the overlay's ``overrides`` merged in.
+
+    Mappings merge key by key; anything else (a number, a list) replaces the base's value. The
+    overlay's own top-level keys (id, name, edition, source, …) replace the base's.
+
+    >>> base = {"id": "n", "execution": {"points": 10, "denominator": "全年预算数"}}
+    >>> resolve(base, {"id": "s", "extends": "n", "overrides": {"execution": {"denominator": "调整后预算数"}}})
+    {'id': 's', 'execution': {'points': 10, 'denominator': '调整后预算数'}, 'extends': 'n'}
+    """
+
+    def merge(a, b):
+        if isinstance(a, dict) and isinstance(b, dict):
+            out = dict(a)
+            for k, v in b.items():
+                out[k] = merge(a[k], v) if k in a else copy.deepcopy(v)
+            return out
+        return copy.deepcopy(b)
+
+    out = merge(base, overlay.get("overrides") or {})
+    for k, v in overlay.items():
+        if k != "overrides":
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+# --- the form ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FundLine:
+    """A 项目资金 line: 年度资金总额, or one of its 其中 lines (当年财政拨款, 上年结转资金, 其他资金)."""
+
+    name: str
+    initial: float | None = None  # 年初预算数
+    budget: float | None = None  # 全年预算数
+    adjusted: float | None = None  # 调整后预算数 (Sichuan)
+    spent: float | None = None  # 全年执行数 / 预算执行数
+    points: float | None = None  # 分值 as stated
+    rate: float | None = None  # 执行率 as stated (a fraction)
+    rate_digits: int = 2  # decimals of the stated rate in percent, to compare at its precision
+    stated: float | None = None  # 得分 as stated
+    reason: str = ""
+    where: str = ""
+
+
+@dataclass
+class Row:
+    """One indicator row, its 年度指标值 already parsed into operator, number and unit."""
+
+    kind: str  # 定量 or 定性
+    level1: str = ""
+    level2: str = ""
+    level3: str = ""
+    target_text: str = ""
+    actual_text: str = ""
+    op: str | None = None
+    target: float | None = None
+    unit: str = ""
+    actual: float | None = None
+    grade: str | None = None  # 定性: 达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差
+    points: float | None = None
+    stated: float | None = None
+    reason: str = ""
+    where: str = ""
+
+
+@dataclass
+class Form:
+    """One filled form: header, 项目资金 lines (the first is the total), goal, rows and 总分."""
+
+    project: str = ""
+    year: int | None = None
+    department: str = ""  # 主管部门
+    unit: str = ""  # 实施单位
+    region: str = ""
+    framework: str = ""
+    money_unit: str = "万元"
+    funds: list[FundLine] = field(default_factory=list)
+    goal_expected: str = ""
+    goal_actual: str = ""
+    rows: list[Row] = field(default_factory=list)
+    stated_total: float | None = None
+    source: str = ""
+
+    def funds_total(self) -> FundLine | None:
+        """The 年度资金总额 line; when blank or zero while its 其中 lines carry money, their sum."""
+        if not self.funds:
+            return None
+        total, parts = self.funds[0], self.funds[1:]
+        summed = {}
+        for attr in ("initial", "budget", "adjusted", "spent"):
+            given = [getattr(p, attr) for p in parts if getattr(p, attr) is not None]
+            summed[attr] = sum(given) if given else None
+        if not parts or all(v is None for v in summed.values()):
+            return total
+        out = copy.copy(total)
+        for attr, value in summed.items():
+            if value is not None:
+                setattr(out, attr, value)
+        return out
+
+
+# --- scoring one form ------------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    code: str
+    message: str
+    where: str = ""
+    line: str = ""
+
+    @property
+    def review(self) -> bool:
+        return self.code in REVIEW_CODES
+
+    def __str__(self) -> str:
+        head = f"{self.where} " if self.where else ""
+        return f"{head}{self.line + '：' if self.line else ''}{self.message} [{self.code}]"
+
+
+@dataclass
+class LineResult:
+    """A scored line: the 预算执行率 line or an indicator row."""
+
+    kind: str
+    name: str
+    level1: str
+    level2: str
+    points: float
+    score: float | None
+    code: str  # reason code: EXEC_MET, BELOW, …, or MISSING:x / ZERO:x / QUAL_OUT_OF_BAND when not scorable
+    steps: list[Step]
+    stated: float | None
+    needs_reason: bool
+    where: str = ""
+
+    @property
+    def status(self) -> str:
+        return "scored" if self.score is not None else "not_scorable"
+
+    @property
+    def cents(self) -> int | None:
+        return None if self.score is None else cents(self.score)
+
+    @property
+    def trace(self) -> str:
+        return "；".join(s.text for s in self.steps) if self.steps else reason_text(self.code)
+
+    @property
+    def diff(self) -> float | None:
+        """表列得分 − 重算得分, in points (two decimals), when both exist."""
+        if self.score is None or self.stated is None:
+            return None
+        return (cents(self.stated) - cents(self.score)) / 100
+
+
+@dataclass
+class FormResult:
+    framework: str
+    framework_name: str
+    edition_hash: str
+    form: Form
+    lines: list[LineResult]
+    total: float  # sum of rounded line scores (whole cents), scored lines only
+    status: str  # scored or incomplete
+    grade: str
+    rate: float | None
+    findings: list[Finding]
+
+    @property
+    def review(self) -> list[Finding]:
+        return [f for f in self.findings if f.review]
+
+    def to_json(self) -> dict:
+        """The stable JSON of ``jixiao score FORM --format json`` (scores unrounded; totals in cents/100)."""
+        f = self.form
+        return {
+            "framework": self.framework, "edition_hash": self.edition_hash, "project": f.project, "year": f.year,
+            "department": f.department, "unit": f.unit, "region": f.region,
+            "rate": self.rate, "total": self.total, "stated_total": f.stated_total, "status": self.status,
+            "grade": self.grade,
+            "lines": [{"kind": ln.kind, "name": ln.name, "level1": ln.level1, "level2": ln.level2,
+                       "points": ln.points, "score": ln.score, "status": ln.status, "code": ln.code,
+                       "stated": ln.stated, "diff": ln.diff, "trace": ln.trace} for ln in self.lines],
+            "findings": [{"code": x.code, "message": x.message, "where": x.where, "line": x.line,
+                          "review": x.review} for x in self.findings],
+        }
+
+
+def cents(x: float) -> int:
+    """A score in whole cents, rounded half up: the unit totals are added in."""
+    return int(round(round_half_up(x) * 100))
+
+
+def reason_text(code: str) -> str:
+    kind, _, what = code.partition(":")
+    if kind == "MISSING":
+        return f"缺少“{what}”，无法评分；请在表中填写"
+    if kind == "ZERO":
+        return f"{what} 为 0，比率无法计算，本行无法评分；请核实数据"
+    return CODE_TEXT.get(code, code)
+
+
+def line_env(line: FundLine | Row, kind: str) -> dict[str, E.Value]:
+    """The values a line's trees read, named as the long format names its columns."""
+    def put(name, value):
+        env[name] = E.Missing(f"MISSING:{name}") if value is None or value == "" else value
+
+    env: dict[str, E.Value] = {"行类型": kind}
+    if isinstance(line, FundLine):
+        for name, value in (("年初预算数", line.initial), ("全年预算数", line.budget), ("调整后预算数", line.adjusted),
+                            ("全年执行数", line.spent), ("分值", line.points), ("得分", line.stated),
+                            ("偏差原因", line.reason)):
+            put(name, value)
+        return env
+    for name, value in (("运算符", line.op), ("年度指标值", line.target), ("实际完成值", line.actual),
+                        ("评价等级", line.grade), ("分值", line.points), ("得分", line.stated),
+                        ("偏差原因", line.reason)):
+        put(name, value)
+    return env
+
+
+class LineEvaluator:
+    """The rules' ``explain`` asks this for values and for how to show them (with the row's unit)."""
+
+    MONEY = {"年初预算数", "全年预算数", "调整后预算数", "全年执行数"}
+
+    def __init__(self, env: dict[str, E.Value], unit: str, money_unit: str):
+        self.env, self.unit, self.money_unit = env, unit, money_unit
+
+    def __call__(self, n: E.Node) -> E.Value:
+        return E.evaluate(n, self.env)
+
+    def show(self, n: E.Node, value: E.Value | None = None) -> str:
+        v = self(n) if value is None else value
+        if isinstance(v, E.Missing):
+            return "（缺）"
+        if isinstance(v, str):
+            return v
+        if isinstance(v, bool):
+            return "是" if v else "否"
+        name = n.name if isinstance(n, E.Ref) else ""
+        if name in self.MONEY:
+            return f"{fmt_amount(v, 6).rstrip('0').rstrip('.')}{self.money_unit}"
+        text = fmt_count(v) if float(v).is_integer() else f"{v:.6f}".rstrip("0").rstrip(".")
+        return f"{text}{self.unit}" if name in ("年度指标值", "实际完成值") else text
+
+    def substitute(self, n: E.Node) -> str:
+        return E.render(n, name=lambda ref: self.show(ref))
+
+    def evidence(self, fact: str) -> str:
+        return ""
+
+    def label(self, fact: str) -> str:
+        return fact
+
+
+def score_line(fw: FormFramework, line: FundLine | Row, kind: str, money_unit: str = "万元") -> LineResult:
+    """One line through the framework's trees, with its Chinese trace."""
+    env = line_env(line, kind)
+    score = E.evaluate(fw.score_tree(), env)
+    code = E.evaluate(fw.code_tree(), env)
+    needs = E.evaluate(fw.needs_reason_tree(), env) is True
+    if isinstance(line, FundLine):
+        name, level1, level2, points, unit = fw.execution.label, "预算执行", "", fw.execution.points, ""
+    else:
+        name, level1, level2, unit = line.level3, line.level1, line.level2, line.unit
+        points = line.points if line.points is not None else 0.0
+    ev = LineEvaluator(env, unit, money_unit)
+    rule = {FUNDS: fw.execution.rule(), QUANT: fw.rows.quantitative, QUAL: fw.rows.qualitative}.get(kind)
+    if isinstance(score, E.Missing):
+        # An out-of-band score is explained with its band; a missing value by its reason code alone.
+        steps = rule.explain(ev) if score.reason == "QUAL_OUT_OF_BAND" else []
+        return LineResult(kind, name, level1, level2, points, None, score.reason, steps, line.stated, needs,
+                          line.where)
+    steps = rule.explain(ev)
+    return LineResult(kind, name, level1, level2, points, float(score), str(code), steps, line.stated, needs,
+                      line.where)
+
+
+def score_form(fw: FormFramework, form: Form) -> FormResult:
+    """Score a form line by line with traces, add up in cents, grade it, and list what to review."""
+    lines: list[LineResult] = []
+    findings: list[Finding] = []
+    total_line = form.funds_total()
+    if total_line is None:
+        total_line = FundLine("年度资金总额")
+        findings.append(Finding("NOT_SCORABLE", "表中没有项目资金（年度资金总额）行，预算执行率无法评分", form.source))
+    lines.append(score_line(fw, total_line, FUNDS, form.money_unit))
+    rate = E.evaluate(fw.execution.ratio(), line_env(total_line, FUNDS))
+    rate = None if isinstance(rate, E.Missing) else float(rate)
+    for row in form.rows:
+        lines.append(score_line(fw, row, row.kind if row.kind in LINE_KINDS else "", form.money_unit))
+
+    scored = all(ln.score is not None for ln in lines)
+    total = sum(ln.cents for ln in lines if ln.cents is not None) / 100
+    result = FormResult(fw.id, fw.name, fw.fingerprint(), form, lines, total, "scored" if scored else "incomplete",
+                        fw.grade(total) if scored else "", rate, findings)
+    findings.extend(check_form(fw, form, result))
+    return result
+
+
+def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
+    """What a reviewer (抽查复核) must look at, beyond the scores themselves."""
+    out: list[Finding] = []
+    exec_line = r.lines[0]
+    for ln in r.lines:
+        if ln.score is None:
+            code = "QUAL_OUT_OF_BAND" if ln.code == "QUAL_OUT_OF_BAND" else "NOT_SCORABLE"
+            out.append(Finding(code, f"{FINDINGS[code]}：{reason_text(ln.code)}", ln.where, ln.name))
+        elif ln.stated is not None and cents(ln.stated) != ln.cents:
+            out.append(Finding("SCORE_DIFF", f"表列得分 {fmt_points(ln.stated)}，重算得分 {fmt_points(ln.score)}"
+                                             f"（{ln.trace}）", ln.where, ln.name))
+        if ln.code == "OVERSHOOT":
+            out.append(Finding("OVERSHOOT", FINDINGS["OVERSHOOT"], ln.where, ln.name))
+        if ln.needs_reason:
+            if ln is exec_line:
+                below = fmt_pct(fw.execution.reason_below).replace(".00%", "%")
+                out.append(Finding("EXEC_NO_REASON", f"预算执行率 {fmt_pct(r.rate)}，低于 {below}，须说明原因",
+                                   ln.where, ln.name))
+            else:
+                out.append(Finding("REASON_MISSING", f"{FINDINGS['REASON_MISSING']}（得 {fmt_points(ln.score or 0)}"
+                                                     f" / {fmt_points(ln.points)} 分）", ln.where, ln.name))
+
+    stated_lines = [ln.stated for ln in r.lines]
+    if form.stated_total is not None:
+        if r.status == "scored" and cents(form.stated_total) != round(r.total * 100):
+            out.append(Finding("TOTAL_DIFF", f"表列总分 {fmt_points(form.stated_total)}，重算总分 {fmt_points(r.total)}",
+                               form.source, "总分"))
+        if all(s is not None for s in stated_lines):
+            summed = sum(cents(s) for s in stated_lines) / 100
+            if cents(form.stated_total) != round(summed * 100):
+                out.append(Finding("SUM_DIFF", f"表列总分 {fmt_points(form.stated_total)}，而表列各项得分之和为 "
+                                               f"{fmt_points(summed)}", form.source, "总分"))
+
+    total_line, given = form.funds_total(), (form.funds[0] if form.funds else None)
+    if given is not None and total_line is not given:
+        for attr, label in (("budget", "全年预算数"), ("adjusted", "调整后预算数"), ("spent", "全年执行数"),
+                            ("initial", "年初预算数")):
+            want, got = getattr(total_line, attr), getattr(given, attr)
+            if want is not None and (got is None or abs(want - got) > 1e-9 * max(1.0, abs(want))):
+                shown = "未填" if got is None else f"{fmt_amount(got, 6).rstrip('0').rstrip('.')}"
+                out.append(Finding("FUND_SUM", f"年度资金总额的{label}为 {shown}，其中各项之和为 "
+                                               f"{fmt_amount(want, 6).rstrip('0').rstrip('.')}{form.money_unit}；按其中各项之和计算",
+                                   given.where, "年度资金总额"))
+    if given is not None and given.rate is not None and r.rate is not None:
+        shown = round_half_up(min(r.rate, 1.0) * 100, given.rate_digits)
+        if abs(shown - round_half_up(given.rate * 100, given.rate_digits)) > 1e-9:
+            out.append(Finding("RATE_DIFF", f"表列执行率 {given.rate * 100:.{given.rate_digits}f}%，重算执行率 "
+                                            f"{shown:.{given.rate_digits}f}%", given.where, "执行率"))
+    out.extend(check_weights(fw, form, given))
+    return out
+
+
+def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list[Finding]:
+    """分值: the rows must add up to the indicators' points (90) and the funds line to its 10."""
+    out: list[Finding] = []
+    if funds is not None and funds.points is not None and not math.isclose(funds.points, fw.execution.points):
+        out.append(Finding("WEIGHT_SUM", f"预算执行率分值为 {fmt_points(funds.points)}，应为 "
+                                         f"{fmt_points(fw.execution.points)}", funds.where, "预算执行率"))
+    points = [r.points for r in form.rows]
+    if any(p is None for p in points):
+        return out
+    total = sum(cents(p) for p in points) / 100
+    if cents(total) != cents(fw.indicators.points):
+        out.append(Finding("WEIGHT_SUM", f"绩效指标分值合计 {fmt_points(total)}，应为 {fmt_points(fw.indicators.points)}",
+                           form.source, "绩效指标"))
+        return out
+    expected = default_weights(fw, {fw.level1(r.level1).name for r in form.rows if fw.level1(r.level1)})
+    for lv in fw.indicators.levels:
+        got = sum(r.points for r in form.rows if fw.level1(r.level1) is lv)
+        want = expected.get(lv.name, 0.0)
+        if got and cents(got) != cents(want):
+            out.append(Finding("WEIGHT_DEFAULT", f"{lv.name}分值合计 {fmt_points(got)}，默认为 {fmt_points(want)}",
+                               form.source, lv.name))
+    return out
+
+
+def default_weights(fw: FormFramework, present: set[str]) -> dict[str, float]:
+    """The default points of each 一级指标, given which of them a form sets.
+
+    >>> fw = FormFramework.model_validate(EXAMPLE_FRAMEWORK)
+    >>> default_weights(fw, {"产出指标", "效益指标", "满意度指标"})
+    {'产出指标': 50.0, '效益指标': 30.0, '满意度指标': 10.0}
+    >>> default_weights(fw, {"产出指标", "效益指标"})
+    {'产出指标': 55.0, '效益指标': 35.0, '满意度指标': 0.0}
+    """
+    out = {lv.name: float(lv.points) for lv in fw.indicators.levels}
+    sat = [lv for lv in fw.indicators.levels if lv.satisfaction]
+    if sat and not any(lv.name in present for lv in sat) and fw.indicators.without_satisfaction:
+        out = {name: 0.0 for name in out}
+        out.update({k: float(v) for k, v in fw.indicators.without_satisfaction.items()})
+    return out
+
+
+# A minimal framework for the doctests above; the shipped editions live under frameworks/.
+EXAMPLE_FRAMEWORK = {
+    "id": "example", "kind": "project-form", "name": "示例", "edition": "0",
+    "execution": {"points": 10, "reason_below": 1.0},
+    "indicators": {"points": 90, "levels": [
+        {"name": "产出指标", "points": 50}, {"name": "效益指标", "points": 30},
+        {"name": "满意度指标", "points": 10, "satisfaction": True}],
+        "without_satisfaction": {"产出指标": 55, "效益指标": 35}},
+    "rows": {"定量": {"kind": "target"}, "定性": {"kind": "qualitative", "score": "得分"}},
+    "grades": [{"grade": "优", "at_least": 90}, {"grade": "良", "at_least": 80}, {"grade": "中", "at_least": 60},
+               {"grade": "差", "at_least": 0}],
+}
