@@ -35,7 +35,10 @@ def environment(fw: Framework, case: Case) -> dict[str, E.Value]:
             v = given.value
             env[name] = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
         elif spec.count_of and spec.count_of in case.lists:
-            env[name] = float(count(case.lists[spec.count_of], spec))
+            items = case.lists[spec.count_of]
+            # An item whose yes/no field is blank cannot be counted either way: say so, never guess.
+            blank = next((f for f in (spec.where, spec.where_not) if f and any(i.get(f) is None for i in items)), "")
+            env[name] = E.Missing(f"MISSING:{spec.count_of}.{blank}") if blank else float(count(items, spec))
         else:
             env[name] = E.Missing(f"MISSING:{name}")
     return env
@@ -52,6 +55,9 @@ def count(items: list[dict], spec: FactSpec) -> int:
 def reason_text(reason: str, facts: Mapping[str, FactSpec]) -> str:
     """The Chinese sentence for a reason code."""
     kind, _, what = reason.partition(":")
+    if kind == "MISSING" and "." in what and what not in facts:
+        lst, _, field = what.partition(".")
+        return f"清单“{lst}”中有条目未填写“{field}”，无法计数，本指标无法评分；请补全每个条目的 {field}"
     if kind == "MISSING":
         spec = facts.get(what)
         label = spec.label if spec and spec.label else what

@@ -39,6 +39,10 @@ def _expression(v: Any) -> str:
     return str(v)
 
 
+# The kind of value each fact type gives an expression: a judgement reads as the points it awards.
+VALUE_KIND = {"money": E.NUMBER, "number": E.NUMBER, "count": E.NUMBER, "rate": E.NUMBER, "score": E.NUMBER,
+              "judgement": E.NUMBER, "flag": E.BOOL, "level": E.TEXT, "text": E.TEXT}
+
 Expr = Annotated[str, BeforeValidator(_expression)]
 """A metric expression in a framework file; checked when the file is loaded."""
 
@@ -82,15 +86,23 @@ class CheckContext:
     def error(self, code: str, message: str) -> None:
         self.problems.add(code, message, self.where, self.indicator)
 
-    def expression(self, source: str, what: str, types: Iterable[str] | None = None) -> None:
-        """Every fact an expression names must be declared (and, optionally, of given types)."""
+    def expression(self, source: str, what: str, types: Iterable[str] | None = None, want: str = "") -> None:
+        """Every fact an expression names must be declared (and, optionally, of given types); each
+        value must be of the kind its place needs, and the whole of kind ``want`` (a number, yes/no)."""
         allowed = set(types) if types else None
-        for name in sorted(E.names(node(source))):
+        tree = node(source)
+        for name in sorted(E.names(tree)):
             spec = self.facts.get(name)
             if spec is None:
                 self.error("E-FW-FACT-UNDECLARED", f"{what}“{source}”用到的事实“{name}”未在 facts 中声明，请先声明（label、type、unit）")
             elif allowed is not None and spec.type not in allowed:
                 self.error("E-FW-FACT-TYPE", f"{what}中的“{name}”类型为 {spec.type}，此处需要 {'/'.join(sorted(allowed))}")
+        kinds = {name: VALUE_KIND[spec.type] for name, spec in self.facts.items()}
+        got, problems = E.kind_of(tree, kinds)
+        for message in problems:
+            self.error("E-FW-EXPR-TYPE", f"{what}{message}")
+        if want and got and got != want:
+            self.error("E-FW-EXPR-TYPE", f"{what}“{source}”的结果是{got}，此处需要{want}")
 
     def fact(self, name: str, types: Iterable[str], what: str) -> None:
         spec = self.facts.get(name)

@@ -65,7 +65,7 @@ class Checklist(RuleBase):
             if i.fact:
                 ctx.fact(i.fact, ["judgement"], "标准")
             else:
-                ctx.expression(i.test, "标准条件")
+                ctx.expression(i.test, "标准条件", want=E.BOOL)
 
     def explain(self, ev: Evaluator) -> list[Step]:
         steps = []

@@ -78,7 +78,7 @@ class Veto(RuleBase):
         if not self.when:
             ctx.error("E-FW-RULE-EMPTY", "veto 至少需要一个否决条件")
         for c in self.when:
-            ctx.expression(c.test, "否决条件")
+            ctx.expression(c.test, "否决条件", want=E.BOOL)
         self.rule.check(ctx)
 
     def explain(self, ev: Evaluator) -> list[Step]:
@@ -109,7 +109,7 @@ class Exempt(RuleBase):
         return self.rule.judgements()
 
     def check(self, ctx: CheckContext) -> None:
-        ctx.expression(self.when.test, "免评条件")
+        ctx.expression(self.when.test, "免评条件", want=E.BOOL)
         self.rule.check(ctx)
 
     def explain(self, ev: Evaluator) -> list[Step]:

@@ -44,7 +44,7 @@ class DeductOver(RuleBase):
         return E.greater(E.const(0.0), E.sub(E.const(self.points), lost))
 
     def check(self, ctx: CheckContext) -> None:
-        ctx.expression(self.value, "指标值")
+        ctx.expression(self.value, "指标值", want=E.NUMBER)
 
     def explain(self, ev: Evaluator) -> list[Step]:
         v = ev(node(self.value))

@@ -31,10 +31,12 @@ class DeductPer(RuleBase):
         return self.points
 
     def lower(self) -> E.Node:
-        return E.greater(E.const(0.0), E.sub(E.const(self.points), E.mul(node(self.count), E.const(self.each))))
+        # A count below zero (a computed one, such as 计划数 - 完成数) finds no item: full points, never more.
+        found = E.greater(E.const(0.0), node(self.count))
+        return E.greater(E.const(0.0), E.sub(E.const(self.points), E.mul(found, E.const(self.each))))
 
     def check(self, ctx: CheckContext) -> None:
-        ctx.expression(self.count, "计数")
+        ctx.expression(self.count, "计数", want=E.NUMBER)
 
     def explain(self, ev: Evaluator) -> list[Step]:
         n = float(ev(node(self.count)))

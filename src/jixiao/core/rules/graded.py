@@ -36,6 +36,9 @@ class Graded(RuleBase):
         return out
 
     def check(self, ctx: CheckContext) -> None:
+        if not self.levels:
+            ctx.error("E-FW-RULE-EMPTY", f"{self.label}：graded 至少需要一个档次（levels）")
+            return
         ctx.fact(self.fact, ["level"], "分级评定")
         spec = ctx.facts.get(self.fact)
         if spec is not None and set(spec.choices) != set(self.levels):

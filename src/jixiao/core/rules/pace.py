@@ -43,16 +43,19 @@ class Pace(RuleBase):
         return E.div(E.add(*(node(r) for r in self.rates)), E.const(float(len(self.rates))))
 
     def parts(self) -> list[E.Node]:
-        one = E.const(1.0)
-        quarters = [E.mul(E.lesser(node(r), one), E.const(self.each)) for r in self.rates]
-        return quarters + [E.mul(E.lesser(self.average(), one), E.const(self.average_points))]
+        # Each rate counts between 0 and 100%: a signed or computed rate below 0 earns nothing, not less.
+        def share(rate: E.Node) -> E.Node:
+            return E.lesser(E.greater(rate, E.const(0.0)), E.const(1.0))
+
+        quarters = [E.mul(share(node(r)), E.const(self.each)) for r in self.rates]
+        return quarters + [E.mul(share(self.average()), E.const(self.average_points))]
 
     def lower(self) -> E.Node:
         return E.add(*self.parts())
 
     def check(self, ctx: CheckContext) -> None:
         for r in self.rates:
-            ctx.expression(r, "季度执行率", ["rate"])
+            ctx.expression(r, "季度执行率", ["rate"], want=E.NUMBER)
 
     def explain(self, ev: Evaluator) -> list[Step]:
         steps = []

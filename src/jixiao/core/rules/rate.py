@@ -54,10 +54,10 @@ class Rate(RuleBase):
     def check(self, ctx: CheckContext) -> None:
         if self.cap is None:
             ctx.error("E-FW-RULE-UNBOUNDED", f"{self.label}：rate 须设 cap，否则得分可能超过分值")
-        ctx.expression(self.numerator, "分子")
-        ctx.expression(self.denominator, "分母")
+        ctx.expression(self.numerator, "分子", want=E.NUMBER)
+        ctx.expression(self.denominator, "分母", want=E.NUMBER)
         if self.zero_if:
-            ctx.expression(self.zero_if, "零分条件")
+            ctx.expression(self.zero_if, "零分条件", want=E.BOOL)
 
     def explain(self, ev: Evaluator) -> list[Step]:
         available = self.max_points()

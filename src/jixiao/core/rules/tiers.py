@@ -111,7 +111,7 @@ class Tiers(RuleBase):
         return E.where(E.Call("present", (node(self.value),)), self.by_value(), self.by_judgement())
 
     def check(self, ctx: CheckContext) -> None:
-        ctx.expression(self.value, "分档指标值")
+        ctx.expression(self.value, "分档指标值", want=E.NUMBER)
         if not self.bands:
             ctx.error("E-FW-BANDS", f"{self.label}：至少需要一个分档")
             return
@@ -129,8 +129,8 @@ class Tiers(RuleBase):
                 gap = "重叠" if lo < edge or (lo == edge and lo_in and edge_in) else "空档"
                 ctx.error("E-FW-BANDS", f"{self.label}：分档在 {edge:g} 附近有{gap}，各档须首尾相接、不重不漏")
                 return
-            if hi < lo:
-                ctx.error("E-FW-BANDS", f"{self.label}：分档“{b.name(self.as_pct)}”上限小于下限")
+            if hi < lo or (hi == lo and not (lo_in and b.high()[1])):
+                ctx.error("E-FW-BANDS", f"{self.label}：分档“{b.name(self.as_pct)}”上限小于下限，不含任何值")
                 return
             edge, edge_in = b.high()
         if edge != float("inf"):
