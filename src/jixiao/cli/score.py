@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jixiao.cli import fail
+from jixiao.cli import fail, warn
 from jixiao.core.engine import evaluate
 from jixiao.core.errors import InvalidInput
 from jixiao.core.evaluation import STATUS_TEXT, Evaluation
@@ -55,13 +55,19 @@ def register(app: typer.Typer) -> None:
             c, fw = load_case(case, framework)
         except InvalidInput as exc:
             fail(exc)
+        warn(c.warnings)
         e = evaluate(fw, c)
         if format == "json":
             print(json.dumps(e.to_json(), ensure_ascii=False, indent=2))
-            return
-        console = Console(width=160)
-        console.print(table(e))
-        console.print(f"指标体系版本指纹：{e.edition_hash[:16]}；得分按四舍五入保留两位小数显示，合计由未舍入得分相加。")
+        else:
+            console = Console(width=160)
+            console.print(table(e))
+            console.print(f"指标体系版本指纹：{e.edition_hash[:16]}；得分按四舍五入保留两位小数显示，合计由未舍入得分相加。")
+        if e.status != "scored":
+            # The total is not final: say so on stderr and exit 3, so no script takes it for a score.
+            missing = [r.name for r in e.results if r.status == "not_scorable"]
+            print(f"注意：{len(missing)} 个指标无法评分（{'、'.join(missing)}），合计不完整", file=__import__("sys").stderr)
+            raise typer.Exit(3)
 
     @app.command("frameworks")
     def list_frameworks() -> None:

@@ -11,6 +11,7 @@ guess. Suspicious but legal values become warnings (``W-IN-*``) on ``Case.warnin
 from __future__ import annotations
 
 import difflib
+import math
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -120,7 +121,8 @@ def bind_case(doc: Located, base: Path, framework: str | Path | None = None) -> 
     for key in ("subject", "year", "framework", "facts"):
         if (key not in data or data[key] in (None, "")) and not (key == "framework" and framework):
             problems.add("E-IN-MISSING", f"缺少{_named(doc, (key,))}", doc.where((key,)))
-    problems.raise_if_errors("案例文件有误")
+    if not (framework or data.get("framework")):
+        problems.raise_if_errors("案例文件有误")  # without a framework nothing else can be checked
 
     fw_ref = framework or data["framework"]
     if not isinstance(fw_ref, (str, Path)):
@@ -129,10 +131,12 @@ def bind_case(doc: Located, base: Path, framework: str | Path | None = None) -> 
     fw_source = candidate if candidate.is_file() else fw_ref
     fw = load_framework(fw_source)
 
-    year = data["year"]
-    if isinstance(year, (Decimal, float)) and year == int(year):
+    year = data.get("year")
+    if isinstance(year, (Decimal, float)) and math.isfinite(year) and year == int(year):
         year = int(year)
-    if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100:
+    if year is None:
+        pass  # already reported as missing
+    elif isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100:
         problems.add("E-IN-YEAR", f"{_named(doc, ('year',))}应为四位年份，实际为“{year}”", doc.where(("year",)))
     money_unit = data.get("money_unit") or ""
     if money_unit and money_unit not in MONEY_UNITS:

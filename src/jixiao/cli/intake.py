@@ -1,0 +1,72 @@
+"""``jixiao template`` (an empty case workbook for a framework) and ``jixiao convert`` (a case from
+any of YAML, JSON and XLSX into any other). Nothing is written unless the whole input was read
+without error; the output appears complete or not at all."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from jixiao.cli import fail, warn
+from jixiao.core.errors import InvalidInput, Problem
+
+OUT_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+DEFAULT_FRAMEWORK = "shenzhen-dept/2020"
+
+
+def _check_output(out: Path, allowed: tuple[str, ...]) -> None:
+    if out.suffix.lower() not in allowed:
+        fail(InvalidInput("输出文件格式不支持", [Problem(
+            "E-IN-FORMAT", f"输出文件扩展名应为 {'、'.join(allowed)}，实际为“{out.suffix or '（无）'}”", str(out))]))
+    if out.is_dir():
+        fail(InvalidInput("输出路径是目录", [Problem("E-IN-FILE", "请给出输出文件名，而不是目录", str(out))]))
+    if not out.parent.exists():
+        fail(InvalidInput("输出目录不存在", [Problem("E-IN-FILE", f"目录 {out.parent} 不存在，请先创建", str(out))]))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def template(
+        output: Path = typer.Option(..., "--output", "-o", help="要生成的工作簿（.xlsx）"),
+        framework: str = typer.Option(DEFAULT_FRAMEWORK, "--framework", "-f", help="指标体系编号或文件"),
+    ) -> None:
+        """按指标体系生成填报用的 Excel 工作簿（带单位、下拉列表、数据校验和说明）。"""
+        from jixiao.intake.export import write_atomic
+        from jixiao.intake.framework import framework_path, load_framework
+        from jixiao.intake.layout import layout_for
+        from jixiao.intake.template import build_workbook
+
+        _check_output(output, (".xlsx",))
+        try:
+            fw = load_framework(framework)
+            layout = layout_for(fw, framework_path(framework))
+        except InvalidInput as exc:
+            fail(exc)
+        write_atomic(output, lambda tmp: build_workbook(fw, layout).save(tmp))
+        sheets = "、".join(s.name for s in layout.sheets)
+        print(f"已生成 {output}：{fw.name}（{fw.id}），工作表：{sheets}")
+
+    @app.command()
+    def convert(
+        source: Path = typer.Argument(..., help="案例文件（YAML、JSON 或 XLSX）"),
+        output: Path = typer.Argument(..., help="输出文件（.yaml、.json 或 .xlsx）"),
+        framework: Optional[str] = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
+    ) -> None:
+        """在 YAML、JSON、XLSX 三种案例格式之间转换（先完整校验，再写出）。"""
+        from jixiao.intake.case import load_case
+        from jixiao.intake.export import write_case
+        from jixiao.intake.framework import framework_path
+
+        _check_output(output, OUT_SUFFIXES)
+        try:
+            case, fw = load_case(source, framework)
+        except InvalidInput as exc:
+            fail(exc)
+        warn(case.warnings)
+        ref = framework or case.framework
+        candidate = source.parent / str(ref)
+        write_case(case, fw, output, framework_path(candidate if candidate.is_file() else ref))
+        print(f"已写出 {output}（{len(case.facts)} 项事实）", file=sys.stdout)

@@ -1,0 +1,148 @@
+"""A bound case written back out as YAML, JSON or XLSX (``jixiao convert``), never half-written.
+
+:func:`case_document` turns a :class:`~jixiao.core.facts.Case` into the plain case format (the
+one ``docs/intake.md`` describes): money in its declared unit, rates as exact percentages
+(``292.77%``), judgements as ``{met, evidence}``. Reading that document again gives the same facts.
+Every writer writes to a temporary file beside the target and renames it into place only when
+the whole file is written, so a failure leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+
+from jixiao.core.facts import Case, Fact, Judgement
+from jixiao.core.model import Framework
+
+
+def percent(value: float) -> str:
+    """A fraction as an exact percentage: 2.9277 → ``292.77%`` (no float noise)."""
+    d = (Decimal(repr(float(value))) * 100).normalize()
+    text = format(d, "f")
+    return f"{text}%"
+
+
+def number_out(value, kind: str):
+    if kind == "count" and float(value).is_integer():
+        return int(value)
+    return float(value)
+
+
+def fact_entry(spec, given):
+    """One fact in the case format; a bare value when there is no evidence to keep."""
+    if isinstance(given, Judgement):
+        if given.points is not None:
+            return {"points": number_out(given.points, "score"), "evidence": given.evidence}
+        if given.met and not given.evidence:
+            return True
+        return {"met": bool(given.met), "evidence": given.evidence}
+    assert isinstance(given, Fact)
+    value = given.value
+    if spec.type == "level":
+        return {"level": value, "evidence": given.evidence} if given.evidence else {"level": value}
+    if spec.type == "score":
+        out = {"score": number_out(value, "score")}
+        if given.evidence:
+            out["justification"] = given.evidence
+        return out
+    if spec.type == "flag":
+        value = "是" if value else "否"
+    elif spec.type == "rate":
+        value = percent(value)
+    elif spec.type in ("money", "number", "count"):
+        value = number_out(value, spec.type)
+    return {"value": value, "evidence": given.evidence} if given.evidence else value
+
+
+def case_document(case: Case, fw: Framework) -> dict:
+    """The case in the plain format, facts in the framework's order."""
+    facts = {}
+    for name, spec in fw.facts.items():
+        if name in case.facts:
+            facts[name] = fact_entry(spec, case.facts[name])
+    lists = {}
+    for name, items in case.lists.items():
+        spec = fw.lists[name]
+        rows = []
+        for item in items:
+            row = {}
+            for field, kind in spec.fields.items():
+                v = item.get(field)
+                if v is None:
+                    continue
+                row[field] = ("是" if v else "否") if kind == "flag" else number_out(v, kind) if kind in ("money", "number", "count") else v
+            rows.append(row)
+        lists[name] = rows
+    doc: dict = {"subject": case.subject, "year": case.year, "framework": case.framework, "money_unit": case.money_unit,
+                 "facts": facts}
+    if lists:
+        doc["lists"] = lists
+    if case.stated:
+        doc["stated"] = {k: percent(v) for k, v in case.stated.items()}
+    if case.narrative:
+        doc["narrative"] = case.narrative
+    return doc
+
+
+def _flowing(value, depth: int = 0):
+    """Small mappings inside facts in flow style ({value: …, evidence: …}), as people write them."""
+    if isinstance(value, dict):
+        m = CommentedMap()
+        for k, v in value.items():
+            m[k] = _flowing(v, depth + 1)
+        if depth >= 2 and all(not isinstance(v, (dict, list)) for v in value.values()):
+            m.fa.set_flow_style()
+        return m
+    if isinstance(value, list):
+        return [_flowing(v, depth + 1) for v in value]
+    return value
+
+
+def write_atomic(path: Path, write) -> None:
+    """Call ``write(tmp_path)``, then move the result onto ``path``; on any failure, leave ``path`` be."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_case(case: Case, fw: Framework, path: Path, framework_file: Path | None = None) -> None:
+    """Write a bound case as YAML, JSON or XLSX, chosen by the file's extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    doc = case_document(case, fw)
+    if suffix in (".yaml", ".yml"):
+        def write(tmp: Path) -> None:
+            yaml = YAML(typ="rt")
+            yaml.allow_unicode = True
+            yaml.width = 4096
+            yaml.indent(mapping=2, sequence=4, offset=2)
+            with tmp.open("w", encoding="utf-8") as fh:
+                fh.write(f"# {case.subject} {case.year} 年度：案例事实（由 jixiao convert 生成）\n")
+                yaml.dump(_flowing(doc), fh)
+    elif suffix == ".json":
+        def write(tmp: Path) -> None:
+            tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    elif suffix == ".xlsx":
+        from jixiao.intake.layout import layout_for
+        from jixiao.intake.template import build_workbook
+
+        layout = layout_for(fw, framework_file)
+
+        def write(tmp: Path) -> None:
+            build_workbook(fw, layout, doc).save(tmp)
+    else:
+        raise ValueError(suffix)  # the CLI refuses other extensions before reading anything
+    write_atomic(path, write)
