@@ -56,17 +56,15 @@ def register(app: typer.Typer) -> None:
         framework: Optional[str] = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
     ) -> None:
         """在 YAML、JSON、XLSX 三种案例格式之间转换（先完整校验，再写出）。"""
-        from jixiao.intake.case import load_case
+        from jixiao.intake.case import read_case
         from jixiao.intake.export import write_case
-        from jixiao.intake.framework import framework_path
 
         _check_output(output, OUT_SUFFIXES)
         try:
-            case, fw = load_case(source, framework)
+            case, fw, fw_file = read_case(source, framework)
         except InvalidInput as exc:
             fail(exc)
         warn(case.warnings)
-        ref = framework or case.framework
-        candidate = source.parent / str(ref)
-        write_case(case, fw, output, framework_path(candidate if candidate.is_file() else ref))
-        print(f"已写出 {output}（{len(case.facts)} 项事实）", file=sys.stdout)
+        write_case(case, fw, output, fw_file)
+        items = sum(len(v) for v in case.lists.values())
+        print(f"已写出 {output}（{len(case.facts)} 项事实" + (f"，清单 {items} 项" if items else "") + "）", file=sys.stdout)

@@ -65,19 +65,25 @@ class JsonDoc(Located):
 
 def load_case(path: str | Path, framework: str | Path | None = None) -> tuple[Case, Framework]:
     """Read and check a case; raise :class:`InvalidInput` with every problem, or return it bound."""
+    case, fw, _ = read_case(path, framework)
+    return case, fw
+
+
+def read_case(path: str | Path, framework: str | Path | None = None) -> tuple[Case, Framework, Path]:
+    """As :func:`load_case`, also naming the framework file used (``jixiao convert`` keeps it)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         from jixiao.intake.workbook import read_workbook_case
 
-        return read_workbook_case(path, framework)
+        return read_workbook_case(path, framework, with_source=True)
     if suffix == ".xls":
         raise InvalidInput("不支持的文件格式", [Problem(
             "E-IN-FORMAT", "这是旧版 Excel（.xls）文件；请在 Excel 或 WPS 中“另存为”.xlsx 后重试", str(path))])
     if suffix not in TEXT_SUFFIXES:
         _refuse_unknown(path)
     doc = read_document(path)
-    return bind_case(doc, path.parent, framework)
+    return bind_case(doc, path.parent, framework, with_source=True)
 
 
 def _refuse_unknown(path: Path) -> None:
@@ -109,8 +115,10 @@ class Reading:
     stated: dict[str, tuple[Decimal, Decimal, str]] = field(default_factory=dict)  # name → (rate, ±, place)
 
 
-def bind_case(doc: Located, base: Path, framework: str | Path | None = None) -> tuple[Case, Framework]:
-    """Check plain case data against its framework; every problem at once, or the bound Case."""
+def bind_case(doc: Located, base: Path, framework: str | Path | None = None, with_source: bool = False):
+    """Check plain case data against its framework; every problem at once, or the bound Case.
+
+    Returns ``(case, framework)``, or with ``with_source`` also the framework's file."""
     data = doc.data
     if not isinstance(data, dict):
         raise InvalidInput("案例文件无效", [Problem("E-IN-SCHEMA", "案例文件应为键值映射（subject、year、framework、facts……）", doc.source)])
@@ -118,7 +126,7 @@ def bind_case(doc: Located, base: Path, framework: str | Path | None = None) -> 
     for key in data:
         if key not in TOP_KEYS:
             problems.add("E-IN-UNKNOWN-KEY", f"不认识的顶层字段“{key}”；可用：{'、'.join(sorted(TOP_KEYS))}", doc.where((key,)))
-    for key in ("subject", "year", "framework", "facts"):
+    for key in ("subject", "year", "framework"):
         if (key not in data or data[key] in (None, "")) and not (key == "framework" and framework):
             problems.add("E-IN-MISSING", f"缺少{_named(doc, (key,))}", doc.where((key,)))
     if not (framework or data.get("framework")):
@@ -156,8 +164,9 @@ def bind_case(doc: Located, base: Path, framework: str | Path | None = None) -> 
     from jixiao.intake.checks import warnings_for
     from jixiao.intake.layout import layout_for
 
-    case.warnings = warnings_for(fw, case, reading, layout_for(fw, framework_path(fw_source)).checks)
-    return case, fw
+    fw_file = framework_path(fw_source)
+    case.warnings = warnings_for(fw, case, reading, layout_for(fw, fw_file).checks)
+    return (case, fw, fw_file) if with_source else (case, fw)
 
 
 def _plain(value):

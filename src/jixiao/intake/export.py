@@ -20,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from jixiao.core.facts import Case, Fact, Judgement
 from jixiao.core.model import Framework
+from jixiao.frameworks import shipped_path
 
 
 def percent(value: float) -> str:
@@ -123,6 +124,9 @@ def write_case(case: Case, fw: Framework, path: Path, framework_file: Path | Non
     path = Path(path)
     suffix = path.suffix.lower()
     doc = case_document(case, fw)
+    if framework_file is not None and shipped_path(fw.id) is None:
+        # A user's framework file: name it relative to the new file, so the two can move together.
+        doc["framework"] = os.path.relpath(Path(framework_file).resolve(), path.resolve().parent).replace(os.sep, "/")
     if suffix in (".yaml", ".yml"):
         def write(tmp: Path) -> None:
             yaml = YAML(typ="rt")

@@ -21,7 +21,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from jixiao.core.errors import InvalidInput, Problem, Problems
-from jixiao.core.facts import Case
 from jixiao.core.model import Framework
 from jixiao.intake.framework import framework_path, load_framework
 from jixiao.intake.layout import INFO_SHEET, Layout, layout_for
@@ -406,6 +405,10 @@ def read_workbook_document(path: Path, framework: str | Path | None = None) -> t
     check_container(path)
     wb = _open(path, data_only=False)
     ref = framework or _framework_ref(wb)
+    if not ref and INFO_SHEET not in wb.sheetnames:
+        raise InvalidInput("不是 jixiao 案例工作簿", [Problem(
+            "E-IN-SHEET-MISSING", f"没有“{INFO_SHEET}”等工作表（现有：{'、'.join(wb.sheetnames)}）；请用 jixiao template 生成模板后填写",
+            str(path))])
     if not ref:
         raise InvalidInput("工作簿缺少指标体系", [Problem(
             "E-IN-MISSING", "没有找到“指标体系”（基本信息表 C 列）；请填写，或用 --framework 指定", f"{INFO_SHEET}!C6")])
@@ -423,14 +426,16 @@ def read_workbook_document(path: Path, framework: str | Path | None = None) -> t
     return doc, fw, source, reader.problems.warnings
 
 
-def read_workbook_case(path: Path, framework: str | Path | None = None) -> tuple[Case, Framework]:
-    """A case from a workbook: structure, then cells, then the same binding as YAML and JSON."""
+def read_workbook_case(path: Path, framework: str | Path | None = None, with_source: bool = False):
+    """A case from a workbook: structure, then cells, then the same binding as YAML and JSON.
+
+    Returns ``(case, framework)``, or with ``with_source`` also the framework's file."""
     from jixiao.intake.case import bind_case
 
     doc, fw, source, warns = read_workbook_document(path, framework)
     try:
-        case, fw = bind_case(doc, Path(path).parent, source)
+        case, fw, fw_file = bind_case(doc, Path(path).parent, source, with_source=True)
     except InvalidInput as exc:
         raise InvalidInput("工作簿有误", exc.problems + warns) from None
     case.warnings = warns + case.warnings
-    return case, fw
+    return (case, fw, fw_file) if with_source else (case, fw)

@@ -24,7 +24,7 @@ MAX_NODES = 200_000
 MAX_DEPTH = 64
 MAX_BYTES = 5_000_000
 PLAIN_TAGS = {None, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str",
-              "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+              "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"}
 
 
 class Located:
@@ -110,7 +110,8 @@ def load(path: Path | str, exact: bool = False) -> Located:
             raise InvalidInput("文件过于复杂", [Problem(
                 "E-IN-YAML-BOMB", f"嵌套超过 {MAX_DEPTH} 层（可能是自引用的别名），拒绝读取", str(path))])
         tag = getattr(getattr(node, "tag", None), "value", None)
-        if tag not in PLAIN_TAGS and not (isinstance(tag, str) and tag.startswith("tag:yaml.org,2002:")):
+        # Only the core schema's tags: "!!python/object…" shares their prefix, so no prefix test.
+        if tag not in PLAIN_TAGS:
             raise InvalidInput("不支持的 YAML 标签", [Problem(
                 "E-IN-YAML-TAG", f"不支持的标签 {tag}；请只使用普通的键值、列表和数值", f"{path}:{lines.get(here, '?')}")])
         if isinstance(node, CommentedMap):

@@ -1,0 +1,233 @@
+"""The corpus of bad inputs: every entry, the message code it must produce, and how to make it.
+
+Text inputs are files beside this module; binary ones (workbooks, the 50 MB file, the zip bomb,
+GBK and UTF-16 text) are generated at test time into a temporary folder by the builders below,
+most of them by changing one thing in the seed's own workbook. ``exit`` is 2 for refused input and
+3 for input that is legal but leaves an indicator unscorable (a zero denominator).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from openpyxl import load_workbook
+
+HERE = Path(__file__).parent
+SEED_XLSX = HERE.parent.parent / "examples" / "shenzhen-sibao-2020" / "case.xlsx"
+DATED = HERE / "dated"
+
+
+@dataclass(frozen=True)
+class Bad:
+    name: str
+    code: str
+    make: Callable[[Path], Path]  # writes the input into a folder, returns its path
+    where: str = ""  # a place the message must name (sheet!cell), if any
+    exit: int = 2
+
+
+def copy(name: str) -> Callable[[Path], Path]:
+    def make(tmp: Path) -> Path:
+        out = tmp / name
+        shutil.copy(HERE / name, out)
+        return out
+    return make
+
+
+def encoded(name: str, encoding: str, bom: bytes = b"") -> Callable[[Path], Path]:
+    """A valid case saved in another encoding (GBK as Windows editors do, UTF-16 with its BOM)."""
+    def make(tmp: Path) -> Path:
+        text = (HERE / "text_in_number.yaml").read_text(encoding="utf-8").replace("两万一千", "21195")
+        out = tmp / name
+        out.write_bytes(bom + text.encode(encoding))
+        return out
+    return make
+
+
+def workbook(name: str, change: Callable, source: Path = SEED_XLSX) -> Callable[[Path], Path]:
+    """The seed workbook with one change made through openpyxl."""
+    def make(tmp: Path) -> Path:
+        wb = load_workbook(source)
+        change(wb)
+        out = tmp / name
+        wb.save(out)
+        return out
+    return make
+
+
+def dated_workbook(name: str, change: Callable) -> Callable[[Path], Path]:
+    def make(tmp: Path) -> Path:
+        from jixiao.intake.case import read_case
+        from jixiao.intake.export import write_case
+
+        shutil.copy(DATED / "framework.yaml", tmp / "framework.yaml")
+        case, fw, fw_file = read_case(DATED / "case.yaml")
+        base = tmp / "dated-base.xlsx"
+        write_case(case, fw, base, tmp / "framework.yaml")
+        return workbook(name, change, base)(tmp)
+    return make
+
+
+def raw(name: str, data: Callable[[Path], bytes]) -> Callable[[Path], Path]:
+    def make(tmp: Path) -> Path:
+        out = tmp / name
+        out.write_bytes(data(tmp))
+        return out
+    return make
+
+
+def set_cell(sheet: str, cell: str, value):
+    def change(wb):
+        wb[sheet][cell] = value
+    return change
+
+
+def zip_bomb(tmp: Path) -> bytes:
+    """A zip posing as .xlsx whose one sheet inflates 50 MB of zeros from a few dozen KB."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            block = b"\0" * 1_000_000
+            for _ in range(50):
+                fh.write(block)
+    return buf.getvalue()
+
+
+def fifty_megabytes(tmp: Path) -> bytes:
+    """The seed workbook carrying a 50 MB picture: a real workbook, just far too big."""
+    buf = io.BytesIO(SEED_XLSX.read_bytes())
+    with zipfile.ZipFile(buf, "a", zipfile.ZIP_STORED) as zf:
+        zf.writestr("xl/media/image1.png", b"\x89PNG" + bytes(range(256)) * (50 * 4096))
+    return buf.getvalue()
+
+
+def docx_renamed(tmp: Path) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<document/>")
+    return buf.getvalue()
+
+
+def merge(wb):
+    wb["政府采购"].merge_cells("C4:D4")
+
+
+def delete_sheet(wb):
+    del wb["政府采购"]
+
+
+def swap_headers(wb):
+    ws = wb["预算与决算"]
+    ws["C3"], ws["D3"] = "单位", "数值"
+
+
+def empty(wb):
+    for ws in list(wb.worksheets)[1:]:
+        del wb[ws.title]
+    wb.worksheets[0].delete_rows(1, 100)
+    wb.worksheets[0].title = "Sheet1"
+
+
+def formula_without_result(wb):
+    wb["政府采购"]["C5"] = "=C4*0.67"
+
+
+def duplicate_project(wb):
+    ws = wb["项目清单"]
+    header = next(r for r in range(1, 40) if ws.cell(r, 1).value == "名称")
+    for offset, name in enumerate(["档案整理", "档案整理"], start=1):
+        ws.cell(header + offset, 1, name)
+        ws.cell(header + offset, 2, "是")
+        ws.cell(header + offset, 3, "是")
+    for r in range(4, 7):  # the counts now come from the list
+        ws.cell(r, 3).value = ws.cell(r, 5).value = None
+
+
+def zero_denominator(wb):
+    ws = wb["三公与公用经费"]
+    ws["C4"], ws["C5"] = 0, 0
+
+
+def odd_date(wb):
+    ws = wb["项目清单"]
+    header = next(r for r in range(1, 40) if ws.cell(r, 1).value == "名称")
+    ws.cell(header + 1, 2).value = "12/31/2020"
+
+
+def impossible_date(wb):
+    ws = wb["项目清单"]
+    header = next(r for r in range(1, 40) if ws.cell(r, 1).value == "名称")
+    ws.cell(header + 2, 3).value = "2020年2月30日"
+
+
+def rename_list_header(wb):
+    ws = wb["项目清单"]
+    header = next(r for r in range(1, 40) if ws.cell(r, 1).value == "名称")
+    ws.cell(header, 5).value = "金额（美元）"
+
+
+CORPUS = [
+    # YAML and JSON
+    Bad("文字填在金额处（YAML）", "E-IN-NOT-NUMBER", copy("text_in_number.yaml")),
+    Bad("金额为负数（YAML）", "E-IN-NEGATIVE", copy("negative_money.yaml")),
+    Bad("事实名写错", "E-IN-UNKNOWN-FACT", copy("unknown_fact.yaml")),
+    Bad("缺少必填事实", "E-IN-MISSING", copy("missing_fact.yaml")),
+    Bad("档次不在可选范围", "E-IN-LEVEL", copy("bad_level.yaml")),
+    Bad("执行率漏写百分号", "E-IN-RATE-FORM", copy("rate_without_percent.yaml")),
+    Bad("金额单位不认识", "E-IN-UNIT", copy("bad_money_unit.yaml")),
+    Bad("年度写成汉字", "E-IN-YEAR", copy("bad_year.yaml")),
+    Bad("未达到的标准没有依据", "E-IN-NO-EVIDENCE", copy("judgement_without_evidence.yaml")),
+    Bad("分母为零（YAML）", "W-IN-ZERO-DENOMINATOR", copy("zero_denominator.yaml"), exit=3),
+    Bad("同一事实写了两次", "E-IN-YAML", copy("duplicate_key.yaml")),
+    Bad("YAML 标签构造 Python 对象", "E-IN-YAML-TAG", copy("python_tag.yaml")),
+    Bad("专家评分超过满分", "E-IN-RANGE", copy("score_out_of_range.yaml")),
+    Bad("金额写成百分数", "E-IN-NOT-NUMBER", copy("amount_as_percent.yaml")),
+    Bad("项目名称重复（YAML）", "E-IN-DUPLICATE", copy("duplicate_projects.yaml")),
+    Bad("计数与清单矛盾", "E-IN-CONFLICT", copy("count_conflicts_with_list.yaml")),
+    Bad("报告所述比率是文字", "E-IN-NOT-NUMBER", copy("bad_stated_rate.yaml")),
+    Bad("YAML 别名炸弹", "E-IN-YAML-BOMB", copy("alias_bomb.yaml")),
+    Bad("YAML 语法错误", "E-IN-YAML", copy("syntax_error.yaml")),
+    Bad("案例不是键值映射", "E-IN-SCHEMA", copy("not_a_mapping.yaml")),
+    Bad("JSON 多余逗号", "E-IN-JSON", copy("trailing_comma.json")),
+    Bad("JSON 键重复", "E-IN-JSON", copy("duplicate_key.json")),
+    Bad("JSON 中的 NaN", "E-IN-JSON", copy("nan.json")),
+    Bad("GBK 编码的 YAML", "E-IN-ENCODING", encoded("gbk.yaml", "gbk")),
+    Bad("UTF-16 编码（带 BOM）的 YAML", "E-IN-ENCODING", encoded("utf16.yaml", "utf-16-le", b"\xff\xfe")),
+    Bad("嵌套过深的 YAML", "E-IN-YAML-BOMB", raw("deep.yaml", lambda t: b"subject: " + b"[" * 5000 + b"]" * 5000)),
+    Bad("工作簿改名为 .yaml", "E-IN-NOT-TEXT", raw("workbook.yaml", lambda t: SEED_XLSX.read_bytes())),
+    # Workbooks
+    Bad("文字填在金额单元格", "E-IN-NOT-NUMBER", workbook("text.xlsx", set_cell("政府采购", "C4", "abc")), "政府采购!C4"),
+    Bad("负数金额单元格", "E-IN-NEGATIVE", workbook("negative.xlsx", set_cell("政府采购", "C5", -4222.66)), "政府采购!C5"),
+    Bad("金额单位单元格写错", "E-IN-UNIT", workbook("unit.xlsx", set_cell("政府采购", "D4", "美元")), "政府采购!C4"),
+    Bad("档次单元格不在可选范围", "E-IN-LEVEL", workbook("level.xlsx", set_cell("定性评价", "D17", "已公开"))),
+    Bad("缺少工作表", "E-IN-SHEET-MISSING", workbook("missing-sheet.xlsx", delete_sheet)),
+    Bad("表头被改名", "E-IN-HEADER", workbook("renamed-header.xlsx", set_cell("政府采购", "C3", "金额")), "政府采购!C3"),
+    Bad("表头被调换", "E-IN-HEADER", workbook("reordered-header.xlsx", swap_headers), "预算与决算!C3"),
+    Bad("清单表头的单位被改", "E-IN-HEADER", dated_workbook("dated-header.xlsx", rename_list_header)),
+    Bad("事实名称被改", "E-IN-UNKNOWN-FACT", workbook("renamed-fact.xlsx", set_cell("政府采购", "A4", "采购计划")), "政府采购!A4"),
+    Bad("合并单元格", "E-IN-MERGED", workbook("merged.xlsx", merge), "政府采购!C4:D4"),
+    Bad("日期写成月/日/年", "E-IN-DATE", dated_workbook("odd-date.xlsx", odd_date)),
+    Bad("不存在的日期", "E-IN-DATE", dated_workbook("impossible-date.xlsx", impossible_date)),
+    Bad("分母为零（工作簿）", "W-IN-ZERO-DENOMINATOR", workbook("zero.xlsx", zero_denominator), "三公与公用经费!C4", exit=3),
+    Bad("项目名称重复（工作簿）", "E-IN-DUPLICATE", workbook("duplicate-projects.xlsx", duplicate_project)),
+    Bad("年度写成文字", "E-IN-YEAR", workbook("year.xlsx", set_cell("基本信息", "C5", "二〇二〇年"))),
+    Bad("公式没有保存的计算结果", "E-IN-FORMULA", workbook("formula.xlsx", formula_without_result), "政府采购!C5"),
+    Bad("单元格为错误值", "E-IN-CELL-ERROR", workbook("error-cell.xlsx", set_cell("政府采购", "C4", "#DIV/0!")), "政府采购!C4"),
+    Bad("空工作簿", "E-IN-SHEET-MISSING", workbook("empty.xlsx", empty)),
+    Bad("50 MB 的工作簿", "E-IN-TOO-LARGE", raw("big.xlsx", fifty_megabytes)),
+    Bad("压缩炸弹冒充 .xlsx", "E-IN-ZIP-BOMB", raw("bomb.xlsx", zip_bomb)),
+    Bad("文本文件改名为 .xlsx", "E-IN-NOT-XLSX", raw("text.xlsx", lambda t: (HERE / "negative_money.yaml").read_bytes())),
+    Bad("旧版 .xls 改名为 .xlsx", "E-IN-NOT-XLSX", raw("old.xlsx", lambda t: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)),
+    Bad("Word 文档改名为 .xlsx", "E-IN-NOT-XLSX", raw("doc.xlsx", docx_renamed)),
+    Bad("截断的工作簿", "E-IN-NOT-XLSX", raw("truncated.xlsx", lambda t: SEED_XLSX.read_bytes()[:4000])),
+    Bad("空文件", "E-IN-NOT-XLSX", raw("zero.xlsx", lambda t: b"")),
+    Bad("旧版 .xls 扩展名", "E-IN-FORMAT", raw("case.xls", lambda t: b"\xd0\xcf\x11\xe0")),
+]
