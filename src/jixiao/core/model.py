@@ -185,7 +185,7 @@ def validate(fw: Framework, where=lambda path: "") -> Problems:
         ctx = CheckContext(fw.facts, problems, where(ind.path + ("rule",)), ind.name)
         ind.rule.check(ctx)
         most = ind.rule.max_points()
-        if not math.isnan(most):
+        if math.isfinite(most):  # nan: checked per form; inf: the rule has said it is unbounded
             if most > ind.weight + WEIGHT_TOLERANCE:
                 problems.add("E-FW-RULE-MAX", f"规则最多可得 {most:g} 分，超过参考分值 {ind.weight:g}", at, ind.name)
             elif most < ind.weight - WEIGHT_TOLERANCE:
