@@ -66,9 +66,31 @@ def framework_path(ref: str | Path) -> Path:
     return shipped_path(str(ref)) or Path(ref)
 
 
+_CACHE: dict[tuple, Framework] = {}
+
+
 def load_framework(ref: str | Path) -> Framework:
-    """A shipped edition by id (``shenzhen-dept/2020``) or a framework file by path."""
+    """A shipped edition by id (``shenzhen-dept/2020``) or a framework file by path.
+
+    A file already loaded and unchanged since (same size and modification time) is not parsed
+    again: a batch of cases reads its framework once. Treat the returned model as read-only."""
     path = framework_path(ref)
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    fw = _load_framework(path)
+    if key is not None:
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = fw
+    return fw
+
+
+def _load_framework(path: Path) -> Framework:
     doc = load(path)
     if not isinstance(doc.data, dict):
         raise InvalidInput("指标体系文件无效", [Problem("E-FW-SCHEMA", "文件应为键值映射（id、name、facts、indicators……）", doc.source)])

@@ -107,11 +107,24 @@ def default_layout(fw: Framework) -> Layout:
     return Layout(sheets, list(DEFAULT_CHECKS))
 
 
+_CACHE: dict[tuple, Layout] = {}
+
+
 def layout_for(fw: Framework, framework_file: Path | None) -> Layout:
     """The layout in ``workbook.yaml`` beside the framework file, completed; or the default one."""
     path = framework_file.parent / LAYOUT_FILE if framework_file is not None else None
     if path is None or not path.is_file() or framework_file.name != "framework.yaml":
         return default_layout(fw)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, fw.fingerprint())
+    if key not in _CACHE:
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = _read_layout(fw, path)
+    return _CACHE[key]
+
+
+def _read_layout(fw: Framework, path: Path) -> Layout:
     doc = load(path)
     try:
         spec = LayoutFile.model_validate(doc.data)

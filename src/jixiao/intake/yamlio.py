@@ -82,10 +82,26 @@ def decode(raw: bytes, where: str) -> str:
     return text
 
 
+def _refuse_deep(text: str, where: str) -> None:
+    """Refuse absurd nesting before parsing: the parser recurses, and 5,000 “[” take it seconds."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
+    if deepest > 4 * MAX_DEPTH or indent > 8 * MAX_DEPTH:
+        raise InvalidInput("文件过于复杂", [Problem(
+            "E-IN-YAML-BOMB", f"嵌套层数过深，拒绝读取（上限 {MAX_DEPTH} 层）", where)])
+
+
 def load(path: Path | str, exact: bool = False) -> Located:
     """A YAML file as plain data; ``exact`` keeps numbers as Decimals with their written decimals."""
     path = Path(path)
     text = read_text(path)
+    _refuse_deep(text, str(path))
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
