@@ -335,3 +335,18 @@ def test_text_in_a_numeric_cell_is_never_accepted(tmp_path, cell, text):
     with pytest.raises(InvalidInput) as info:
         load_case(path)
     assert any(p.where == cell for p in info.value.problems)
+
+
+def test_every_intake_code_is_documented():
+    import re
+
+    src = Path(__file__).parent.parent / "src" / "jixiao"
+    files = [*(src / "intake").glob("*.py"), src / "cli" / "intake.py"]
+    used = set()
+    for f in files:
+        if f.name.startswith("form"):
+            continue  # the project-form reader documents its own codes
+        used |= set(re.findall(r'"([EW]-(?:IN|FW)-[A-Z0-9-]+)"', f.read_text(encoding="utf-8")))
+    doc = (Path(__file__).parent.parent / "docs" / "intake.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`([EW]-(?:IN|FW)-[A-Z0-9-]+)`", doc))
+    assert {c for c in used if "-IN-" in c or c == "E-FW-WORKBOOK"} <= documented
