@@ -42,7 +42,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
 
 from jixiao.core import expr as E
 from jixiao.core.model import GradeBand
@@ -167,9 +167,19 @@ class FormFramework(BaseModel):
     grade_text: list[Quote] = Field(default_factory=list)
     notes: str = ""
 
+    _memo: dict = PrivateAttr(default_factory=dict)  # trees and fingerprint, built once per framework
+
+    def _cached(self, key: str, build):
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
     def fingerprint(self) -> str:
-        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        def build():
+            canonical = json.dumps(self.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
+            return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+        return self._cached("fingerprint", build)
 
     # --- the trees every engine evaluates -------------------------------------------------------
 
@@ -181,13 +191,14 @@ class FormFramework(BaseModel):
 
     def score_tree(self) -> E.Node:
         """The score of any line of a form, by its 行类型."""
-        return self._by_kind(self.execution.rule().lower(), self.rows.quantitative.lower(),
-                             self.rows.qualitative.lower(), E.Fail("ROW_TYPE"))
+        return self._cached("score", lambda: self._by_kind(self.execution.rule().lower(), self.rows.quantitative.lower(),
+                             self.rows.qualitative.lower(), E.Fail("ROW_TYPE")))
 
     def code_tree(self) -> E.Node:
         """Why a line scored what it did: EXEC_MET, BELOW, OVERSHOOT, QUAL_IN_BAND, …"""
         ex = E.where(E.cmp(">=", self.execution.ratio(), E.const(1.0)), E.const("EXEC_MET"), E.const("EXEC_BELOW"))
-        return self._by_kind(ex, self.rows.quantitative.code(), self.rows.qualitative.code(), E.Fail("ROW_TYPE"))
+        return self._cached("code", lambda: self._by_kind(
+            ex, self.rows.quantitative.code(), self.rows.qualitative.code(), E.Fail("ROW_TYPE")))
 
     def needs_reason_tree(self) -> E.Node:
         """True where the line must carry a written reason (偏差原因) and has none."""
@@ -197,7 +208,7 @@ class FormFramework(BaseModel):
             E.Unary("not", self.rows.quantitative.met()),
             E.cmp("<", E.Ref(q.score), E.Ref(q.points)),
             E.const(False))
-        return E.all_of(needs, E.Unary("not", E.Call("present", (E.Ref("偏差原因"),))))
+        return self._cached("needs", lambda: E.all_of(needs, E.Unary("not", E.Call("present", (E.Ref("偏差原因"),)))))
 
     def ratio_tree(self) -> E.Node:
         """预算执行率 of the funds line (uncapped; missing on other lines)."""
@@ -212,7 +223,7 @@ class FormFramework(BaseModel):
         return out
 
     def grade(self, total: float) -> str:
-        g = E.evaluate(self.grade_tree(E.Ref("总分")), {"总分": total})
+        g = E.evaluate(self._cached("grade", lambda: self.grade_tree(E.Ref("总分"))), {"总分": total})
         return g if isinstance(g, str) else ""
 
     def inputs(self) -> list[str]:
@@ -324,6 +335,7 @@ class Form:
     rows: list[Row] = field(default_factory=list)
     stated_total: float | None = None
     source: str = ""
+    total_where: str = ""  # where the form states its 总分, for messages
 
     def funds_total(self) -> FundLine | None:
         """The 年度资金总额 line; when blank or zero while its 其中 lines carry money, their sum."""
@@ -445,12 +457,12 @@ def reason_text(code: str) -> str:
     return CODE_TEXT.get(code, code)
 
 
-def line_env(line: FundLine | Row, kind: str) -> dict[str, E.Value]:
+def line_env(line: FundLine | Row, kind: str | None) -> dict[str, E.Value]:
     """The values a line's trees read, named as the long format names its columns."""
     def put(name, value):
         env[name] = E.Missing(f"MISSING:{name}") if value is None or value == "" else value
 
-    env: dict[str, E.Value] = {"行类型": kind}
+    env: dict[str, E.Value] = {"行类型": kind if kind else E.Missing("MISSING:行类型")}
     if isinstance(line, FundLine):
         for name, value in (("年初预算数", line.initial), ("全年预算数", line.budget), ("调整后预算数", line.adjusted),
                             ("全年执行数", line.spent), ("分值", line.points), ("得分", line.stated),
@@ -499,8 +511,9 @@ class LineEvaluator:
         return fact
 
 
-def score_line(fw: FormFramework, line: FundLine | Row, kind: str, money_unit: str = "万元") -> LineResult:
-    """One line through the framework's trees, with its Chinese trace."""
+def score_line(fw: FormFramework, line: FundLine | Row, kind: str | None, money_unit: str = "万元",
+               explain: bool = True) -> LineResult:
+    """One line through the framework's trees, with its Chinese trace (unless ``explain`` is off)."""
     env = line_env(line, kind)
     score = E.evaluate(fw.score_tree(), env)
     code = E.evaluate(fw.code_tree(), env)
@@ -511,30 +524,33 @@ def score_line(fw: FormFramework, line: FundLine | Row, kind: str, money_unit: s
         name, level1, level2, unit = line.level3, line.level1, line.level2, line.unit
         points = line.points if line.points is not None else 0.0
     ev = LineEvaluator(env, unit, money_unit)
-    rule = {FUNDS: fw.execution.rule(), QUANT: fw.rows.quantitative, QUAL: fw.rows.qualitative}.get(kind)
+    rule = {FUNDS: fw._cached("rate", fw.execution.rule), QUANT: fw.rows.quantitative, QUAL: fw.rows.qualitative}.get(kind)
     if isinstance(score, E.Missing):
         # An out-of-band score is explained with its band; a missing value by its reason code alone.
-        steps = rule.explain(ev) if score.reason == "QUAL_OUT_OF_BAND" else []
+        steps = rule.explain(ev) if explain and score.reason == "QUAL_OUT_OF_BAND" else []
         return LineResult(kind, name, level1, level2, points, None, score.reason, steps, line.stated, needs,
                           line.where)
-    steps = rule.explain(ev)
+    steps = rule.explain(ev) if explain else []
     return LineResult(kind, name, level1, level2, points, float(score), str(code), steps, line.stated, needs,
                       line.where)
 
 
-def score_form(fw: FormFramework, form: Form) -> FormResult:
-    """Score a form line by line with traces, add up in cents, grade it, and list what to review."""
+def score_form(fw: FormFramework, form: Form, explain: bool = True) -> FormResult:
+    """Score a form line by line with traces, add up in cents, grade it, and list what to review.
+
+    ``explain=False`` skips writing traces (the batch's scalar engine scores millions of lines).
+    """
     lines: list[LineResult] = []
     findings: list[Finding] = []
     total_line = form.funds_total()
     if total_line is None:
         total_line = FundLine("年度资金总额")
         findings.append(Finding("NOT_SCORABLE", "表中没有项目资金（年度资金总额）行，预算执行率无法评分", form.source))
-    lines.append(score_line(fw, total_line, FUNDS, form.money_unit))
-    rate = E.evaluate(fw.execution.ratio(), line_env(total_line, FUNDS))
+    lines.append(score_line(fw, total_line, FUNDS, form.money_unit, explain))
+    rate = E.evaluate(fw._cached("ratio", fw.execution.ratio), line_env(total_line, FUNDS))
     rate = None if isinstance(rate, E.Missing) else float(rate)
     for row in form.rows:
-        lines.append(score_line(fw, row, row.kind if row.kind in LINE_KINDS else "", form.money_unit))
+        lines.append(score_line(fw, row, row.kind, form.money_unit, explain))
 
     scored = all(ln.score is not None for ln in lines)
     total = sum(ln.cents for ln in lines if ln.cents is not None) / 100
@@ -570,23 +586,23 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
     if form.stated_total is not None:
         if r.status == "scored" and cents(form.stated_total) != round(r.total * 100):
             out.append(Finding("TOTAL_DIFF", f"表列总分 {fmt_points(form.stated_total)}，重算总分 {fmt_points(r.total)}",
-                               form.source, "总分"))
+                               form.total_where or form.source, "总分"))
         if all(s is not None for s in stated_lines):
             summed = sum(cents(s) for s in stated_lines) / 100
             if cents(form.stated_total) != round(summed * 100):
                 out.append(Finding("SUM_DIFF", f"表列总分 {fmt_points(form.stated_total)}，而表列各项得分之和为 "
-                                               f"{fmt_points(summed)}", form.source, "总分"))
+                                               f"{fmt_points(summed)}", form.total_where or form.source, "总分"))
 
     total_line, given = form.funds_total(), (form.funds[0] if form.funds else None)
     if given is not None and total_line is not given:
-        for attr, label in (("budget", "全年预算数"), ("adjusted", "调整后预算数"), ("spent", "全年执行数"),
-                            ("initial", "年初预算数")):
+        wrong = []
+        for attr, label in (("initial", "年初预算数"), ("budget", "全年预算数"), ("adjusted", "调整后预算数"), ("spent", "全年执行数")):
             want, got = getattr(total_line, attr), getattr(given, attr)
             if want is not None and (got is None or abs(want - got) > 1e-9 * max(1.0, abs(want))):
-                shown = "未填" if got is None else f"{fmt_amount(got, 6).rstrip('0').rstrip('.')}"
-                out.append(Finding("FUND_SUM", f"年度资金总额的{label}为 {shown}，其中各项之和为 "
-                                               f"{fmt_amount(want, 6).rstrip('0').rstrip('.')}{form.money_unit}；按其中各项之和计算",
-                                   given.where, "年度资金总额"))
+                wrong.append(f"{label}{'未填' if got is None else ' ' + _amount(got)}，其中各项之和为 {_amount(want)}")
+        if wrong:
+            out.append(Finding("FUND_SUM", f"年度资金总额{'；'.join(wrong)}（{form.money_unit}）；按其中各项之和计算",
+                               given.where, "年度资金总额"))
     if given is not None and given.rate is not None and r.rate is not None:
         shown = round_half_up(min(r.rate, 1.0) * 100, given.rate_digits)
         if abs(shown - round_half_up(given.rate * 100, given.rate_digits)) > 1e-9:
@@ -594,6 +610,10 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
                                             f"{shown:.{given.rate_digits}f}%", given.where, "执行率"))
     out.extend(check_weights(fw, form, given))
     return out
+
+
+def _amount(x: float) -> str:
+    return fmt_amount(x, 6).rstrip("0").rstrip(".")
 
 
 def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list[Finding]:

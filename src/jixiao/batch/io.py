@@ -1,0 +1,209 @@
+"""Reading a batch of forms in long format (Parquet or CSV) into the canonical columns.
+
+One row per line of a form, keyed by ``表单编号``; ``行类型`` says which line: 资金 (the 年度资金总额
+line), 定量 / 定性 (an indicator row), 合计 (the 总分 line, whose 得分 is the stated total).
+Columns (all but 表单编号 and 行类型 optional; see ``docs/batch.md``)::
+
+    表单编号 行号 行类型 地区 主管部门 项目名称 一级指标 二级指标 三级指标
+    运算符 年度指标值 单位 实际完成值 实际单位 评价等级 分值 得分 偏差原因
+    年初预算数 全年预算数 调整后预算数 全年执行数
+
+Normalising is done here, once, so every engine sees the same values:
+
+* 年度指标值 given as text ("≥50个") is parsed with the single-form parser, once per distinct text,
+  into 运算符, 年度指标值 and 单位; 实际完成值 given as text likewise, in its row's unit;
+* 实际单位 different from 单位 converts money (元、千元、万元、亿元) by exact integer ratios;
+  any other mismatch makes the value missing (and is counted in the reader's warnings);
+* operators and qualitative grades written another way (">=", "达成预期指标") are mapped to the
+  rule's own words; NaN is missing; 偏差原因 becomes yes/null (blank text is no reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from jixiao.core.errors import InvalidInput, Problem
+from jixiao.core.rules.target import GRADES, OPERATORS
+from jixiao.intake.form import MONEY, SYMBOLS, UNIT_SYNONYMS, WORDS, BadCell, _unit, grade_of, parse_actual, parse_target
+
+TEXT, NUMBER, INT = pl.String, pl.Float64, pl.Int64
+SCHEMA: dict[str, pl.DataType] = {
+    "表单编号": TEXT, "行号": INT, "行类型": TEXT, "地区": TEXT, "主管部门": TEXT, "项目名称": TEXT,
+    "一级指标": TEXT, "二级指标": TEXT, "三级指标": TEXT, "运算符": TEXT, "年度指标值": NUMBER, "单位": TEXT,
+    "实际完成值": NUMBER, "实际单位": TEXT, "评价等级": TEXT, "分值": NUMBER, "得分": NUMBER, "偏差原因": TEXT,
+    "年初预算数": NUMBER, "全年预算数": NUMBER, "调整后预算数": NUMBER, "全年执行数": NUMBER,
+}
+REQUIRED = ("表单编号", "行类型")
+OP_WORDS = {k: v for k, v in SYMBOLS.items()} | dict(WORDS) | {"≥": "≥", "≤": "≤", "＞": ">", "＜": "<", "＝": "="}
+
+
+@dataclass
+class Batch:
+    """A batch read and normalised: the lazy table, where it came from, and what was noticed."""
+
+    frame: pl.LazyFrame
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+
+def read_batch(path: str | Path) -> Batch:
+    """Read FORMS (.parquet or .csv); raise InvalidInput in Chinese when it cannot be used."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInput("找不到文件", [Problem("E-IN-FILE", f"文件不存在：{path}，请检查路径", str(path))])
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet" or path.is_dir():
+            lf = pl.scan_parquet(path if path.is_file() else path / "*.parquet")
+            names = lf.collect_schema()
+        elif suffix == ".csv":
+            head = path.read_bytes()[:65536]
+            try:
+                head.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if exc.start < len(head) - 4:
+                    raise InvalidInput("CSV 编码不是 UTF-8", [Problem(
+                        "E-IN-ENCODING", "文件不是 UTF-8 编码（可能是 GBK）；请“另存为 CSV UTF-8”后重试", str(path))]) from None
+            lf = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
+            names = lf.collect_schema()
+        else:
+            raise InvalidInput("不支持的文件格式", [Problem(
+                "E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：批量评分请使用 .parquet 或 .csv", str(path))])
+    except (pl.exceptions.ComputeError, OSError) as exc:
+        raise InvalidInput("无法读取文件", [Problem("E-IN-FILE", f"无法读取：{str(exc).splitlines()[0]}", str(path))]) from None
+    return normalise(lf, dict(names), str(path))
+
+
+def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
+    """The canonical columns, whatever the file held (see the module docstring)."""
+    missing = [c for c in REQUIRED if c not in schema]
+    if missing:
+        raise InvalidInput("批量数据缺少必需的列", [Problem(
+            "E-IN-BATCH-COLUMN", f"缺少列：{'、'.join(missing)}；长表每行须有 表单编号 和 行类型（资金/定量/定性/合计）", source)])
+    batch = Batch(lf, source)
+    # Text targets first: they fill 运算符 and 单位 where those are absent.
+    if "年度指标值" in schema and schema["年度指标值"] == pl.String:
+        lf = _parse_targets(lf, schema, batch)
+        schema = dict(lf.collect_schema())
+    if "实际完成值" in schema and schema["实际完成值"] == pl.String:
+        lf = _parse_actuals(lf, schema, batch)
+        schema = dict(lf.collect_schema())
+    exprs = []
+    for name, dtype in SCHEMA.items():
+        if name not in schema:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+            continue
+        col = pl.col(name)
+        if dtype == NUMBER:
+            if schema[name] == pl.String:
+                _check_numbers(lf, name, source)
+                col = col.str.strip_chars().str.replace_all(",", "").cast(NUMBER, strict=False)
+            col = col.cast(NUMBER).fill_nan(None)
+        elif dtype == INT:
+            col = col.cast(INT, strict=False)
+        else:
+            col = col.cast(TEXT)
+        exprs.append(col.alias(name))
+    lf = lf.select(exprs)
+    lf = lf.with_columns(
+        pl.col("行类型").str.strip_chars(),
+        _mapped("运算符", {k: v for k, v in OP_WORDS.items() if k not in OPERATORS}),
+        _mapped("评价等级", {}),
+        # Only whether a reason is written counts; blank text is none.
+        pl.when(pl.col("偏差原因").str.strip_chars().str.len_chars() > 0).then(True).otherwise(None).alias("偏差原因"),
+    )
+    if "实际单位" in schema:
+        lf = _convert_units(lf, batch)
+    if "行号" not in schema:
+        lf = lf.with_columns(pl.int_range(pl.len()).over("表单编号").cast(INT).alias("行号"))
+    batch.frame = lf
+    return batch
+
+
+def _mapped(name: str, extra: dict) -> pl.Expr:
+    """Operators and grades mapped to the rule's words (only values that differ are replaced)."""
+    col = pl.col(name)
+    if name == "评价等级":
+        from jixiao.intake.form import GRADE_OF
+
+        mapping = {k: v for k, v in GRADE_OF.items() if k != v}
+        return pl.when(col.is_in(list(GRADES))).then(col).otherwise(col.replace_strict(mapping, default=None)).alias(name)
+    return pl.when(col.is_in(list(OPERATORS))).then(col).otherwise(col.replace_strict(extra, default=None)).alias(name)
+
+
+def _check_numbers(lf: pl.LazyFrame, name: str, source: str) -> None:
+    bad = (lf.select(pl.col(name)).filter(pl.col(name).is_not_null() & (pl.col(name).str.strip_chars() != "")
+                                         & pl.col(name).str.strip_chars().str.replace_all(",", "")
+                                         .cast(NUMBER, strict=False).is_null())
+           .head(3).collect())
+    if bad.height:
+        shown = "、".join(f"“{v}”" for v in bad[name].to_list())
+        raise InvalidInput("批量数据有误", [Problem(
+            "E-IN-BATCH-NUMBER", f"列“{name}”应为数字，实际有 {shown} 等；请改为数字（单位写在“单位”列）", source)])
+
+
+def _parse_targets(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame:
+    """Distinct 年度指标值 texts parsed once each by the single-form parser, then joined back."""
+    texts = lf.select(pl.col("年度指标值").unique()).collect()["年度指标值"].to_list()
+    rows = {"_t": [], "_op": [], "_num": [], "_unit": []}
+    bad = 0
+    for text in texts:
+        try:
+            p = parse_target(text) if text not in (None, "") else None
+        except BadCell:
+            p, bad = None, bad + 1
+        rows["_t"].append(text)
+        rows["_op"].append(p.op if p else None)
+        rows["_num"].append(p.number if p else None)
+        rows["_unit"].append(p.unit if p else None)
+    if bad:
+        batch.notes.append(f"{bad} 种年度指标值文字无法读出数字，按缺失处理")
+    table = pl.LazyFrame(rows, schema={"_t": TEXT, "_op": TEXT, "_num": NUMBER, "_unit": TEXT})
+    out = lf.join(table, left_on="年度指标值", right_on="_t", how="left", nulls_equal=True, maintain_order="left")
+    op = pl.coalesce(pl.col("运算符"), pl.col("_op")) if "运算符" in schema else pl.col("_op")
+    unit = pl.coalesce(pl.col("单位"), pl.col("_unit")) if "单位" in schema else pl.col("_unit")
+    return out.with_columns(op.alias("运算符"), unit.alias("单位"), pl.col("_num").alias("年度指标值")).drop(
+        "_op", "_num", "_unit")
+
+
+def _parse_actuals(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame:
+    """Distinct (实际完成值, 单位) pairs read once each; qualitative texts become 评价等级."""
+    unit_col = pl.col("单位") if "单位" in schema else pl.lit(None, dtype=TEXT)
+    pairs = lf.select(pl.col("实际完成值").alias("_a"), unit_col.alias("_u")).unique().collect()
+    values, grades = [], []
+    for a, u in pairs.iter_rows():
+        try:
+            values.append(parse_actual(a, _unit(u or "")) if a not in (None, "") else None)
+        except BadCell:
+            values.append(None)
+        grades.append(grade_of(a) if a not in (None, "") else None)
+    table = pairs.with_columns(pl.Series("_v", values, dtype=NUMBER), pl.Series("_g", grades, dtype=TEXT)).lazy()
+    out = lf.with_columns(unit_col.alias("_u")).join(table, left_on=["实际完成值", "_u"], right_on=["_a", "_u"],
+                                                   how="left", nulls_equal=True, maintain_order="left")
+    grade = pl.coalesce(pl.col("评价等级"), pl.col("_g")) if "评价等级" in schema else pl.col("_g")
+    return out.with_columns(pl.col("_v").alias("实际完成值"), grade.alias("评价等级")).drop("_u", "_v", "_g")
+
+
+def _convert_units(lf: pl.LazyFrame, batch: Batch) -> pl.LazyFrame:
+    """实际完成值 in 单位 when 实际单位 differs: money by exact integer ratios, else missing."""
+    a = pl.col("实际单位").str.strip_chars().replace(UNIT_SYNONYMS)
+    t = pl.col("单位").fill_null("")
+    scale = {k: int(v) for k, v in MONEY.items()}
+    up = a.replace_strict(scale, default=None, return_dtype=INT)
+    down = pl.col("单位").replace_strict(scale, default=None, return_dtype=INT)
+    actual = pl.col("实际完成值")
+    converted = (pl.when(up >= down).then(actual * (up // down).cast(NUMBER))
+                 .otherwise(actual / (down // up).cast(NUMBER)))
+    same = a.is_null() | (a == "") | (a == t)
+    return lf.with_columns(
+        pl.when(same).then(actual).when(up.is_not_null() & down.is_not_null()).then(converted).otherwise(None)
+        .alias("实际完成值")).drop("实际单位")
+
+
+def write_parquet(df: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.write_parquet(path, compression="zstd", statistics=False)
+

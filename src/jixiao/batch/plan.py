@@ -1,0 +1,143 @@
+"""What every batch engine computes, decided once from a form framework.
+
+The plan holds the framework's trees (score, reason code, missing-reason check, execution rate)
+and the table of every reason a tree can give, numbered: engines carry reasons as small integers
+while they compute and turn them into text at the end, which keeps a million forms cheap.
+
+The per-line and per-form outputs are defined here, in words and names, and each engine builds
+exactly these columns:
+
+per line (``lines.parquet``)
+    表单编号, 行号, 行类型, 分值, 表列得分, 重算得分 (two decimals, 四舍五入), 重算得分_未舍入,
+    差额 (表列 − 重算, two decimals), 状态 (scored / not_scorable), 原因代码 (MET, BELOW, …, or
+    MISSING:x / ZERO:x / QUAL_OUT_OF_BAND / ROW_TYPE when not scorable), 缺少原因 (a written reason
+    is required and absent)
+
+per form (``forms.parquet``)
+    表单编号, 地区, 主管部门, 项目名称, 执行率, 重算总分, 表列总分, 总分差额, 表列合计, 分值合计,
+    行数, 无法评分行数, 状态 (scored / incomplete), 等级, one yes/no column per review code
+    (:data:`FLAGS`), 需复核, 复核原因 (the codes raised, comma-separated in :data:`FLAGS` order)
+
+The rules of the per-form columns (the same in every engine):
+
+* the lines of a form are its rows whose 行类型 is not 合计; its 表列总分 is the 得分 of its 合计 row;
+* 重算总分 = Σ cents of its scored lines ÷ 100; 状态 = scored when every line is scored and the
+  form has a 资金 line; 等级 only when scored;
+* TOTAL_DIFF: scored, 表列总分 given, and its cents ≠ the recomputed cents;
+* SUM_DIFF: 表列总分 given, every line states a 得分, and Σ stated cents ≠ 表列总分's cents;
+* SCORE_DIFF: some line's 差额 ≠ 0; OVERSHOOT / QUAL_OUT_OF_BAND: some line has that code;
+* EXEC_NO_REASON / REASON_MISSING: the 资金 line / an indicator row lacks a required reason;
+* NOT_SCORABLE: no 资金 line, or a line not scorable for a reason other than QUAL_OUT_OF_BAND;
+* WEIGHT_SUM: the 资金 line states a 分值 ≠ the execution points, or every indicator row has a
+  分值 and their sum ≠ the indicators' points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jixiao.core import expr as E
+from jixiao.core.form import FUNDS, TOTAL, FormFramework
+
+FLAGS = ("TOTAL_DIFF", "SUM_DIFF", "SCORE_DIFF", "EXEC_NO_REASON", "REASON_MISSING", "QUAL_OUT_OF_BAND",
+         "OVERSHOOT", "NOT_SCORABLE", "WEIGHT_SUM")
+
+KEY = "表单编号"
+HEADER = ("地区", "主管部门", "项目名称")
+LINE_COLUMNS = ("表单编号", "行号", "行类型", "分值", "表列得分", "重算得分", "重算得分_未舍入", "差额", "状态",
+                "原因代码", "缺少原因")
+FORM_COLUMNS = ("表单编号", "地区", "主管部门", "项目名称", "执行率", "重算总分", "表列总分", "总分差额", "表列合计",
+                "分值合计", "行数", "无法评分行数", "状态") + ("等级",) + FLAGS + ("需复核", "复核原因")
+
+
+@dataclass
+class Plan:
+    """The trees of one framework, and the numbering of every reason they can give."""
+
+    framework: FormFramework
+    score: E.Node
+    code: E.Node
+    needs_reason: E.Node
+    ratio: E.Node
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def exec_points(self) -> float:
+        return float(self.framework.execution.points)
+
+    @property
+    def indicator_points(self) -> float:
+        return float(self.framework.indicators.points)
+
+    def reason_id(self, reason: str) -> int:
+        """The number of a reason (1-based; engines use null for 'no reason')."""
+        try:
+            return self.reasons.index(reason) + 1
+        except ValueError:
+            self.reasons.append(reason)
+            return len(self.reasons)
+
+    def reason_of(self, rid: int | None) -> str | None:
+        return None if rid is None else self.reasons[rid - 1]
+
+    def grade_tree(self, total: E.Node) -> E.Node:
+        return self.framework.grade_tree(total)
+
+
+def plan_for(fw: FormFramework) -> Plan:
+    """The plan of a framework: its trees, and every reason numbered in a fixed order."""
+    plan = Plan(fw, fw.score_tree(), fw.code_tree(), fw.needs_reason_tree(), fw.ratio_tree())
+    for tree in (plan.score, plan.code, plan.needs_reason, plan.ratio):
+        for reason in possible_reasons(tree):
+            plan.reason_id(reason)
+    return plan
+
+
+def node_key(n: E.Node, _cache: dict | None = None) -> tuple:
+    """A key for a subtree that tells ``False`` from ``0.0`` (equal, with equal hashes, in Python).
+
+    Compilers share the compiled form of equal subtrees; keyed on the nodes themselves,
+    ``Const(False)`` would be served the compiled ``Const(0.0)``.
+    """
+    cache = {} if _cache is None else _cache
+    got = cache.get(id(n))
+    if got is not None and got[0] is n:
+        return got[1]
+    if isinstance(n, E.Const):
+        key: tuple = ("Const", type(n.value).__name__, n.value)
+    else:
+        own = tuple((k, v) for k, v in vars(n).items() if isinstance(v, str))
+        key = (type(n).__name__, own, tuple(node_key(c, cache) for c in E.children(n)))
+    cache[id(n)] = (n, key)
+    return key
+
+
+def possible_reasons(tree: E.Node) -> list[str]:
+    """Every reason code a tree can yield, in reading order: MISSING:x, ZERO:x and Fail codes."""
+    out: list[str] = []
+    for n in E.walk(tree):
+        if isinstance(n, E.Ref):
+            out.append(f"MISSING:{n.name}")
+        elif isinstance(n, E.Fail):
+            out.append(n.reason)
+        elif isinstance(n, E.Binary) and n.op == "/":
+            out.append(f"ZERO:{E.render(n.right)}")
+    return list(dict.fromkeys(out))
+
+
+def code_values(tree: E.Node) -> list[str]:
+    """The text constants a code tree can yield (EXEC_MET, MET, BELOW, …)."""
+    out: list[str] = []
+
+    def leaves(n: E.Node):
+        if isinstance(n, E.Cond):
+            leaves(n.then)
+            leaves(n.other)
+        elif isinstance(n, E.Const) and isinstance(n.value, str):
+            out.append(n.value)
+
+    leaves(tree)
+    return list(dict.fromkeys(out))
+
+
+__all__ = ["Plan", "plan_for", "FLAGS", "KEY", "HEADER", "LINE_COLUMNS", "FORM_COLUMNS", "FUNDS", "TOTAL"]

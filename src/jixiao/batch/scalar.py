@@ -1,0 +1,127 @@
+"""The reference batch engine: each line walked through the single-form scorer, one at a time.
+
+Every line goes through :func:`jixiao.core.form.score_line` (the traced scorer, traces off), so
+this engine is the single-form path; the per-form rules of :mod:`jixiao.batch.plan` are written
+here in plain Python. The columnar engines must give exactly its results, and the benchmark
+measures how much faster they are.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import polars as pl
+
+from jixiao.core.form import FUNDS, QUAL, QUANT, TOTAL, FundLine, Row, cents, score_line
+from jixiao.batch.plan import FLAGS, FORM_COLUMNS, HEADER, KEY, LINE_COLUMNS, Plan
+
+
+def _num(v) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def line_of(r: dict) -> FundLine | Row:
+    """A long-format row as the single-form model's line."""
+    reason = "有" if r.get("偏差原因") else ""
+    if r.get("行类型") == FUNDS:
+        return FundLine("年度资金总额", initial=_num(r.get("年初预算数")), budget=_num(r.get("全年预算数")),
+                        adjusted=_num(r.get("调整后预算数")), spent=_num(r.get("全年执行数")), points=_num(r.get("分值")),
+                        stated=_num(r.get("得分")), reason=reason)
+    return Row(kind=r.get("行类型") or "", level1=r.get("一级指标") or "", level2=r.get("二级指标") or "",
+               level3=r.get("三级指标") or "", op=r.get("运算符"), target=_num(r.get("年度指标值")),
+               unit=r.get("单位") or "", actual=_num(r.get("实际完成值")), grade=r.get("评价等级"),
+               points=_num(r.get("分值")), stated=_num(r.get("得分")), reason=reason)
+
+
+def score_rows(plan: Plan, rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
+    """Lines and forms (as dicts with the plan's columns) for rows in any order."""
+    fw = plan.framework
+    forms: dict[str, dict] = {}
+    out_lines: list[dict] = []
+    for r in rows:
+        key = r[KEY]
+        f = forms.get(key)
+        if f is None:
+            f = forms[key] = {KEY: key, **{h: None for h in HEADER}, "表列总分": None, "lines": []}
+        for h in HEADER:
+            if r.get(h) is not None and (f[h] is None or r[h] > f[h]):
+                f[h] = r[h]
+        kind = r.get("行类型")
+        if kind == TOTAL:
+            stated = _num(r.get("得分"))
+            if stated is not None and (f["表列总分"] is None or stated > f["表列总分"]):
+                f["表列总分"] = stated
+            continue
+        line = line_of(r)
+        res = score_line(fw, line, kind if kind in (FUNDS, QUANT, QUAL) else (kind or None), explain=False)
+        points = plan.exec_points if kind == FUNDS else _num(r.get("分值"))
+        rc = res.cents
+        stated = _num(r.get("得分"))
+        sc = None if stated is None else cents(stated)
+        rate = None
+        if kind == FUNDS:
+            from jixiao.core import expr as E
+            from jixiao.core.form import line_env
+
+            v = E.evaluate(plan.ratio, line_env(line, FUNDS))
+            rate = None if isinstance(v, E.Missing) else float(v)
+        out = {KEY: key, "行号": r.get("行号"), "行类型": kind, "分值": points, "表列得分": stated,
+               "重算得分": None if rc is None else rc / 100, "重算得分_未舍入": res.score,
+               "差额": None if rc is None or sc is None else (sc - rc) / 100, "状态": res.status,
+               "原因代码": res.code, "缺少原因": res.needs_reason,
+               "_分": rc, "_表列分": sc, "_表列分值": _num(r.get("分值")), "_执行率": rate}
+        out_lines.append(out)
+        f["lines"].append(out)
+    return [{k: v for k, v in ln.items() if not k.startswith("_")} for ln in out_lines], [
+        _form(plan, f) for f in forms.values()]
+
+
+def _form(plan: Plan, f: dict) -> dict:
+    lines = f.pop("lines")
+    funds = [ln for ln in lines if ln["行类型"] == FUNDS]
+    ind = [ln for ln in lines if ln["行类型"] != FUNDS]
+    bad = [ln for ln in lines if ln["状态"] != "scored"]
+    scored = not bad and bool(funds)
+    total = sum(ln["_分"] for ln in lines if ln["_分"] is not None)
+    stated = f["表列总分"]
+    stated_c = None if stated is None else cents(stated)
+    stated_lines = [ln["_表列分"] for ln in lines]
+    points = [ln["分值"] for ln in ind]
+    exec_wrong = any(ln["_表列分值"] is not None and cents(ln["_表列分值"]) != round(plan.exec_points * 100) for ln in funds)
+    flags = {
+        "TOTAL_DIFF": scored and stated_c is not None and stated_c != total,
+        "SUM_DIFF": stated_c is not None and None not in stated_lines and stated_c != sum(stated_lines),
+        "SCORE_DIFF": any(ln["差额"] not in (None, 0) for ln in lines),
+        "EXEC_NO_REASON": any(ln["缺少原因"] for ln in funds),
+        "REASON_MISSING": any(ln["缺少原因"] for ln in ind),
+        "QUAL_OUT_OF_BAND": any(ln["原因代码"] == "QUAL_OUT_OF_BAND" for ln in lines),
+        "OVERSHOOT": any(ln["原因代码"] == "OVERSHOOT" for ln in lines),
+        "NOT_SCORABLE": not funds or any(ln["原因代码"] != "QUAL_OUT_OF_BAND" for ln in bad),
+        "WEIGHT_SUM": exec_wrong or (None not in points and sum(cents(p) for p in points) != round(plan.indicator_points * 100)),
+    }
+    raised = [k for k in FLAGS if flags[k]]
+    return {
+        **f, "执行率": funds[0]["_执行率"] if funds else None, "重算总分": total / 100,
+        "总分差额": None if stated_c is None else (stated_c - total) / 100,
+        "表列合计": sum(s for s in stated_lines if s is not None) / 100,
+        "分值合计": sum(cents(p) for p in points if p is not None) / 100,
+        "行数": len(lines), "无法评分行数": len(bad), "状态": "scored" if scored else "incomplete",
+        "等级": plan.framework.grade(total / 100) if scored else None,
+        **flags, "需复核": bool(raised), "复核原因": ",".join(raised),
+    }
+
+
+LINE_SCHEMA = {KEY: pl.String, "行号": pl.Int64, "行类型": pl.String, "分值": pl.Float64, "表列得分": pl.Float64,
+               "重算得分": pl.Float64, "重算得分_未舍入": pl.Float64, "差额": pl.Float64, "状态": pl.String,
+               "原因代码": pl.String, "缺少原因": pl.Boolean}
+FORM_SCHEMA = {KEY: pl.String, **{h: pl.String for h in HEADER}, "执行率": pl.Float64, "重算总分": pl.Float64,
+               "表列总分": pl.Float64, "总分差额": pl.Float64, "表列合计": pl.Float64, "分值合计": pl.Float64,
+               "行数": pl.UInt32, "无法评分行数": pl.UInt32, "状态": pl.String, "等级": pl.String,
+               **{f: pl.Boolean for f in FLAGS}, "需复核": pl.Boolean, "复核原因": pl.String}
+
+
+def run(plan: Plan, lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    lines, forms = score_rows(plan, lf.collect().iter_rows(named=True))
+    return (pl.DataFrame(lines, schema=LINE_SCHEMA, orient="row").select(LINE_COLUMNS),
+            pl.DataFrame(forms, schema=FORM_SCHEMA, orient="row").select(FORM_COLUMNS).sort(KEY))
