@@ -2,8 +2,8 @@
 #   make demo   installs what jixiao needs and scores (and reports on) the bundled seed case
 #   make test   runs the full test suite
 PY ?= python3
-APT_PACKAGES = libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-gkai00mp fonts-wqy-zenhei \
-               poppler-utils libharfbuzz-subset0
+APT_PACKAGES = libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-arphic-gkai00mp \
+               fonts-wqy-zenhei poppler-utils libharfbuzz-subset0
 EXAMPLE = examples/shenzhen-sibao-2020/case.yaml
 
 .PHONY: setup system python demo test bench lint
@@ -24,6 +24,7 @@ python:
 
 demo: setup
 	jixiao score $(EXAMPLE)
+	jixiao report $(EXAMPLE) -o out/shenzhen-sibao-2020
 
 test:
 	$(PY) -m pytest

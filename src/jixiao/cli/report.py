@@ -1,0 +1,117 @@
+"""``jixiao report``: the evaluation report (DOCX, PDF, HTML, Markdown) and the scoring sheet (XLSX).
+
+One case writes its files straight into OUTDIR; several cases (given on the command line or by
+``--batch``) each get a folder under OUTDIR, and LibreOffice starts once for all their PDFs.
+Exit status: 0 done, 2 a case or an option is wrong (nothing written), 3 LibreOffice is missing
+or failed (nothing written).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from jixiao.core.errors import InvalidInput, Problem
+from jixiao.core.numbers import round_half_up
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+GENERIC_STEMS = {"case", "案例", "facts", "input"}
+
+
+def batch_cases(path: Path) -> list[Path]:
+    """The case files a ``--batch`` names: every case file under a folder, or the paths listed in a
+    text file (one a line, ``#`` starts a comment, relative to the list's folder)."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix.lower() in CASE_SUFFIXES and p.is_file()
+                      and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    if not path.is_file():
+        raise InvalidInput("批量清单不存在", [Problem("E-IN-BATCH", f"找不到 --batch 指定的文件或文件夹“{path}”", str(path))])
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            p = Path(line)
+            out.append(p if p.is_absolute() else path.parent / p)
+    return out
+
+
+def folder_names(paths: list[Path]) -> list[str]:
+    """A distinct, readable folder per case: its file name, or its folder's name for case.yaml."""
+    names = []
+    for p in paths:
+        stem = p.stem
+        names.append(p.parent.name if stem.lower() in GENERIC_STEMS and p.parent.name else stem)
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if names.count(n) > 1:
+            seen[n] = seen.get(n, 0) + 1
+            n = f"{n}-{seen[n]}"
+        out.append(n)
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def report(
+        cases: Optional[List[Path]] = typer.Argument(None, help="案例文件（YAML、JSON 或 XLSX），可给多个"),
+        output: Path = typer.Option(..., "--output", "-o", help="输出目录；出错时保持原样"),
+        format: str = typer.Option("docx,pdf,html,md,xlsx", "--format", help="输出格式，逗号分隔：docx,pdf,html,md,xlsx"),
+        framework: Optional[str] = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
+        batch: Optional[Path] = typer.Option(None, "--batch", help="批量：案例文件夹，或每行一个案例路径的清单文件"),
+    ) -> None:
+        """起草绩效评价报告（DOCX、PDF、HTML、Markdown）和评分表（XLSX），数字均由事实计算。"""
+        from jixiao.cli import fail, warn
+        from jixiao.intake.case import load_case
+        from jixiao.reports.build import Job, build, parse_formats
+        from jixiao.reports.office import OfficeError
+
+        started = time.perf_counter()
+        try:
+            formats = parse_formats(format)
+        except ValueError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            raise typer.Exit(2)
+        paths = list(cases or [])
+        try:
+            if batch is not None:
+                paths += batch_cases(batch)
+        except InvalidInput as exc:
+            fail(exc)
+        if not paths:
+            print("错误：请给出案例文件，或用 --batch 指定案例文件夹或清单", file=sys.stderr)
+            raise typer.Exit(2)
+        several = len(paths) > 1 or batch is not None
+        names = folder_names(paths) if several else [""]
+        jobs, problems = [], []
+        for path, name in zip(paths, names):
+            try:
+                c, fw = load_case(path, framework)
+            except InvalidInput as exc:
+                problems += [p if p.where else Problem(p.code, p.message, str(path), p.indicator) for p in exc.problems]
+                continue
+            except OSError as exc:
+                problems.append(Problem("E-IN-READ", f"无法读取案例文件：{exc.strerror or exc}", str(path)))
+                continue
+            jobs.append(Job(c, fw, folder=name))
+        if problems:
+            fail(InvalidInput("案例文件有误，未生成任何报告", problems))
+        try:
+            build(jobs, output, formats)
+        except InvalidInput as exc:
+            fail(exc)
+        except OfficeError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            print(f"未写入任何文件，{output} 保持原样。", file=sys.stderr)
+            raise typer.Exit(3)
+        for job in jobs:
+            warn(job.warnings)
+            where = output / job.folder if job.folder else output
+            total = round_half_up(job.evaluation.total) if job.evaluation else 0.0
+            print(f"{job.case.subject} {job.case.year} 年度：总分 {total:.2f}；已写入 {where}："
+                  + "、".join(p.name for p in job.written))
+        print(f"共 {len(jobs)} 份报告，用时 {time.perf_counter() - started:.1f} 秒。")

@@ -1,0 +1,214 @@
+"""Writing reports: draft each case, write the requested formats, convert to PDF, and only then
+move everything into OUTDIR.
+
+A report never half-writes. All files are built in a staging folder beside OUTDIR (same file
+system, so the final moves are renames); LibreOffice converts every DOCX of the run in one
+start; then the files move into OUTDIR. If anything fails before or during the move, files
+already moved are taken back, files they replaced are restored, and OUTDIR is as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jixiao.core.engine import evaluate
+from jixiao.core.evaluation import Evaluation
+from jixiao.core.facts import Case
+from jixiao.core.model import Framework
+from jixiao.reports import chart, compose, docx_writer, html_writer, md_writer, office, outline, tables, xlsx_writer
+from jixiao.reports.figures import Figures
+
+FORMATS = ("docx", "pdf", "html", "md", "xlsx")
+FILES = {"docx": "report.docx", "pdf": "report.pdf", "html": "report.html", "md": "report.md", "xlsx": "scoring.xlsx"}
+
+
+@dataclass
+class Report:
+    """One case's report, ready for any writer: the outline, its figures and its tables."""
+
+    document: outline.Document
+    figures: Figures
+    problems: list
+    summary: tables.Table
+    attachments: list[tables.Table]
+    chart: bytes = b""
+
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.figures.ev
+
+
+def draft(fw: Framework, case: Case, ev: Evaluation | None = None, with_chart: bool = True) -> Report:
+    """Draft the report for one case (scoring it first unless ``ev`` is given)."""
+    ev = ev or evaluate(fw, case)
+    doc, fig, items = compose.compose(fw, case, ev)
+    report = Report(doc, fig, items, tables.summary_table(ev), [tables.indicator_table(fw, ev)])
+    if with_chart:
+        report.chart = chart.render(ev)
+    return report
+
+
+@dataclass
+class Job:
+    """One case to report on, and the folder (relative to OUTDIR) its files go to."""
+
+    case: Case
+    framework: Framework
+    folder: str = ""  # "" for a single case: the files go straight into OUTDIR
+    evaluation: Evaluation | None = None
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_formats(text: str) -> list[str]:
+    """``docx,pdf`` → ['docx', 'pdf']; ValueError (Chinese) for anything else."""
+    wanted = [f.strip().lower() for f in re.split(r"[,，\s]+", text or "") if f.strip()]
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise ValueError(f"--format 只能是 {','.join(FORMATS)} 中的一个或几个（用逗号分隔），实际为“{text}”")
+    return [f for f in FORMATS if f in wanted]
+
+
+def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
+    """Write every job's files under ``outdir``; on any error leave ``outdir`` as it was."""
+    outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise office.OfficeError(f"输出位置“{outdir}”已存在且不是文件夹；请换一个 -o 目录")
+    if "pdf" in formats:
+        office.soffice()  # fail before any work when LibreOffice is missing
+    made_parents = _make_parents(outdir.parent)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.jixiao-", dir=outdir.parent))
+    done = False
+    try:
+        payload = staging / "out"
+        scratch = staging / "convert"
+        payload.mkdir()
+        scratch.mkdir()
+        pending: list[tuple[Job, Report, Path, object]] = []
+        for k, job in enumerate(jobs):
+            target = payload / job.folder if job.folder else payload
+            target.mkdir(parents=True, exist_ok=True)
+            ev = job.evaluation or evaluate(job.framework, job.case)
+            job.evaluation = ev
+            visual = any(f in formats for f in ("docx", "pdf", "html", "md"))
+            report = draft(job.framework, job.case, ev, with_chart=visual)
+            job.warnings += report.figures.stated_differences()
+            if "docx" in formats or "pdf" in formats:
+                docx = target / FILES["docx"] if "docx" in formats else scratch / f"c{k:05d}-only.docx"
+                written = docx_writer.write(report, docx)
+                if "pdf" in formats:
+                    link = scratch / f"c{k:05d}.docx"
+                    shutil.copyfile(docx, link)
+                    pending.append((job, report, link, written if "docx" in formats else None))
+            if "html" in formats:
+                html_writer.write(report, target / FILES["html"])
+            if "md" in formats:
+                md_writer.write(report, target / FILES["md"])
+            if "xlsx" in formats:
+                xlsx_writer.write(report, target / FILES["xlsx"])
+        if pending:
+            pdfs = office.convert([p for _, _, p, _ in pending], "pdf", scratch / "pdf")
+            for (job, report, _, written), pdf in zip(pending, pdfs):
+                target = payload / job.folder if job.folder else payload
+                if written is not None:
+                    # The PDF's 目录 was numbered by LibreOffice; Word shows these until it updates.
+                    written.number(toc_pages(report, office.pdf_text(pdf)))
+                os.replace(pdf, target / FILES["pdf"])
+        shutil.rmtree(scratch)
+        for job in jobs:
+            base = outdir / job.folder if job.folder else outdir
+            job.written = [base / FILES[f] for f in formats]
+            if "md" in formats:
+                job.written.append(base / md_writer.CHART)
+        _commit(payload, outdir)
+        done = True
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not done:
+            for d in reversed(made_parents):
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass
+    return jobs
+
+
+def toc_pages(report: Report, pages: list[str] | None) -> dict[str, str]:
+    """The page number LibreOffice printed after each 目录 entry, by the entry's bookmark."""
+    if not pages:
+        return {}
+    entries = [(h.full, h.anchor) for h in report.document.headings(2)]
+    entries += [(f"附件{i}　{t.caption}", f"_TocAtt{i}") for i, t in enumerate(report.attachments, 1)]
+    lines = [line for page in pages[:4] for line in page.splitlines()]
+    found: dict[str, str] = {}
+    start = 0
+    for text, anchor in entries:
+        key = re.sub(r"\s+", "", text)
+        for i in range(start, len(lines)):
+            flat = re.sub(r"\s+", "", lines[i])
+            m = re.search(r"(\d+)$", flat)
+            if flat.startswith(key) and m:
+                found[anchor] = m.group(1)
+                start = i + 1
+                break
+        else:
+            return {}  # an entry not found: let Word compute the numbers instead
+    return found
+
+
+def _make_parents(path: Path) -> list[Path]:
+    made = []
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for p in reversed(missing):
+        p.mkdir()
+        made.append(p)
+    return made
+
+
+def _commit(payload: Path, outdir: Path) -> None:
+    """Move the staged files into ``outdir``; undo every move if one fails."""
+    if not outdir.exists():
+        os.replace(payload, outdir)
+        return
+    backup = payload.parent / "replaced"
+    moved: list[Path] = []
+    saved: list[tuple[Path, Path]] = []
+    made: list[Path] = []
+    try:
+        for src in sorted(p for p in payload.rglob("*") if p.is_file()):
+            rel = src.relative_to(payload)
+            dest = outdir / rel
+            for parent in reversed(rel.parents[:-1]):
+                d = outdir / parent
+                if not d.exists():
+                    d.mkdir()
+                    made.append(d)
+            if dest.exists() or dest.is_symlink():
+                if dest.is_dir():
+                    raise office.OfficeError(f"“{dest}”是文件夹，无法用报告文件替换；请换一个 -o 目录")
+                keep = backup / rel
+                keep.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(dest, keep)
+                saved.append((keep, dest))
+            os.replace(src, dest)
+            moved.append(dest)
+    except BaseException:
+        for dest in reversed(moved):
+            dest.unlink(missing_ok=True)
+        for keep, dest in reversed(saved):
+            os.replace(keep, dest)
+        for d in reversed(made):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        raise

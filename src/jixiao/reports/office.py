@@ -1,0 +1,117 @@
+"""LibreOffice, headless: DOCX → PDF for the report, XLSX → XLSX (recalculated) for checking.
+
+Every run gets a private profile (``-env:UserInstallation=file:///tmp/jixiao-lo-…``), so two
+conversions at once never collide on a lock, and the profile says “always recalculate on
+load”, so a recalculated workbook really is recalculated. Many files are converted in one
+invocation (one LibreOffice start for a whole batch).
+
+The official fonts (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312 …) are not free; the
+fontconfig file shipped beside the templates maps them to installed free fonts (Noto CJK,
+AR PL KaitiM GB) for the conversion only (``FONTCONFIG_FILE``), so no glyph is missing and the
+DOCX keeps the official names for Word/WPS users who have those fonts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+INSTALL_HINT = (
+    "未找到 LibreOffice（soffice），无法生成 PDF。请先安装："
+    "Debian/Ubuntu 执行 `apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-gkai00mp poppler-utils`"
+    "（或运行 `make system`）；也可用 --format docx,html,md,xlsx 跳过 PDF。"
+)
+
+RECALC = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
+</oor:items>
+"""
+
+
+class OfficeError(Exception):
+    """LibreOffice is missing or a conversion failed; the message is Chinese, for the user."""
+
+
+def soffice() -> str:
+    """The LibreOffice program, or :class:`OfficeError` saying how to install it."""
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise OfficeError(INSTALL_HINT)
+
+
+def fonts_conf() -> Path:
+    return Path(str(resources.files("jixiao.reports") / "templates" / "fonts.conf"))
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["FONTCONFIG_FILE"] = str(fonts_conf())
+    env.setdefault("HOME", tempfile.gettempdir())
+    env.pop("PYTHONPATH", None)  # LibreOffice's own Python must not pick up ours
+    return env
+
+
+def convert(sources: list[Path], target: str, outdir: Path, timeout: float | None = None) -> list[Path]:
+    """Convert ``sources`` (one LibreOffice start for all) into ``outdir``; return the new files.
+
+    ``target`` is a LibreOffice ``--convert-to`` value, e.g. ``pdf`` or ``xlsx``.
+    """
+    if not sources:
+        return []
+    program = soffice()
+    outdir.mkdir(parents=True, exist_ok=True)
+    ext = target.split(":", 1)[0]
+    expected = [outdir / (Path(s).stem + "." + ext) for s in sources]
+    if len({e.name for e in expected}) != len(expected):
+        raise ValueError("sources converted together must have distinct names")
+    profile = Path(tempfile.mkdtemp(prefix="jixiao-lo-"))
+    try:
+        (profile / "user").mkdir()
+        (profile / "user" / "registrymodifications.xcu").write_text(RECALC, encoding="utf-8")
+        cmd = [program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible", "--nologo",
+               "--norestore", "--nodefault", "--nolockcheck", "--convert-to", target, "--outdir", str(outdir),
+               *map(str, sources)]
+        limit = timeout or (60 + 15 * len(sources))
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment(),
+                                start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise OfficeError(f"LibreOffice 转换超时（{limit:.0f} 秒），未生成 {ext.upper()}；请重试，或检查是否有残留的 soffice 进程") from None
+        missing = [e for e in expected if not e.is_file() or e.stat().st_size == 0]
+        if proc.returncode != 0 or missing:
+            tail = (err or out).decode("utf-8", "replace").strip().splitlines()[-5:]
+            names = "、".join(m.name for m in missing) or "（无）"
+            raise OfficeError(f"LibreOffice 转换失败（退出码 {proc.returncode}），未生成：{names}。"
+                              + (f"LibreOffice 输出：{' / '.join(tail)}" if tail else ""))
+        return expected
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def recalculated(xlsx: Path, outdir: Path) -> Path:
+    """A copy of a workbook as LibreOffice recalculates it (formulas computed afresh)."""
+    return convert([xlsx], "xlsx:Calc MS Excel 2007 XML", outdir)[0]
+
+
+def pdf_text(pdf: Path) -> list[str] | None:
+    """The text of each page (``pdftotext -layout``), or None when poppler is not installed."""
+    program = shutil.which("pdftotext")
+    if not program:
+        return None
+    done = subprocess.run([program, "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, timeout=60)
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", "replace").split("\f")
