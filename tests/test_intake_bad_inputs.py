@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bad_inputs.corpus import CORPUS  # noqa: E402
+from bad_inputs.corpus import CORPUS
 
-from jixiao.cli import app  # noqa: E402
+from jixiao.cli import app
 
 runner = CliRunner()
 
@@ -64,7 +64,7 @@ def test_a_real_process_exits_cleanly(name, tmp_path):
     bad = next(b for b in CORPUS if b.name == name)
     path = bad.make(tmp_path)
     proc = subprocess.run([sys.executable, "-c", "from jixiao.cli import main; main()", "score", str(path)],
-                          capture_output=True, text=True,
+                          capture_output=True, text=True, check=False,
                           cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr

@@ -11,9 +11,9 @@ from __future__ import annotations
 import io
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from openpyxl import load_workbook
 
@@ -66,7 +66,7 @@ def dated_workbook(name: str, change: Callable) -> Callable[[Path], Path]:
         from jixiao.intake.export import write_case
 
         shutil.copy(DATED / "framework.yaml", tmp / "framework.yaml")
-        case, fw, fw_file = read_case(DATED / "case.yaml")
+        case, fw, _ = read_case(DATED / "case.yaml")
         base = tmp / "dated-base.xlsx"
         write_case(case, fw, base, tmp / "framework.yaml")
         return workbook(name, change, base)(tmp)

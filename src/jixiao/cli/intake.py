@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -53,7 +52,7 @@ def register(app: typer.Typer) -> None:
     def convert(
         source: Path = typer.Argument(..., help="案例文件（YAML、JSON 或 XLSX）"),
         output: Path = typer.Argument(..., help="输出文件（.yaml、.json 或 .xlsx）"),
-        framework: Optional[str] = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
+        framework: str | None = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
     ) -> None:
         """在 YAML、JSON、XLSX 三种案例格式之间转换（先完整校验，再写出）。"""
         from jixiao.intake.case import read_case

@@ -11,8 +11,8 @@ guess. Suspicious but legal values become warnings (``W-IN-*``) on ``Case.warnin
 from __future__ import annotations
 
 import difflib
-import math
 import json
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -295,7 +295,7 @@ def bind_one(name, spec, given, money_unit, at, points, experts, reading: Readin
             raise BadValue(f"评分 {value:g} 低于满分 {most:g}，须写明理由（justification）", "E-IN-NO-EVIDENCE")
         return Fact(value, evidence, at)
     # judgement
-    if isinstance(given, bool) or isinstance(given, str):
+    if isinstance(given, (bool, str)):
         if not flag(given):
             raise BadValue("未达到的标准须写明依据：请写成 {met: false, evidence: 依据}", "E-IN-NO-EVIDENCE")
         return Judgement(met=True, where=at)
@@ -390,4 +390,4 @@ def bind_lists(fw: Framework, raw, money_unit: str, doc: Located, problems: Prob
     return out
 
 
-__all__ = ["load_case", "bind_case", "read_document", "Reading", "decode"]
+__all__ = ["Reading", "bind_case", "decode", "load_case", "read_document"]

@@ -39,9 +39,6 @@ INFO_KEYS = {label: key for label, key, _ in INFO_ROWS}
 
 LIST_TITLE = "清单："
 JSON_MARK = "JSON"  # a narrative row whose 序号 is JSON holds a structured block as JSON text
-TYPE_HINT = {"money": "金额", "number": "数值", "count": "整数", "rate": "百分数", "flag": "是/否",
-             "text": "文字", "judgement": "是/否", "level": "选择档次", "score": "分数"}
-
 
 def list_headers(spec: ListSpec, units: dict[str, str] | None = None) -> list[str]:
     """The header of a list table: field names, with a unit or a hint in brackets."""

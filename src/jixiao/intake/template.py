@@ -22,8 +22,22 @@ from openpyxl.worksheet.worksheet import Worksheet
 from jixiao.core.model import Framework
 from jixiao.intake.checks import formulas
 from jixiao.intake.layout import Layout, Sheet
-from jixiao.intake.sheets import (EVIDENCE_COL, FIRST_ROW, HEAD, HEADER_ROW, INFO_ROWS, JSON_MARK, LIST_ROWS, LIST_TITLE,
-                                  NOTE_ROW, POINTS_COL, TITLE_ROW, TYPE_HINT, UNIT_COL, VALUE_COL, list_headers)
+from jixiao.intake.sheets import (
+    EVIDENCE_COL,
+    FIRST_ROW,
+    HEAD,
+    HEADER_ROW,
+    INFO_ROWS,
+    JSON_MARK,
+    LIST_ROWS,
+    LIST_TITLE,
+    NOTE_ROW,
+    POINTS_COL,
+    TITLE_ROW,
+    UNIT_COL,
+    VALUE_COL,
+    list_headers,
+)
 from jixiao.intake.values import to_decimal
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -101,7 +115,7 @@ def _frame(ws: Worksheet, s: Sheet) -> None:
 
 def _validation(ws: Worksheet, kind: str, cells: str, **extra) -> None:
     """Attach a data validation of one of our kinds to a range of cells."""
-    common = dict(allow_blank=True, showErrorMessage=True, showInputMessage=True, errorStyle="stop")
+    common = {"allow_blank": True, "showErrorMessage": True, "showInputMessage": True, "errorStyle": "stop"}
     if kind == "money":
         dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", errorTitle="金额有误",
                             error="请填写不小于 0 的数字（单位见“单位”列）", promptTitle="金额", prompt="不小于 0 的数字", **common)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import warnings
 import zipfile
@@ -24,8 +25,20 @@ from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.model import Framework
 from jixiao.intake.framework import framework_path, load_framework
 from jixiao.intake.layout import INFO_SHEET, Layout, layout_for
-from jixiao.intake.sheets import (EVIDENCE_COL, FIRST_ROW, HEAD, HEADER_ROW, INFO_KEYS, JSON_MARK, LIST_TITLE, POINTS_COL,
-                                  UNIT_COL, VALUE_COL, list_headers, split_header)
+from jixiao.intake.sheets import (
+    EVIDENCE_COL,
+    FIRST_ROW,
+    HEAD,
+    HEADER_ROW,
+    INFO_KEYS,
+    JSON_MARK,
+    LIST_TITLE,
+    POINTS_COL,
+    UNIT_COL,
+    VALUE_COL,
+    list_headers,
+    split_header,
+)
 from jixiao.intake.yamlio import Located
 
 MAX_FILE_BYTES = 10_000_000  # a case workbook is tens of kilobytes; 10 MB is generous
@@ -155,7 +168,7 @@ class Reader:
         if isinstance(v, bool) or v is None:
             return v
         if isinstance(v, (int, float)):
-            if isinstance(v, float) and v != v:
+            if isinstance(v, float) and math.isnan(v):
                 return None
             d = Decimal(v) if isinstance(v, int) else Decimal(repr(v))
             shown = _decimals(cell.number_format)

@@ -11,6 +11,7 @@ saying how to re-save them.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -171,4 +172,4 @@ def _exact(node: float):
         except (ValueError, ArithmeticError):
             pass
     value = float(node)
-    return Decimal(repr(value)) if value == value and abs(value) != float("inf") else value
+    return Decimal(repr(value)) if math.isfinite(value) else value
