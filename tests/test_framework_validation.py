@@ -156,3 +156,14 @@ def test_check_framework_as_a_real_process_has_no_traceback():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "错误：指标体系" in proc.stderr and f"{path}:13 " in proc.stderr
+
+
+def test_every_framework_error_code_the_core_can_raise_is_documented_and_shown():
+    """The codes in the validator's source are exactly those the fixtures show and docs list."""
+    core = Path(__file__).resolve().parents[1] / "src" / "jixiao" / "core"
+    sources = [core / "model.py", *sorted((core / "rules").glob("*.py"))]
+    raised = {code for path in sources if path.name != "target.py"
+              for code in re.findall(r'"(E-FW-[A-Z-]+)"', path.read_text(encoding="utf-8"))}
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "framework-format.md").read_text(encoding="utf-8")
+    assert raised | {"E-FW-SCHEMA"} == CODES
+    assert [code for code in sorted(CODES) if f"`{code}`" not in docs] == []
