@@ -112,6 +112,12 @@ def test_checklist_checks():
         ["E-FW-FACT-UNDECLARED"]
 
 
+def test_a_judgement_cannot_be_read_in_an_expression():
+    # It is worth the points of the criterion naming it; read in a test it would always be 0.
+    rule = {"kind": "checklist", "items": [{"says": "制度健全", "points": 1, "test": "制度 > 0"}]}
+    assert codes(rule, {"制度": JUDGE}, 1) == ["E-FW-FACT-TYPE"]
+
+
 # --- rate -------------------------------------------------------------------------------------
 
 PURCHASE = {"kind": "rate", "label": "政府采购执行率", "numerator": "实际", "denominator": "计划", "points": 1,

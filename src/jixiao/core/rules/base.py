@@ -39,9 +39,10 @@ def _expression(v: Any) -> str:
     return str(v)
 
 
-# The kind of value each fact type gives an expression: a judgement reads as the points it awards.
+# The kind of value each fact type gives an expression. A judgement is refused in expressions (it is
+# worth the points of its checklist criterion only); it is typed here so one error is reported, not two.
 VALUE_KIND = {"money": E.NUMBER, "number": E.NUMBER, "count": E.NUMBER, "rate": E.NUMBER, "score": E.NUMBER,
-              "judgement": E.NUMBER, "flag": E.BOOL, "level": E.TEXT, "text": E.TEXT}
+              "judgement": "", "flag": E.BOOL, "level": E.TEXT, "text": E.TEXT}
 
 Expr = Annotated[str, BeforeValidator(_expression)]
 """A metric expression in a framework file; checked when the file is loaded."""
@@ -95,6 +96,10 @@ class CheckContext:
             spec = self.facts.get(name)
             if spec is None:
                 self.error("E-FW-FACT-UNDECLARED", f"{what}“{source}”用到的事实“{name}”未在 facts 中声明，请先声明（label、type、unit）")
+            elif spec.type == "judgement":
+                # A judgement is worth the points of the criterion that names it; read elsewhere it has none.
+                self.error("E-FW-FACT-TYPE", f"{what}“{source}”中的“{name}”是评价判断（judgement），只能作为 checklist 标准的 fact；"
+                                             "表达式中请改用 flag（是/否）类型的事实")
             elif allowed is not None and spec.type not in allowed:
                 self.error("E-FW-FACT-TYPE", f"{what}中的“{name}”类型为 {spec.type}，此处需要 {'/'.join(sorted(allowed))}")
         kinds = {name: VALUE_KIND[spec.type] for name, spec in self.facts.items()}
