@@ -230,3 +230,17 @@ def test_a_real_process_scores_the_seed():
                            "--format", "json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert round_half_up(json.loads(proc.stdout)["total"]) == SEED_TOTAL
+
+
+def test_an_indicator_that_cannot_be_scored_is_shown_with_its_reason_and_exits_3(tmp_path):
+    path = write_case(tmp_path, lambda t: t.replace("固定资产总额: {value: 68695.73,", "固定资产总额: {value: 0,")
+                      .replace("在用固定资产总额: {value: 68695.73,", "在用固定资产总额: {value: 0,"))
+    result = run("score", str(path), "--format", "json")
+    assert result.exit_code == 3 and "固定资产利用率" in result.stderr and "无法评分" in result.stderr
+    data = json.loads(result.stdout)
+    leaf = next(r for r in data["indicators"] if r["name"] == "固定资产利用率")
+    assert leaf["status"] == "not_scorable" and leaf["score"] is None and leaf["reason"] == "ZERO:固定资产总额"
+    assert "为 0" in leaf["trace"]
+    assert data["status"] == "incomplete" and data["total"] == pytest.approx(96.7723886 - 1, abs=1e-7)
+    table = run("score", str(path))
+    assert table.exit_code == 3 and "无法评分" in table.stdout and "—" in table_rows(table.stdout)["固定资产利用率"][1]
