@@ -417,3 +417,57 @@ def test_the_module_source_has_no_eval_exec_or_compile():
 def test_evaluate_refuses_what_is_not_a_node():
     with pytest.raises(TypeError):
         evaluate("a + b", {})  # a string is not a tree: evaluate never parses, let alone evals
+
+
+# --- properties over random trees ---------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+NAMES = ("a", "b", "c")
+numbers = st.sampled_from([0.0, 1.0, -1.0, 0.1, 0.9, 2.5, 1e6])
+env_values = st.one_of(numbers, st.just(Missing("MISSING:x")))
+
+
+def number_trees():
+    leaves = st.one_of(numbers.map(Const), st.sampled_from(NAMES).map(Ref))
+
+    def extend(children):
+        tests = st.builds(Compare, st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), children, children)
+        return st.one_of(
+            st.builds(Binary, st.sampled_from(["+", "-", "*", "/"]), children, children),
+            st.builds(Unary, st.just("-"), children),
+            st.builds(lambda f, xs: Call(f, tuple(xs)), st.sampled_from(["min", "max"]), st.lists(children, min_size=2, max_size=3)),
+            st.builds(lambda x: Call("abs", (x,)), children),
+            st.builds(Cond, st.one_of(tests, st.builds(lambda t: Logic("and", (t, t)), tests)), children, children),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(number_trees(), st.fixed_dictionaries({n: env_values for n in NAMES}))
+def test_a_well_typed_number_tree_gives_a_number_or_a_reason_and_never_raises(tree, env):
+    assert E.kind_of(tree, {n: E.NUMBER for n in NAMES}) == (E.NUMBER, [])
+    got = evaluate(tree, env)
+    assert isinstance(got, (float, Missing)), got
+    if isinstance(got, Missing):
+        assert re.match(r"^(MISSING|ZERO):", got.reason)
+    assert evaluate(Call("present", (tree,)), env) is (not isinstance(got, Missing))
+
+
+kleene = st.sampled_from([True, False, None])
+
+
+@settings(max_examples=100, deadline=None)
+@given(kleene, kleene)
+def test_kleene_logic_keeps_de_morgan_and_commutes(a, b):
+    env = {k: v for k, v in (("a", a), ("b", b)) if v is not None}
+
+    def value(text):
+        v = ev(text, **env)
+        return None if isinstance(v, Missing) else v
+
+    assert value("not (a and b)") == value("not a or not b")
+    assert value("not (a or b)") == value("not a and not b")
+    assert value("a and b") == value("b and a") and value("a or b") == value("b or a")
