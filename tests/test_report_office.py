@@ -180,13 +180,13 @@ def test_recalculated_scoring_sheet_equals_the_engine(tmp_path):
 
 def test_batch_converts_every_pdf_in_one_call(tmp_path, monkeypatch):
     calls = []
-    real = office.convert
 
-    def counting(sources, target, outdir, timeout=None):
-        calls.append(len(sources))
-        return real(sources, target, outdir, timeout)
+    class Counting(office.Conversion):
+        def __init__(self, sources, *args, **kw):
+            calls.append(len(sources))
+            super().__init__(sources, *args, **kw)
 
-    monkeypatch.setattr(build.office, "convert", counting)
+    monkeypatch.setattr(build.office, "Conversion", Counting)
     cases = tmp_path / "cases"
     cases.mkdir()
     for name in ("甲", "乙", "丙"):

@@ -9,6 +9,8 @@ already moved are taken back, files they replaced are restored, and OUTDIR is as
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 import re
 import shutil
@@ -84,12 +86,24 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
     made_parents = _make_parents(outdir.parent)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.jixiao-", dir=outdir.parent))
     done = False
+    conversions: list[tuple[office.Conversion, list]] = []
     try:
         payload = staging / "out"
         scratch = staging / "convert"
         payload.mkdir()
         scratch.mkdir()
-        pending: list[tuple[Job, Report, Path, object]] = []
+        # PDFs are converted in shares: LibreOffice converts one share while Python drafts the next.
+        share = len(jobs) if len(jobs) < 4 else math.ceil(len(jobs) / 4)
+        ready: list[tuple[Job, Report, Path, object]] = []
+        runs = itertools.count()
+
+        def convert_ready():
+            while sum(1 for c, _ in conversions if c.proc is not None and c.proc.poll() is None) >= 2:
+                _finish(conversions.pop(0), payload)  # at most two LibreOffice runs at a time
+            outdir_pdf = scratch / f"pdf{next(runs):03d}"
+            conversions.append((office.Conversion([p for _, _, p, _ in ready], "pdf", outdir_pdf), list(ready)))
+            ready.clear()
+
         for k, job in enumerate(jobs):
             target = payload / job.folder if job.folder else payload
             target.mkdir(parents=True, exist_ok=True)
@@ -104,21 +118,19 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
                 if "pdf" in formats:
                     link = scratch / f"c{k:05d}.docx"
                     shutil.copyfile(docx, link)
-                    pending.append((job, report, link, written if "docx" in formats else None))
+                    ready.append((job, report, link, written if "docx" in formats else None))
+                    if len(ready) >= share:
+                        convert_ready()
             if "html" in formats:
                 html_writer.write(report, target / FILES["html"])
             if "md" in formats:
                 md_writer.write(report, target / FILES["md"])
             if "xlsx" in formats:
                 xlsx_writer.write(report, target / FILES["xlsx"])
-        if pending:
-            pdfs = office.convert([p for _, _, p, _ in pending], "pdf", scratch / "pdf")
-            for (job, report, _, written), pdf in zip(pending, pdfs):
-                target = payload / job.folder if job.folder else payload
-                if written is not None:
-                    # The PDF's 目录 was numbered by LibreOffice; Word shows these until it updates.
-                    written.number(toc_pages(report, office.pdf_text(pdf)))
-                os.replace(pdf, target / FILES["pdf"])
+        if ready:
+            convert_ready()
+        while conversions:
+            _finish(conversions.pop(0), payload)
         shutil.rmtree(scratch)
         for job in jobs:
             base = outdir / job.folder if job.folder else outdir
@@ -128,6 +140,9 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
         _commit(payload, outdir)
         done = True
     finally:
+        for conversion, _ in conversions:  # after an error: stop what still runs
+            conversion.kill()
+            conversion.cleanup()
         shutil.rmtree(staging, ignore_errors=True)
         if not done:
             for d in reversed(made_parents):
@@ -136,6 +151,17 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
                 except OSError:
                     pass
     return jobs
+
+
+def _finish(conversion: tuple, payload: Path) -> None:
+    """Wait for one LibreOffice run; number each DOCX's 目录 from its PDF and stage the PDFs."""
+    run, items = conversion
+    for (job, report, _, written), pdf in zip(items, run.wait()):
+        target = payload / job.folder if job.folder else payload
+        if written is not None:
+            # The PDF's 目录 was numbered by LibreOffice; Word shows these until it updates.
+            written.number(toc_pages(report, office.pdf_text(pdf, last=4)))
+        os.replace(pdf, target / FILES["pdf"])
 
 
 def toc_pages(report: Report, pages: list[str] | None) -> dict[str, str]:

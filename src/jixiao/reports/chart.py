@@ -28,7 +28,7 @@ def cjk_font() -> str:
     return next((name for name in CJK_FONTS if name in installed), "")
 
 
-def render(ev: Evaluation, dpi: int = 180) -> bytes:
+def render(ev: Evaluation, dpi: int = 150) -> bytes:
     """The chart as PNG bytes."""
     import matplotlib
 

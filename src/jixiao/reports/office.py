@@ -66,39 +66,71 @@ def convert(sources: list[Path], target: str, outdir: Path, timeout: float | Non
 
     ``target`` is a LibreOffice ``--convert-to`` value, e.g. ``pdf`` or ``xlsx``.
     """
-    if not sources:
-        return []
-    program = soffice()
-    outdir.mkdir(parents=True, exist_ok=True)
-    ext = target.split(":", 1)[0]
-    expected = [outdir / (Path(s).stem + "." + ext) for s in sources]
-    if len({e.name for e in expected}) != len(expected):
-        raise ValueError("sources converted together must have distinct names")
-    profile = Path(tempfile.mkdtemp(prefix="jixiao-lo-"))
-    try:
-        (profile / "user").mkdir()
-        (profile / "user" / "registrymodifications.xcu").write_text(RECALC, encoding="utf-8")
-        cmd = [program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible", "--nologo",
+    return Conversion(sources, target, outdir, timeout).wait()
+
+
+class Conversion:
+    """One LibreOffice run converting many files, started now and awaited later.
+
+    A batch starts one run per share of its cases, so LibreOffice converts one share while
+    Python drafts the next (two cores, two kinds of work).
+    """
+
+    def __init__(self, sources: list[Path], target: str, outdir: Path, timeout: float | None = None):
+        self.sources = list(sources)
+        self.ext = target.split(":", 1)[0]
+        self.expected = [outdir / (Path(s).stem + "." + self.ext) for s in self.sources]
+        if len({e.name for e in self.expected}) != len(self.expected):
+            raise ValueError("sources converted together must have distinct names")
+        self.limit = timeout or (60 + 15 * len(self.sources))
+        self.proc = None
+        self.profile = None
+        if not self.sources:
+            return
+        program = soffice()
+        outdir.mkdir(parents=True, exist_ok=True)
+        self.profile = Path(tempfile.mkdtemp(prefix="jixiao-lo-"))
+        (self.profile / "user").mkdir()
+        (self.profile / "user" / "registrymodifications.xcu").write_text(RECALC, encoding="utf-8")
+        cmd = [program, f"-env:UserInstallation={self.profile.as_uri()}", "--headless", "--invisible", "--nologo",
                "--norestore", "--nodefault", "--nolockcheck", "--convert-to", target, "--outdir", str(outdir),
-               *map(str, sources)]
-        limit = timeout or (60 + 15 * len(sources))
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment(),
-                                start_new_session=True)
+               *map(str, self.sources)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment(),
+                                     start_new_session=True)
+
+    def wait(self) -> list[Path]:
+        if self.proc is None:
+            return []
         try:
-            out, err = proc.communicate(timeout=limit)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise OfficeError(f"LibreOffice 转换超时（{limit:.0f} 秒），未生成 {ext.upper()}；请重试，或检查是否有残留的 soffice 进程") from None
-        missing = [e for e in expected if not e.is_file() or e.stat().st_size == 0]
-        if proc.returncode != 0 or missing:
-            tail = (err or out).decode("utf-8", "replace").strip().splitlines()[-5:]
-            names = "、".join(m.name for m in missing) or "（无）"
-            raise OfficeError(f"LibreOffice 转换失败（退出码 {proc.returncode}），未生成：{names}。"
-                              + (f"LibreOffice 输出：{' / '.join(tail)}" if tail else ""))
-        return expected
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+            try:
+                out, err = self.proc.communicate(timeout=self.limit)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise OfficeError(f"LibreOffice 转换超时（{self.limit:.0f} 秒），未生成 {self.ext.upper()}；"
+                                  "请重试，或检查是否有残留的 soffice 进程") from None
+            missing = [e for e in self.expected if not e.is_file() or e.stat().st_size == 0]
+            if self.proc.returncode != 0 or missing:
+                tail = (err or out).decode("utf-8", "replace").strip().splitlines()[-5:]
+                names = "、".join(m.name for m in missing) or "（无）"
+                raise OfficeError(f"LibreOffice 转换失败（退出码 {self.proc.returncode}），未生成：{names}。"
+                                  + (f"LibreOffice 输出：{' / '.join(tail)}" if tail else ""))
+            return self.expected
+        finally:
+            self.cleanup()
+
+    def kill(self) -> None:
+        """Stop this run's LibreOffice (its own process group only)."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.communicate()
+
+    def cleanup(self) -> None:
+        if self.profile is not None:
+            shutil.rmtree(self.profile, ignore_errors=True)
+            self.profile = None
 
 
 def recalculated(xlsx: Path, outdir: Path) -> Path:
@@ -106,12 +138,14 @@ def recalculated(xlsx: Path, outdir: Path) -> Path:
     return convert([xlsx], "xlsx:Calc MS Excel 2007 XML", outdir)[0]
 
 
-def pdf_text(pdf: Path) -> list[str] | None:
-    """The text of each page (``pdftotext -layout``), or None when poppler is not installed."""
+def pdf_text(pdf: Path, last: int = 0) -> list[str] | None:
+    """The text of each page (``pdftotext -layout``), up to page ``last`` if given; None when
+    poppler is not installed."""
     program = shutil.which("pdftotext")
     if not program:
         return None
-    done = subprocess.run([program, "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, timeout=60)
+    pages = ["-l", str(last)] if last else []
+    done = subprocess.run([program, "-layout", "-enc", "UTF-8", *pages, str(pdf), "-"], capture_output=True, timeout=60)
     if done.returncode != 0:
         return None
     return done.stdout.decode("utf-8", "replace").split("\f")
