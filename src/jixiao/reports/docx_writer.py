@@ -160,9 +160,7 @@ class _Writer:
         if b.lead:
             p.add_run(clean(b.lead))
         for r in b.runs:
-            run = p.add_run(clean(r.text))
-            if r.bold:
-                run.bold = True
+            _text(p, r.text, bold=r.bold)
 
     def d_title(self, d) -> None:
         for _ in range(3):
@@ -289,11 +287,10 @@ class _Writer:
             first = False
             p._p.style = self.ids["Table Text"]
             p.alignment = WD_ALIGN_PARAGRAPH.LEFT if cell.align == "left" else WD_ALIGN_PARAGRAPH.CENTER
-            run = p.add_run(clean(line))
-            run.font.size = Pt(size)
-            if header or cell.bold:
-                _fonts(run._r.get_or_add_rPr(), HEITI if header else FANGSONG)
-                run.bold = not header and cell.bold
+            for run in _text(p, line, bold=not header and cell.bold, east=HEITI if header else FANGSONG):
+                run.font.size = Pt(size)
+                if header:
+                    _fonts(run._r.get_or_add_rPr(), HEITI)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -436,6 +433,31 @@ def _styles(doc) -> None:
 
     foot = styles["Footer"]
     _style_font(foot, SONGTI, SI_HAO, latin=SONGTI)
+
+
+_QUOTES = re.compile(r"([“”‘’])")
+
+
+def _text(p, text: str, bold: bool = False, east: str = FANGSONG) -> list:
+    """Add ``text`` as runs; Chinese quotation marks get the Chinese font in every slot.
+
+    “ ” ‘ ’ are shared with Western text, so Word and LibreOffice would draw them in the Latin
+    font (narrow, spaced oddly beside Chinese); their own run with the East Asian font (and
+    Word's eastAsia hint) keeps them full-width.
+    """
+    runs = []
+    for i, part in enumerate(_QUOTES.split(clean(text))):
+        if not part:
+            continue
+        run = p.add_run(part)
+        if bold:
+            run.bold = True
+        if i % 2:
+            rPr = run._r.get_or_add_rPr()
+            _fonts(rPr, east, latin=east)
+            rPr.rFonts.set(qn("w:hint"), "eastAsia")
+        runs.append(run)
+    return runs
 
 
 def _no_indent(p) -> None:
