@@ -167,3 +167,54 @@ def test_every_framework_error_code_the_core_can_raise_is_documented_and_shown()
     docs = (Path(__file__).resolve().parents[1] / "docs" / "framework-format.md").read_text(encoding="utf-8")
     assert raised | {"E-FW-SCHEMA"} == CODES
     assert [code for code in sorted(CODES) if f"`{code}`" not in docs] == []
+
+
+# --- no mistake in a framework file is ever a crash -------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from jixiao.intake.yamlio import load  # noqa: E402
+
+VALID = load(FIXTURES / "valid.yaml").data
+
+
+def paths(node, here=()):
+    yield here
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from paths(v, here + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from paths(v, here + (i,))
+
+
+PATHS = [p for p in paths(VALID) if p]
+JUNK = [None, "文字", -1, 0, 0.5, 1e308, [], {}, True, "a ** 2", "实际 / 计划", "present(", {"kind": "rate"},
+        [{"at_least": 0.5}], "__import__('os')"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(PATHS), st.sampled_from(JUNK + ["<delete>"])), min_size=1, max_size=3))
+def test_a_mangled_framework_is_refused_with_problems_never_a_crash(tmp_path_factory, edits):
+    import copy
+    import json as _json
+
+    data = copy.deepcopy(VALID)
+    for path, junk in edits:
+        node = data
+        try:
+            for p in path[:-1]:
+                node = node[p]
+            if junk == "<delete>":
+                del node[path[-1]]
+            else:
+                node[path[-1]] = junk
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit removed this path
+    path = tmp_path_factory.mktemp("fw") / "framework.yaml"
+    path.write_text(_json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")  # JSON is YAML 1.2
+    try:
+        load_framework(path)
+    except InvalidInput as exc:
+        assert exc.problems and all(p.code.startswith(("E-FW-", "E-IN-")) for p in exc.problems)
