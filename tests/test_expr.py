@@ -10,11 +10,25 @@ import builtins
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jixiao.core import expr as E
 from jixiao.core.expr import (
-    Binary, Call, Compare, Cond, Const, ExpressionError, Fail, Logic, Missing, Ref, Unary,
-    evaluate, parse, render,
+    Binary,
+    Call,
+    Compare,
+    Cond,
+    Const,
+    ExpressionError,
+    Fail,
+    Logic,
+    Missing,
+    Ref,
+    Unary,
+    evaluate,
+    parse,
+    render,
 )
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -420,9 +434,6 @@ def test_evaluate_refuses_what_is_not_a_node():
 
 
 # --- properties over random trees ---------------------------------------------------------------
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 NAMES = ("a", "b", "c")
 numbers = st.sampled_from([0.0, 1.0, -1.0, 0.1, 0.9, 2.5, 1e6])

@@ -16,8 +16,8 @@ from jixiao.core.engine import evaluate
 from jixiao.core.errors import Problems
 from jixiao.core.facts import Case, Fact, FactSpec, Judgement
 from jixiao.core.model import Framework, validate
-from jixiao.core.rules import CheckContext
 from jixiao.core.numbers import round_half_up
+from jixiao.core.rules import CheckContext
 
 
 def framework(rule: dict, facts: dict, weight: float, lists: dict | None = None) -> Framework:

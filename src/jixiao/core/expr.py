@@ -301,8 +301,7 @@ def render(node: Node, parent: int = 0, name=None) -> str:
     if isinstance(node, Const):
         v = node.value
         if isinstance(v, float):
-            text = repr(v)  # the shortest text that reads back as the same number
-            return text[:-2] if text.endswith(".0") else text
+            return repr(v).removesuffix(".0")  # the shortest text that reads back as the same number
         return f"“{v}”" if isinstance(v, str) else str(v)
     if isinstance(node, Ref):
         return node.name
