@@ -68,6 +68,7 @@ def register(app: typer.Typer) -> None:
         from jixiao.cli import fail, warn
         from jixiao.intake.case import load_case
         from jixiao.reports.build import Job, build, parse_formats
+        from jixiao.reports.compose import check_narrative
         from jixiao.reports.office import OfficeError
 
         started = time.perf_counter()
@@ -96,6 +97,11 @@ def register(app: typer.Typer) -> None:
                 continue
             except OSError as exc:
                 problems.append(Problem("E-IN-READ", f"无法读取案例文件：{exc.strerror or exc}", str(path)))
+                continue
+            try:
+                check_narrative(c, fw)
+            except InvalidInput as exc:
+                problems += exc.problems
                 continue
             jobs.append(Job(c, fw, folder=name))
         if problems:

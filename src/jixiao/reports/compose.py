@@ -154,7 +154,8 @@ def problems(fig: Figures, narrative: dict) -> list[ProblemItem]:
             title=_one(over.get("问题")) or title,
             finding="\n\n".join(paragraphs(over.get("说明"))),
             measure=_one(over.get("措施")) or measure,
-            measure_text="\n\n".join(paragraphs(over.get("措施说明"))) or _flat(detail),
+            measure_text="\n\n".join(paragraphs(over.get("措施说明"))) or _flat(detail)
+            or f"将针对“{view.name}”指标的扣分原因逐项整改，{measure}。",
             indicator=view,
         ))
     for extra in given.get("补充") or []:
@@ -200,28 +201,29 @@ def environment() -> jinja2.Environment:
     )
 
 
-def check_narrative(case: Case) -> None:
-    """The narrative's 存在问题 overrides must name indicators; say which do not, before drafting."""
+def check_narrative(case: Case, fw: Framework) -> None:
+    """``narrative.存在问题`` must be a mapping keyed by indicators; say what is wrong before drafting."""
     given = (case.narrative or {}).get("存在问题")
     if given is None:
         return
     where = f"{case.source} narrative.存在问题" if case.source else "narrative.存在问题"
     if not isinstance(given, dict):
-        raise InvalidInput("案例文件有误", [InputProblem("E-IN-NARRATIVE", "narrative.存在问题 应为键值映射：指标名称: {问题, 说明, 措施, 措施说明}，或 补充: [...]", where)])
+        raise InvalidInput("案例文件有误", [InputProblem(
+            "E-IN-NARRATIVE", "narrative.存在问题 应为键值映射：指标名称: {问题, 说明, 措施, 措施说明}，或 补充: [...]", where)])
+    known = {i.name for i in fw.walk()} | {i.id for i in fw.walk()} | {i.id.rsplit(".", 1)[-1] for i in fw.walk()}
+    unknown = [str(k) for k in given if k != "补充" and str(k) not in known]
+    if unknown:
+        raise InvalidInput("案例文件有误", [InputProblem(
+            "E-IN-NARRATIVE", f"narrative.存在问题 中的“{k}”不是指标体系中的指标名称；请使用附件1中的三级指标名称",
+            f"{where}.{k}") for k in unknown])
 
 
 def compose(fw: Framework, case: Case, ev: Evaluation, template: str = TEMPLATE) -> tuple[outline.Document, Figures, list[ProblemItem]]:
     """Render the template for one case and read it into a document outline."""
-    check_narrative(case)
+    check_narrative(case, fw)
     fig = Figures(fw, case, ev)
     narrative = case.narrative or {}
     items = problems(fig, narrative)
-    unknown = [k for k in (narrative.get("存在问题") or {}) if k != "补充" and fw.find(str(k)) is None
-               and not any(i.id.endswith("." + str(k)) for i in fw.walk())]
-    if unknown:
-        raise InvalidInput("案例文件有误", [InputProblem(
-            "E-IN-NARRATIVE", f"narrative.存在问题 中的“{k}”不是指标体系中的指标名称；请使用附件1中的三级指标名称",
-            f"{case.source} narrative.存在问题.{k}" if case.source else f"narrative.存在问题.{k}") for k in unknown])
     n = Narrative(narrative)
     dept = str(narrative.get("部门名称") or case.subject)
     title = str(narrative.get("报告标题") or f"{case.year}年度部门整体绩效评价报告")

@@ -34,8 +34,16 @@ def render(report) -> str:
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            '<meta name="generator" content="jixiao">', f"<title>{esc(doc.title)}</title>",
            f"<style>\n{css()}</style>", "</head>", "<body>", '<div class="sheet">']
+    cover = False
     for block in doc.blocks:
+        name = getattr(block, "name", "")
+        if cover and name not in ("unit",):
+            out.append("</div>")  # the cover ends before whatever follows the title and unit
+            cover = False
         out.append(_block(block, report))
+        cover = cover or name == "title"
+    if cover:
+        out.append("</div>")
     out.append('<p class="meta">本报告由 jixiao 根据案例事实与评分结果生成：'
                f"指标体系 {esc(report.figures.ev.framework)}，版本指纹 {esc(report.figures.ev.edition_hash[:16])}。"
                "文中数字均由事实计算，打印时使用 A4 纸张。</p>")
@@ -66,7 +74,7 @@ def _block(b, report) -> str:
     if name == "title":
         return f'<div class="cover"><h1>{esc(b.arg)}</h1>'
     if name == "unit":
-        return f"<p>{esc(b.arg)}</p></div>"
+        return f"<p>{esc(b.arg)}</p>"
     if name == "toc":
         items = [f'<a class="t{h.level}" href="#{h.anchor}">{esc(h.full)}</a>' for h in report.document.headings(2)]
         items += [f'<a class="t1" href="#attachment-{i}">附件{i}　{esc(t.caption)}</a>'

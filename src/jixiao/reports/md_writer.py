@@ -80,14 +80,12 @@ def _flatten(t: Table) -> list[list[str]]:
     n = t.columns
     names = [""] * n
     for row in t.header:
-        c = 0
         for i, cell in enumerate(row):
             if cell is None:
                 continue
             for k in range(i, i + cell.colspan):
                 names[k] = (names[k] + "·" + cell.text) if names[k] and cell.text not in ("名称",) else (names[k] or cell.text)
-            c = i
-    # "评价指标·一级指标" + "名称" reads best as "一级指标", "一级指标·参考分值" as "分值".
+    # "评价指标·一级指标·名称" reads best as "一级指标", "…·参考分值" as "一级指标分值".
     clean = [re.sub(r"^评价指标·", "", x) for x in names]
     clean = [x.replace("·参考分值", "分值") for x in clean]
     out = [[esc(x) for x in clean]]
