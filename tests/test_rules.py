@@ -501,3 +501,16 @@ def test_the_trace_steps_add_up_to_the_score(rule, facts, weight, values):
     r = score(rule, facts, weight, values)
     assert sum(s.won for s in r.steps) == pytest.approx(r.score, abs=1e-12)
     assert sum(s.available for s in r.steps) == pytest.approx(weight)
+
+
+@pytest.mark.parametrize("rule,weight", [
+    ({**PURCHASE, "cap": float("inf")}, 1),
+    ({"kind": "checklist", "items": [{"says": "x", "points": float("inf"), "fact": "实际"}]}, 1),
+    ({**ASSETS, "bands": [{"at_least": float("nan"), "points": 1}, {"below": 0.5, "points": 0}]}, 1),
+    ({**KEYWORK, "each": float("inf")}, 8),
+    (PURCHASE, float("inf")),
+], ids=["cap", "criterion points", "band bound", "deduction", "weight"])
+def test_infinite_or_nan_numbers_are_refused_where_they_are_written(rule, weight):
+    # An unbounded cap once slipped past the points check and crashed the scoring of a case.
+    with pytest.raises(ValueError, match="有限的数字"):
+        framework(rule, {**PURCHASE_FACTS, **ASSETS_FACTS, "未完成": COUNT}, weight)

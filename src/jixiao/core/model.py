@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
 from jixiao.core.errors import Problems
 from jixiao.core.facts import FactSpec, ListSpec
 from jixiao.core.rules import CheckContext, Rule
+from jixiao.core.rules.base import Finite
 
 WEIGHT_TOLERANCE = 1e-9
 
@@ -31,7 +32,7 @@ class Advice(BaseModel):
     detail: str = ""  # the measure's paragraph; may use {figures} the report fills in
 
 
-class Indicator(BaseModel):
+class Indicator(Finite):
     model_config = ConfigDict(extra="forbid")
 
     name: str
@@ -67,14 +68,14 @@ class Indicator(BaseModel):
         return self._path
 
 
-class GradeBand(BaseModel):
+class GradeBand(Finite):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     grade: str
     at_least: float
 
 
-class Framework(BaseModel):
+class Framework(Finite):
     model_config = ConfigDict(extra="forbid")
 
     id: str
@@ -185,9 +186,10 @@ def validate(fw: Framework, where=lambda path: "") -> Problems:
         ctx = CheckContext(fw.facts, problems, where(ind.path + ("rule",)), ind.name)
         ind.rule.check(ctx)
         most = ind.rule.max_points()
-        if math.isfinite(most):  # nan: checked per form; inf: the rule has said it is unbounded
+        if not math.isnan(most):  # nan: the row's own 分值, checked per form
             if most > ind.weight + WEIGHT_TOLERANCE:
-                problems.add("E-FW-RULE-MAX", f"规则最多可得 {most:g} 分，超过参考分值 {ind.weight:g}", at, ind.name)
+                can = "得分没有上限" if math.isinf(most) else f"最多可得 {most:g} 分"
+                problems.add("E-FW-RULE-MAX", f"规则{can}，超过参考分值 {ind.weight:g}", at, ind.name)
             elif most < ind.weight - WEIGHT_TOLERANCE:
                 problems.add("E-FW-RULE-SHORT", f"规则最多只能得 {most:g} 分，达不到参考分值 {ind.weight:g}", at, ind.name)
         for fact in ind.rule.judgements():

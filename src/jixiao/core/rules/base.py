@@ -12,11 +12,12 @@ A rule kind does three things, and only these:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Callable, Iterable, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
 from jixiao.core import expr as E
 from jixiao.core.errors import Problems
@@ -117,7 +118,29 @@ class CheckContext:
             self.error("E-FW-FACT-TYPE", f"{what}“{name}”的类型应为 {'/'.join(types)}，实际为 {spec.type}")
 
 
-class RuleBase(BaseModel):
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    return True
+
+
+class Finite(BaseModel):
+    """A framework model whose numbers are all finite: ``.inf`` or ``.nan`` in a weight, points or a
+    bound would slip past every check that compares numbers, so it is refused where it is written."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_inf_nan(cls, value):
+        if not _finite(value):
+            raise ValueError("应为有限的数字，不能是无穷大（.inf）或非数（.nan）")
+        return value
+
+
+class RuleBase(Finite):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def max_points(self) -> float:

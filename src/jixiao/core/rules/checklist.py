@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, PositiveFloat, model_validator
+from pydantic import ConfigDict, PositiveFloat, model_validator
 
 from jixiao.core import expr as E
-from jixiao.core.rules.base import CheckContext, Evaluator, Expr, RuleBase, Step, node, points_text
+from jixiao.core.rules.base import CheckContext, Evaluator, Expr, Finite, RuleBase, Step, node, points_text
 
 
-class Criterion(BaseModel):
+class Criterion(Finite):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     says: str

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, NonNegativeFloat
+from pydantic import ConfigDict, NonNegativeFloat
 
 from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_pct
-from jixiao.core.rules.base import CheckContext, Evaluator, Expr, RuleBase, Step, node, won_text
+from jixiao.core.rules.base import CheckContext, Evaluator, Expr, Finite, RuleBase, Step, node, won_text
 
 
-class Band(BaseModel):
+class Band(Finite):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     points: NonNegativeFloat
