@@ -173,7 +173,12 @@ def write(report, path: Path, cached: bool = True) -> None:
         else:
             scores.write_string(at, 5, "无法评分", F.score_fmt(r.level))
         scores.write_formula(at, 6, _check(at), F.check, "一致" if cached else "")
-        scores.write_string(at, 7, r.trace if r.id not in kids else "", F.trace)
+        trace = r.trace if r.id not in kids else ""
+        scores.write_string(at, 7, trace, F.trace)
+        if trace:
+            # Spreadsheet programs do not grow a row for wrapped text on their own: about 44
+            # Chinese characters fit a line of the 90-wide column.
+            scores.set_row(at, 14 * max(1, -(-len(trace) // 44)) + 2)
     total = first + len(ev.results)
     tops = ",".join(f"E{rows[r.id] + 1}" for r in ev.level(1))
     scores.write_string(total, 0, "合计", F.level[1])
@@ -203,6 +208,14 @@ def write(report, path: Path, cached: bool = True) -> None:
     ]
     for i, line in enumerate(lines):
         notes.write_string(i, 0, line)
+    for ws, header_row in ((scores, 3), (metrics_ws, 0), (inputs, 0), (notes, None)):
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        if header_row is not None:
+            ws.repeat_rows(header_row)
+        ws.set_footer("&C第 &P 页，共 &N 页")
     scores.activate()
     wb.close()
 
