@@ -200,7 +200,7 @@ def test_every_lost_point_has_a_paragraph(docx, engine):
 
 def test_templates_type_no_number():
     for path in TEMPLATES.glob("*.j2"):
-        literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)
+        literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
         digits = re.findall(r".{0,12}[0-9０-９].{0,12}", literal)
         assert not digits, f"{path.name} types numbers: {digits}"
 
@@ -406,3 +406,38 @@ def test_batch_with_a_bad_case_writes_nothing(tmp_path):
     result = runner.invoke(app, ["report", str(SEED), str(bad), "-o", str(out), "--format", "md"])
     assert result.exit_code == 2 and "bad.yaml" in result.stderr
     assert not out.exists()
+
+
+# The order the OOXML schema gives the children we write (Word rejects a file out of order).
+ORDER = {
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+           "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd "
+           "snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment "
+           "textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "rPr": "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid "
+           "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl cs "
+           "em lang eastAsianLayout specVanish oMath",
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+             "tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription",
+    "sectPr": "headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders lnNumType "
+              "pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter docGrid printerSettings",
+    "trPr": "cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing jc hidden",
+}
+
+
+def test_docx_elements_keep_the_schema_order(out):
+    import zipfile
+
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(out / "report.docx") as z:
+        for part in ("word/document.xml", "word/styles.xml"):
+            root = etree.fromstring(z.read(part))
+            for tag, order in ORDER.items():
+                names = order.split()
+                for el in root.iter(w + tag):
+                    kids = [k.tag.replace(w, "") for k in el if k.tag.startswith(w)]
+                    assert all(k in names for k in kids), (part, tag, kids)
+                    positions = [names.index(k) for k in kids]
+                    assert positions == sorted(positions), (part, tag, kids)

@@ -22,7 +22,17 @@ from jixiao.core.engine import evaluate
 from jixiao.core.evaluation import Evaluation
 from jixiao.core.facts import Case
 from jixiao.core.model import Framework
-from jixiao.reports import chart, compose, docx_writer, html_writer, md_writer, office, outline, tables, xlsx_writer
+from jixiao.reports import (
+    chart,
+    compose,
+    docx_writer,
+    html_writer,
+    md_writer,
+    office,
+    outline,
+    tables,
+    xlsx_writer,
+)
 from jixiao.reports.figures import Figures
 
 FORMATS = ("docx", "pdf", "html", "md", "xlsx")

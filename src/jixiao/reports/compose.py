@@ -19,7 +19,8 @@ from importlib import resources
 
 import jinja2
 
-from jixiao.core.errors import InvalidInput, Problem as InputProblem
+from jixiao.core.errors import InvalidInput
+from jixiao.core.errors import Problem as InputProblem
 from jixiao.core.evaluation import Evaluation
 from jixiao.core.facts import Case
 from jixiao.core.model import Framework
@@ -227,16 +228,13 @@ def compose(fw: Framework, case: Case, ev: Evaluation, template: str = TEMPLATE)
     n = Narrative(narrative)
     dept = str(narrative.get("部门名称") or case.subject)
     title = str(narrative.get("报告标题") or f"{case.year}年度部门整体绩效评价报告")
-    context = dict(
-        year=case.year, subject=case.subject, dept=dept, title=title,
-        f=fig.f, m=fig.m, quarters=fig.quarters, ind=fig.ind, total=fig.total, grade=ev.grade,
-        ev=ev, fw=fw, losses=fig.losses(), problems=items, n=n,
-        text=text, before=before, after=after, keep=Safe, lists=case.lists, metric_of=lambda view: _metrics_of(fig, view),
-    )
+    context = {
+        "year": case.year, "subject": case.subject, "dept": dept, "title": title,
+        "f": fig.f, "m": fig.m, "quarters": fig.quarters, "ind": fig.ind, "total": fig.total, "grade": ev.grade,
+        "ev": ev, "fw": fw, "losses": fig.losses(), "problems": items, "n": n, "lists": case.lists,
+        "text": text, "before": before, "after": after, "keep": Safe,
+    }
     markup = environment().get_template(template).render(**context)
     doc = outline.Document(outline.parse(markup), title=title, unit=dept)
     return doc, fig, items
 
-
-def _metrics_of(fig: Figures, view: IndicatorView):
-    return [mt for mt in fig.metrics if mt.indicator == view.id]

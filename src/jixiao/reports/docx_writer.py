@@ -64,7 +64,7 @@ def clean(text: str) -> str:
     return _INVALID_XML.sub("", str(text))
 
 
-def write(report, path: Path, pages: dict[str, str] | None = None) -> "Written":
+def write(report, path: Path, pages: dict[str, str] | None = None) -> Written:
     """Write ``report`` (a :class:`jixiao.reports.build.Report`) to ``path``.
 
     Returns the document still open, so the 目录's page numbers can be filled in once a PDF has
@@ -312,7 +312,7 @@ def _fonts(rPr, east: str, latin: str = LATIN) -> None:
     """Name the font in every slot (the East Asian one too) and drop theme fonts that override them."""
     rFonts = rPr.get_or_add_rFonts()
     for attr in list(rFonts.attrib):
-        if attr.endswith("Theme") or attr.endswith("}hint"):
+        if attr.endswith(("Theme", "}hint")):
             del rFonts.attrib[attr]
     rFonts.set(qn("w:ascii"), latin)
     rFonts.set(qn("w:hAnsi"), latin)
@@ -342,11 +342,7 @@ def _style_font(style, east: str, size: float, bold: bool = False, latin: str = 
 
 def _indent_chars(pf_owner, chars: int) -> None:
     """First-line indent of ``chars`` characters, in both the char and the twip attributes."""
-    pPr = pf_owner.get_or_add_pPr()
-    ind = pPr.find(qn("w:ind"))
-    if ind is None:
-        ind = OxmlElement("w:ind")
-        pPr.append(ind)
+    ind = pf_owner.get_or_add_pPr().get_or_add_ind()  # python-docx keeps the schema's order
     ind.set(qn("w:firstLineChars"), str(chars * 100))
     ind.set(qn("w:firstLine"), str(int(chars * SAN_HAO * 20)))
 

@@ -291,7 +291,7 @@ class Figures:
 
     def value(self, n: E.Node) -> float | None:
         v = E.evaluate(n, self.env)
-        if isinstance(v, E.Missing) or isinstance(v, (bool, str)):
+        if isinstance(v, (E.Missing, bool, str)):
             return None
         return float(v)
 

@@ -145,7 +145,8 @@ def pdf_text(pdf: Path, last: int = 0) -> list[str] | None:
     if not program:
         return None
     pages = ["-l", str(last)] if last else []
-    done = subprocess.run([program, "-layout", "-enc", "UTF-8", *pages, str(pdf), "-"], capture_output=True, timeout=60)
+    done = subprocess.run([program, "-layout", "-enc", "UTF-8", *pages, str(pdf), "-"], capture_output=True, timeout=60,
+                          check=False)
     if done.returncode != 0:
         return None
     return done.stdout.decode("utf-8", "replace").split("\f")

@@ -101,7 +101,7 @@ class Document:
         return [b for b in self.blocks if isinstance(b, Heading) and b.level <= up_to]
 
 
-_ESCAPE = re.compile(r"^(?=[#+\\]|::)", re.M)
+_ESCAPE = re.compile(r"^(?=[#+\\]|::)", re.MULTILINE)
 
 
 def escape(text: str) -> str:
