@@ -441,3 +441,50 @@ def test_docx_elements_keep_the_schema_order(out):
                     assert all(k in names for k in kids), (part, tag, kids)
                     positions = [names.index(k) for k in kids]
                     assert positions == sorted(positions), (part, tag, kids)
+
+
+def test_another_framework_still_gets_a_report(tmp_path):
+    """A framework with none of the seed's facts: the figure sections drop out, the structure stays."""
+    (tmp_path / "framework.yaml").write_text("""
+id: test/2024
+name: 测试指标体系
+edition: "2024"
+levels: 2
+facts:
+  完成数: {type: count, unit: 项, label: 完成数}
+  计划数: {type: count, unit: 项, label: 计划数}
+  制度健全: {type: judgement, label: 制度健全}
+indicators:
+  - name: 产出
+    weight: 60
+    children:
+      - name: 完成率
+        weight: 60
+        rule: {kind: rate, label: 完成率, numerator: 完成数, denominator: 计划数, points: 60}
+  - name: 管理
+    weight: 40
+    children:
+      - name: 制度
+        weight: 40
+        rule: {kind: checklist, items: [{says: 制度健全, points: 40, fact: 制度健全}]}
+""", encoding="utf-8")
+    (tmp_path / "case.yaml").write_text("""
+subject: 测试局
+year: 2024
+framework: framework.yaml
+facts:
+  完成数: 8
+  计划数: 10
+  制度健全: {met: false, evidence: 未建立内部控制制度}
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["report", str(tmp_path / "case.yaml"), "-o", str(out), "--format", FAST])
+    assert result.exit_code == 0, result.output
+    doc = Document(str(out / "report.docx"))
+    assert styled(doc, "Heading 1") == CHAPTERS
+    paras = [p.text for p in doc.paragraphs]
+    assert "本年度整体支出绩效评分为48.00分" in "".join(paras)
+    assert "（1）制度有待改进" in paras and "（2）完成率有待改进" in paras  # no advice: a plain title
+    table = doc.tables[-1]
+    assert [c.text for c in table.rows[2].cells][:4] == ["名称", "参考分值", "名称", "参考分值"]
+    assert [c.text for c in table.rows[-1].cells][-1] == "48.00"

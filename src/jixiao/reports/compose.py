@@ -232,7 +232,7 @@ def compose(fw: Framework, case: Case, ev: Evaluation, template: str = TEMPLATE)
         "year": case.year, "subject": case.subject, "dept": dept, "title": title,
         "f": fig.f, "m": fig.m, "quarters": fig.quarters, "ind": fig.ind, "total": fig.total, "grade": ev.grade,
         "ev": ev, "fw": fw, "losses": fig.losses(), "problems": items, "n": n, "lists": case.lists,
-        "text": text, "before": before, "after": after, "keep": Safe,
+        "text": text, "before": before, "after": after, "keep": Safe, "has": lambda name: fw.find(name) is not None,
     }
     markup = environment().get_template(template).render(**context)
     doc = outline.Document(outline.parse(markup), title=title, unit=dept)

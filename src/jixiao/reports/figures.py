@@ -245,6 +245,9 @@ class _Lookup:
 
 
 class _Absent(Shown):
+    """What a template gets for a fact or metric the framework does not have: falsy, shown as
+    （缺）, and any attribute of it is absent too — so a sentence about it simply drops out."""
+
     given = False
 
     def __init__(self, name: str):
@@ -255,6 +258,11 @@ class _Absent(Shown):
         self.threshold = ""
         self.band = ""
         self.over = False
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Absent(f"{self.name}.{name}")
 
     def __str__(self) -> str:
         return "（缺）"
