@@ -488,3 +488,20 @@ facts:
     table = doc.tables[-1]
     assert [c.text for c in table.rows[2].cells][:4] == ["名称", "参考分值", "名称", "参考分值"]
     assert [c.text for c in table.rows[-1].cells][-1] == "48.00"
+
+
+def test_batch_list_file_and_folder_names(tmp_path):
+    from jixiao.cli.report import batch_cases, folder_names
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    shutil.copy(SEED, tmp_path / "a" / "case.yaml")
+    shutil.copy(SEED, tmp_path / "b" / "case.yaml")
+    listing = tmp_path / "cases.txt"
+    listing.write_text("# 两个局\na/case.yaml\nb/case.yaml  # 乙\n\n", encoding="utf-8")
+    paths = batch_cases(listing)
+    assert paths == [tmp_path / "a" / "case.yaml", tmp_path / "b" / "case.yaml"]
+    assert folder_names(paths) == ["a", "b"]
+    assert folder_names([Path("x/甲.yaml"), Path("y/甲.yaml"), Path("z/乙.json")]) == ["甲-1", "甲-2", "乙"]
+    result = runner.invoke(app, ["report", "--batch", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "找不到 --batch" in result.stderr
