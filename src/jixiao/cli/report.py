@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -58,11 +57,11 @@ def folder_names(paths: list[Path]) -> list[str]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def report(
-        cases: Optional[List[Path]] = typer.Argument(None, help="案例文件（YAML、JSON 或 XLSX），可给多个"),
+        cases: list[Path] | None = typer.Argument(None, help="案例文件（YAML、JSON 或 XLSX），可给多个"),
         output: Path = typer.Option(..., "--output", "-o", help="输出目录；出错时保持原样"),
         format: str = typer.Option("docx,pdf,html,md,xlsx", "--format", help="输出格式，逗号分隔：docx,pdf,html,md,xlsx"),
-        framework: Optional[str] = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
-        batch: Optional[Path] = typer.Option(None, "--batch", help="批量：案例文件夹，或每行一个案例路径的清单文件"),
+        framework: str | None = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
+        batch: Path | None = typer.Option(None, "--batch", help="批量：案例文件夹，或每行一个案例路径的清单文件"),
     ) -> None:
         """起草绩效评价报告（DOCX、PDF、HTML、Markdown）和评分表（XLSX），数字均由事实计算。"""
         from jixiao.cli import fail, warn
