@@ -505,3 +505,11 @@ def test_batch_list_file_and_folder_names(tmp_path):
     assert folder_names([Path("x/甲.yaml"), Path("y/甲.yaml"), Path("z/乙.json")]) == ["甲-1", "甲-2", "乙"]
     result = runner.invoke(app, ["report", "--batch", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "o")])
     assert result.exit_code == 2 and "找不到 --batch" in result.stderr
+
+
+def test_output_that_is_a_file_is_refused(tmp_path):
+    target = tmp_path / "report.txt"
+    target.write_text("不是文件夹", encoding="utf-8")
+    result = runner.invoke(app, ["report", str(SEED), "-o", str(target), "--format", "md"])
+    assert result.exit_code == 2 and "E-OUT-DIR" in result.stderr
+    assert target.read_text(encoding="utf-8") == "不是文件夹"

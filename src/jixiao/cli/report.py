@@ -113,6 +113,10 @@ def register(app: typer.Typer) -> None:
             print(f"错误：{exc}", file=sys.stderr)
             print(f"未写入任何文件，{output} 保持原样。", file=sys.stderr)
             raise typer.Exit(3)
+        except OSError as exc:
+            print(f"错误：写入“{exc.filename or output}”失败：{exc.strerror or exc}。未写入任何文件，{output} 保持原样。",
+                  file=sys.stderr)
+            raise typer.Exit(3)
         for job in jobs:
             warn(job.warnings)
             where = output / job.folder if job.folder else output

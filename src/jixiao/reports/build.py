@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.core.engine import evaluate
+from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.evaluation import Evaluation
 from jixiao.core.facts import Case
 from jixiao.core.model import Framework
@@ -90,11 +91,20 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
     """Write every job's files under ``outdir``; on any error leave ``outdir`` as it was."""
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
-        raise office.OfficeError(f"输出位置“{outdir}”已存在且不是文件夹；请换一个 -o 目录")
+        raise _output_problem(outdir, "已存在且不是文件夹；请换一个 -o 目录")
     if "pdf" in formats:
         office.soffice()  # fail before any work when LibreOffice is missing
-    made_parents = _make_parents(outdir.parent)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.jixiao-", dir=outdir.parent))
+    try:
+        made_parents = _make_parents(outdir.parent)
+    except OSError as exc:
+        raise _output_problem(outdir, f"的上级目录无法创建（{exc.strerror}）；请换一个 -o 目录") from None
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name or 'out'}.jixiao-", dir=outdir.parent))
+    except OSError:
+        if not outdir.is_dir():
+            raise _output_problem(outdir, "所在目录不可写；请换一个 -o 目录") from None
+        # The parent is not ours to write in: stage inside OUTDIR itself (removed afterwards).
+        staging = Path(tempfile.mkdtemp(prefix=".jixiao-", dir=outdir))
     done = False
     conversions: list[tuple[office.Conversion, list]] = []
     try:
@@ -197,6 +207,10 @@ def toc_pages(report: Report, pages: list[str] | None) -> dict[str, str]:
     return found
 
 
+def _output_problem(outdir: Path, says: str) -> InvalidInput:
+    return InvalidInput("输出目录无法使用", [Problem("E-OUT-DIR", f"输出目录“{outdir}”{says}", str(outdir))])
+
+
 def _make_parents(path: Path) -> list[Path]:
     made = []
     missing = []
@@ -230,7 +244,7 @@ def _commit(payload: Path, outdir: Path) -> None:
                     made.append(d)
             if dest.exists() or dest.is_symlink():
                 if dest.is_dir():
-                    raise office.OfficeError(f"“{dest}”是文件夹，无法用报告文件替换；请换一个 -o 目录")
+                    raise _output_problem(outdir, f"中的“{rel}”是文件夹，无法用报告文件替换；请换一个 -o 目录")
                 keep = backup / rel
                 keep.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(dest, keep)
