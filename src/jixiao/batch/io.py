@@ -14,8 +14,9 @@ Normalising is done here, once, so every engine sees the same values:
   into 运算符, 年度指标值 and 单位; 实际完成值 given as text likewise, in its row's unit;
 * 实际单位 different from 单位 converts money (元、千元、万元、亿元) by exact integer ratios;
   any other mismatch makes the value missing (and is counted in the reader's warnings);
-* operators and qualitative grades written another way (">=", "达成预期指标") are mapped to the
-  rule's own words; NaN is missing; 偏差原因 becomes yes/null (blank text is no reason).
+* 行类型, 运算符 and 评价等级 become Enums of the rule's own words, other spellings mapped (">=",
+  "达成预期指标", "定量指标"); a text that names none of them is missing (MISSING:运算符 …);
+  NaN is missing; 偏差原因 becomes yes/null (blank text is no reason).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import polars as pl
 
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.rules.target import GRADES, OPERATORS
-from jixiao.intake.form import MONEY, SYMBOLS, UNIT_SYNONYMS, WORDS, BadCell, _unit, grade_of, parse_actual, parse_target
+from jixiao.intake.form import GRADE_OF, MONEY, SYMBOLS, UNIT_SYNONYMS, WORDS, BadCell, _unit, grade_of, parse_actual, parse_target
 
 TEXT, NUMBER, INT = pl.String, pl.Float64, pl.Int64
 SCHEMA: dict[str, pl.DataType] = {
@@ -37,7 +38,10 @@ SCHEMA: dict[str, pl.DataType] = {
     "年初预算数": NUMBER, "全年预算数": NUMBER, "调整后预算数": NUMBER, "全年执行数": NUMBER,
 }
 REQUIRED = ("表单编号", "行类型")
-OP_WORDS = {k: v for k, v in SYMBOLS.items()} | dict(WORDS) | {"≥": "≥", "≤": "≤", "＞": ">", "＜": "<", "＝": "="}
+OP_WORDS = dict(SYMBOLS) | dict(WORDS) | {"＞": ">", "＜": "<", "＝": "=", "＞＝": "≥", "＜＝": "≤"}
+LINE_TYPES = ("资金", "定量", "定性", "合计")
+KIND_WORDS = {"定量指标": "定量", "定性指标": "定性", "总分": "合计", "年度资金总额": "资金", "项目资金": "资金",
+              "预算执行": "资金", "预算执行率": "资金"}
 
 
 @dataclass
@@ -104,34 +108,37 @@ def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
             col = col.cast(NUMBER).fill_nan(None)
         elif dtype == INT:
             col = col.cast(INT, strict=False)
-        else:
-            col = col.cast(TEXT)
+        elif not isinstance(schema[name], (pl.Enum, pl.Categorical)):
+            col = col.cast(TEXT)  # dictionary-encoded text stays so (cheaper); engines compare it alike
         exprs.append(col.alias(name))
     lf = lf.select(exprs)
     lf = lf.with_columns(
-        pl.col("行类型").str.strip_chars(),
-        _mapped("运算符", {k: v for k, v in OP_WORDS.items() if k not in OPERATORS}),
-        _mapped("评价等级", {}),
+        _enum("行类型", KIND_WORDS, LINE_TYPES, schema.get("行类型")),
+        _enum("运算符", OP_WORDS, OPERATORS, schema.get("运算符")),
+        _enum("评价等级", GRADE_OF, GRADES, schema.get("评价等级")),
         # Only whether a reason is written counts; blank text is none.
-        pl.when(pl.col("偏差原因").str.strip_chars().str.len_chars() > 0).then(True).otherwise(None).alias("偏差原因"),
+        pl.when(pl.col("偏差原因").str.strip_chars().str.len_bytes() > 0).then(True).otherwise(None).alias("偏差原因"),
     )
     if "实际单位" in schema:
-        lf = _convert_units(lf, batch)
+        lf = _convert_units(lf, batch, schema)
     if "行号" not in schema:
         lf = lf.with_columns(pl.int_range(pl.len()).over("表单编号").cast(INT).alias("行号"))
     batch.frame = lf
     return batch
 
 
-def _mapped(name: str, extra: dict) -> pl.Expr:
-    """Operators and grades mapped to the rule's words (only values that differ are replaced)."""
-    col = pl.col(name)
-    if name == "评价等级":
-        from jixiao.intake.form import GRADE_OF
+def _enum(name: str, words: dict, values: tuple, given=None) -> pl.Expr:
+    """A text column as an Enum of the rule's words; any other text is missing.
 
-        mapping = {k: v for k, v in GRADE_OF.items() if k != v}
-        return pl.when(col.is_in(list(GRADES))).then(col).otherwise(col.replace_strict(mapping, default=None)).alias(name)
-    return pl.when(col.is_in(list(OPERATORS))).then(col).otherwise(col.replace_strict(extra, default=None)).alias(name)
+    Text is mapped row by row; an Enum (dictionary-encoded) column only maps its categories.
+    """
+    mapping = {k: v for k, v in words.items() if v in values} | {v: v for v in values}
+    target = pl.Enum(list(values))
+    if isinstance(given, pl.Enum):
+        at = [values.index(mapping[c]) if c in mapping else None for c in given.categories.to_list()]
+        index = pl.lit(pl.Series(at, dtype=pl.UInt32)).gather(pl.col(name).to_physical())
+        return pl.lit(pl.Series(list(values), dtype=target)).gather(index).alias(name)
+    return pl.col(name).cast(TEXT).replace_strict(mapping, default=None, return_dtype=target).alias(name)
 
 
 def _check_numbers(lf: pl.LazyFrame, name: str, source: str) -> None:
@@ -187,23 +194,42 @@ def _parse_actuals(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame
     return out.with_columns(pl.col("_v").alias("实际完成值"), grade.alias("评价等级")).drop("_u", "_v", "_g")
 
 
-def _convert_units(lf: pl.LazyFrame, batch: Batch) -> pl.LazyFrame:
+def _unit_codes(lf: pl.LazyFrame, name: str, given) -> tuple[pl.Expr, list[str]]:
+    """A unit column as numbers into a list of its (normalised) units, null where blank.
+
+    An Enum column is mapped by its categories; a text column by its distinct values.
+    """
+    if isinstance(given, pl.Enum):
+        raw = given.categories.to_list()
+        phys = pl.col(name).to_physical()
+    else:
+        raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect()[name].to_list() if v is not None]
+        phys = pl.col(name).cast(TEXT).replace_strict({v: i for i, v in enumerate(raw)}, default=None,
+                                                      return_dtype=pl.UInt32)
+    units = [_unit(str(u)) for u in raw]
+    vocab = sorted(set(u for u in units if u))
+    at = [vocab.index(u) if u else None for u in units]
+    return pl.lit(pl.Series(at, dtype=pl.UInt32)).gather(phys), vocab
+
+
+def _convert_units(lf: pl.LazyFrame, batch: Batch, schema: dict) -> pl.LazyFrame:
     """实际完成值 in 单位 when 实际单位 differs: money by exact integer ratios, else missing."""
-    a = pl.col("实际单位").str.strip_chars().replace(UNIT_SYNONYMS)
-    t = pl.col("单位").fill_null("")
-    scale = {k: int(v) for k, v in MONEY.items()}
-    up = a.replace_strict(scale, default=None, return_dtype=INT)
-    down = pl.col("单位").replace_strict(scale, default=None, return_dtype=INT)
-    actual = pl.col("实际完成值")
-    converted = (pl.when(up >= down).then(actual * (up // down).cast(NUMBER))
-                 .otherwise(actual / (down // up).cast(NUMBER)))
-    same = a.is_null() | (a == "") | (a == t)
+    a, a_units = _unit_codes(lf, "实际单位", schema.get("实际单位"))
+    t, t_units = _unit_codes(lf, "单位", schema.get("单位"))
+    vocab = sorted(set(a_units) | set(t_units))
+    remap_a = pl.lit(pl.Series([vocab.index(u) for u in a_units], dtype=pl.UInt32))
+    remap_t = pl.lit(pl.Series([vocab.index(u) for u in t_units], dtype=pl.UInt32))
+    scale = pl.lit(pl.Series([int(MONEY[u]) if u in MONEY else None for u in vocab], dtype=INT))
+    lf = lf.with_columns(remap_a.gather(a).alias("_au"), remap_t.gather(t).alias("_tu"))
+    up, down, actual = scale.gather(pl.col("_au")), scale.gather(pl.col("_tu")), pl.col("实际完成值")
+    converted = pl.when(up >= down).then(actual * (up // down).cast(NUMBER)).otherwise(actual / (down // up).cast(NUMBER))
+    same = pl.col("_au").is_null() | (pl.col("_au") == pl.col("_tu"))
     return lf.with_columns(
-        pl.when(same).then(actual).when(up.is_not_null() & down.is_not_null()).then(converted).otherwise(None)
-        .alias("实际完成值")).drop("实际单位")
+        pl.when(same).then(actual).when(up.is_not_null() & down.is_not_null()).then(converted)
+        .otherwise(None).alias("实际完成值")).drop("实际单位", "_au", "_tu")
 
 
 def write_parquet(df: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.write_parquet(path, compression="zstd", statistics=False)
+    df.write_parquet(path, compression="lz4", statistics=False)
 

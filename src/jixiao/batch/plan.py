@@ -20,7 +20,8 @@ per form (``forms.parquet``)
 
 The rules of the per-form columns (the same in every engine):
 
-* the lines of a form are its rows whose 行类型 is not 合计; its 表列总分 is the 得分 of its 合计 row;
+* the lines of a form are its rows whose 行类型 is not 合计; its 表列总分 is the (largest) 得分 of
+  its 合计 rows; 地区, 主管部门, 项目名称 are read from its 资金 line;
 * 重算总分 = Σ cents of its scored lines ÷ 100; 状态 = scored when every line is scored and the
   form has a 资金 line; 等级 only when scored;
 * TOTAL_DIFF: scored, 表列总分 given, and its cents ≠ the recomputed cents;
@@ -83,6 +84,14 @@ class Plan:
     def grade_tree(self, total: E.Node) -> E.Node:
         return self.framework.grade_tree(total)
 
+    def columns(self) -> list[str]:
+        """The input columns a batch engine reads: key, line number, header, and the trees' inputs."""
+        names = set()
+        for tree in (self.score, self.code, self.needs_reason, self.ratio):
+            names |= E.names(tree)
+        rest = sorted(names - {KEY, "行号", "行类型", "分值", "得分"})
+        return [KEY, "行号", "行类型", *HEADER, "分值", "得分", *rest]
+
 
 def plan_for(fw: FormFramework) -> Plan:
     """The plan of a framework: its trees, and every reason numbered in a fixed order."""
@@ -126,7 +135,7 @@ def possible_reasons(tree: E.Node) -> list[str]:
 
 
 def code_values(tree: E.Node) -> list[str]:
-    """The text constants a code tree can yield (EXEC_MET, MET, BELOW, …)."""
+    """The text constants a code tree can yield (EXEC_MET, MET, BELOW, …), in a fixed order."""
     out: list[str] = []
 
     def leaves(n: E.Node):
@@ -140,4 +149,81 @@ def code_values(tree: E.Node) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def numbered(tree: E.Node, codes: list[str]) -> E.Node:
+    """The code tree with each result text replaced by its number in ``codes`` (tests untouched).
+
+    Evaluating it gives ``codes.index(text)`` wherever the original gives ``text``, and the same
+    missing reasons: only the leaves a branch returns are renamed. Columnar engines carry the
+    number, which is cheaper than text on millions of rows.
+    """
+    if isinstance(tree, E.Cond):
+        return E.Cond(tree.test, numbered(tree.then, codes), numbered(tree.other, codes))
+    if isinstance(tree, E.Const) and isinstance(tree.value, str):
+        return E.Const(float(codes.index(tree.value)))
+    return tree
+
+
 __all__ = ["Plan", "plan_for", "FLAGS", "KEY", "HEADER", "LINE_COLUMNS", "FORM_COLUMNS", "FUNDS", "TOTAL"]
+
+
+def specialise(tree: E.Node, known: dict[str, object]) -> E.Node:
+    """The tree with some inputs fixed (``None`` for a missing one), simplified as far as it goes.
+
+    Exact by construction: a subtree whose inputs are all fixed is replaced by its value as the
+    scalar walker computes it (a :class:`~jixiao.core.expr.Fail` when that is missing), and an
+    ``if`` whose test is fixed by the branch it takes. Engines use it to score each kind of line
+    (资金, 定性, 定量 with ≥ …) with only the part of the tree that can apply to it.
+    """
+
+    def fixed(n: E.Node) -> bool:
+        return isinstance(n, (E.Const, E.Fail))
+
+    def value(n: E.Node):
+        v = E.evaluate(n, {})
+        return E.Fail(v.reason) if isinstance(v, E.Missing) else E.Const(v)
+
+    def go(n: E.Node) -> E.Node:
+        if isinstance(n, E.Ref):
+            if n.name not in known:
+                return n
+            v = known[n.name]
+            return E.Fail(f"MISSING:{n.name}") if v is None else E.Const(v)
+        if isinstance(n, (E.Const, E.Fail)):
+            return n
+        if isinstance(n, E.Cond):
+            t = go(n.test)
+            if isinstance(t, E.Fail):
+                return t
+            if isinstance(t, E.Const):
+                return go(n.then) if E.evaluate(t, {}) else go(n.other)
+            return E.Cond(t, go(n.then), go(n.other))
+        if isinstance(n, E.Logic):
+            items = [go(i) for i in n.items]
+            decisive = n.op == "or"
+            if any(isinstance(i, E.Const) and bool(i.value) is decisive for i in items):
+                return E.Const(decisive)
+            # Operands that cannot decide and carry no reason change nothing; drop them.
+            items = [i for i in items if not isinstance(i, E.Const)]
+            if not items:
+                return E.Const(not decisive)
+            return items[0] if len(items) == 1 and _is_bool(items[0]) else E.Logic(n.op, tuple(items))
+        if isinstance(n, E.Unary):
+            out = E.Unary(n.op, go(n.operand))
+        elif isinstance(n, (E.Binary, E.Compare)):
+            out = type(n)(n.op, go(n.left), go(n.right))
+        else:
+            if n.fn == "present":
+                inner = go(n.args[0])
+                if fixed(inner):
+                    return E.Const(not isinstance(inner, E.Fail))
+                return E.Call("present", (inner,))
+            out = E.Call(n.fn, tuple(go(a) for a in n.args))
+        return value(out) if all(fixed(c) for c in E.children(out)) else out
+
+    return go(tree)
+
+
+def _is_bool(n: E.Node) -> bool:
+    """Whether a node always yields yes/no (so a one-item and/or may be replaced by it)."""
+    return isinstance(n, (E.Compare, E.Logic)) or (isinstance(n, E.Unary) and n.op == "not") or (
+        isinstance(n, E.Call) and n.fn == "present")

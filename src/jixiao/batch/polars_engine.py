@@ -26,11 +26,15 @@ from __future__ import annotations
 
 from functools import reduce
 
+import numpy as np
 import polars as pl
 
 from jixiao.core import expr as E
 from jixiao.core.numbers import NOISE
-from jixiao.batch.plan import FLAGS, FUNDS, HEADER, KEY, TOTAL, Plan, node_key
+from jixiao.batch.io import write_parquet
+from jixiao.batch.plan import (FLAGS, FORM_COLUMNS, FUNDS, HEADER, KEY, LINE_COLUMNS, TOTAL, Plan, code_values, node_key,
+                               numbered, specialise)
+from jixiao.core.form import QUAL, QUANT
 
 REASON = pl.Int32
 
@@ -132,81 +136,178 @@ def cents(x: pl.Expr) -> pl.Expr:
     return pl.when(x < 0).then(down).otherwise(up).cast(pl.Int64)
 
 
-def reason_text(plan: Plan, rid: pl.Expr) -> pl.Expr:
-    return rid.replace_strict({i + 1: r for i, r in enumerate(plan.reasons)}, default=None, return_dtype=pl.String)
+def lookup(values: list[str], index: pl.Expr) -> pl.Expr:
+    """``values[index]`` as an Enum column (one gather; no text is built per row)."""
+    return pl.lit(pl.Series(values, dtype=pl.Enum(values))).gather(index)
 
 
-def score_lines(plan: Plan, lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Every line's score, status, reason code, difference and missing-reason check."""
-    c = Compiler(plan)
-    score, reason = c.value(plan.score), c.reason(plan.score)
-    code = c.value(plan.code)
-    needs = c.value(plan.needs_reason).fill_null(False)
-    ratio = c.value(plan.ratio)
-    lines = lf.filter(pl.col("行类型").is_null() | (pl.col("行类型") != TOTAL))
-    out = lines.select(
-        pl.col(KEY), pl.col("行号"), pl.col("行类型"),
-        pl.when(pl.col("行类型") == FUNDS).then(pl.lit(plan.exec_points)).otherwise(pl.col("分值")).alias("分值"),
+STATUS = ["scored", "not_scorable"]
+FORM_STATUS = ["scored", "incomplete"]
+
+
+def with_runs(df: pl.DataFrame) -> pl.DataFrame:
+    """``_g``: the number of each form, counted in runs of equal keys; rows are sorted by key
+    first when a form's rows are not contiguous. Grouping by a sorted run number (or by the ends
+    of runs) is far cheaper than hashing a million text keys."""
+    key = pl.col(KEY)
+    start = (key != key.shift()).fill_null(True)
+    if not df[KEY].is_sorted() and df.filter(start)[KEY].is_duplicated().any():
+        df = df.sort(KEY, maintain_order=True)
+    return df.with_columns((start.cum_sum() - 1).cast(pl.UInt32).alias("_g"))
+
+
+def _partition_key(kind: str | None, op: str | None, grade: str | None) -> dict:
+    """The inputs a line's kind fixes: 行类型, and 运算符 (定量) or 评价等级 (定性)."""
+    if kind == QUANT:
+        return {"行类型": kind, "运算符": op}
+    if kind == QUAL:
+        return {"行类型": kind, "评价等级": grade}
+    return {"行类型": kind}
+
+
+def evaluate_lines(plan: Plan, df: pl.DataFrame, trees: dict[str, E.Node], reasons: set[str]) -> pl.DataFrame:
+    """The value of each tree (and the reason number of those in ``reasons``) for every row.
+
+    Rows are grouped by the inputs that pick a branch (行类型, 运算符, 评价等级); each group reads
+    only the columns of, and is scored with, the trees :func:`~jixiao.batch.plan.specialise`-d to
+    it, which are a fraction of the whole. The results are put back in the rows' order.
+    """
+    by = ["行类型", "运算符", "评价等级"]
+    phys = [pl.col(c).to_physical().cast(pl.Int16).fill_null(-1) + 1 for c in by]
+    part = df.select(((phys[0] * 64) + (phys[1] * 8) + phys[2]).alias("p"))["p"]
+    pieces, at = [], []
+    for p in sorted(part.unique().to_list()):
+        index = (part == p).arg_true()
+        first = df.row(int(index[0]), named=True)
+        known = _partition_key(first["行类型"], first["运算符"], first["评价等级"])
+        special = {name: specialise(tree, known) for name, tree in trees.items()}
+        needed = sorted(set().union(*(E.names(t) for t in special.values())))
+        chunk = df.select(needed).gather(index) if needed else pl.DataFrame(height=len(index))
+        c = Compiler(plan)
+        exprs = []
+        for name, tree in special.items():
+            exprs.append(c.value(tree).alias(name))
+            if name in reasons:
+                exprs.append(c.reason(tree).alias(f"{name}_reason"))
+        # with_columns, not select: a tree reduced to a constant must still fill every row.
+        pieces.append(chunk.with_columns(exprs).select([e.meta.output_name() for e in exprs]))
+        at.append(index)
+    schema = {name: pl.Float64 for name in trees} | {f"{r}_reason": REASON for r in reasons}
+    out = pl.concat([p.cast({k: v for k, v in schema.items() if p[k].dtype == pl.Null}) for p in pieces],
+                    how="vertical_relaxed")
+    order = pl.concat(at).to_numpy()
+    inverse = np.empty(len(order), dtype=np.uint32)
+    inverse[order] = np.arange(len(order), dtype=np.uint32)
+    return out.gather(pl.Series(inverse))
+
+
+def score_lines(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
+    """Every row's score, status, reason code, difference and missing-reason check.
+
+    The 合计 rows are kept (their trees reduce to ``ROW_TYPE``): the forms' totals read the stated
+    总分 from them, and :func:`lines_only` drops them from what is written.
+    """
+    codes = code_values(plan.code)
+    trees = {"score": plan.score, "code": numbered(plan.code, codes), "needs": plan.needs_reason, "ratio": plan.ratio}
+    v = evaluate_lines(plan, df, trees, {"score"})
+    outcomes = list(dict.fromkeys(plan.reasons + codes))
+    code_at = pl.lit(pl.Series([outcomes.index(x) for x in codes], dtype=pl.Int64))
+    is_funds = pl.col("行类型") == FUNDS
+    out = df.select(
+        "_g", KEY, "行号", "行类型", *HEADER,
+        pl.when(is_funds).then(pl.lit(plan.exec_points)).otherwise(pl.col("分值")).alias("分值"),
         pl.col("得分").alias("表列得分"),
         pl.col("分值").alias("_表列分值"),
-        score.alias("重算得分_未舍入"),
-        reason.alias("_reason"),
-        code.alias("_code"),
-        needs.alias("缺少原因"),
-        ratio.alias("_执行率"),
+        (pl.col("行类型").is_null() | (pl.col("行类型") != TOTAL)).alias("_line"),
+    ).with_columns(
+        v["score"].alias("重算得分_未舍入"),
+        v["score_reason"].alias("_reason"),
+        v["code"].cast(pl.Int64).alias("_code"),
+        v["needs"].cast(pl.Boolean).fill_null(False).alias("缺少原因"),
+        v["ratio"].alias("_执行率"),
     )
-    rc = cents(pl.col("重算得分_未舍入"))
-    sc = cents(pl.col("表列得分"))
+    rc, sc = cents(pl.col("重算得分_未舍入")), cents(pl.col("表列得分"))
+    outcome = pl.when(pl.col("_reason").is_null()).then(code_at.gather(pl.col("_code"))).otherwise(
+        pl.col("_reason").cast(pl.Int64) - 1)
     return out.with_columns(
         (rc / 100).alias("重算得分"),
         rc.alias("_分"),
         sc.alias("_表列分"),
         ((sc - rc) / 100).alias("差额"),
-        pl.when(pl.col("_reason").is_null()).then(pl.lit("scored")).otherwise(pl.lit("not_scorable")).alias("状态"),
-        pl.coalesce(reason_text(plan, pl.col("_reason")), pl.col("_code")).alias("原因代码"),
+        lookup(STATUS, pl.col("_reason").is_not_null().cast(pl.UInt32)).alias("状态"),
+        lookup(outcomes, outcome).alias("原因代码"),
     )
 
 
-def score_forms(plan: Plan, lf: pl.LazyFrame, lines: pl.LazyFrame) -> pl.LazyFrame:
-    """Per-form totals in whole cents, grade, and the review flags (rules in :mod:`.plan`)."""
-    heads = lf.group_by(KEY).agg(
-        *[pl.col(h).max().alias(h) for h in HEADER],
-        pl.col("得分").filter(pl.col("行类型") == TOTAL).max().alias("表列总分"))
-    is_funds = pl.col("行类型") == FUNDS
-    ind = ~is_funds | pl.col("行类型").is_null()
-    g = lines.group_by(KEY).agg(
-        pl.col("_执行率").filter(is_funds).first().alias("执行率"),
-        pl.col("_分").sum().alias("_总分"),
-        pl.len().alias("行数"),
-        pl.col("_reason").is_not_null().sum().alias("无法评分行数"),
-        is_funds.sum().alias("_资金行"),
-        pl.col("_表列分").sum().alias("_表列合计"),
-        pl.col("_表列分").is_null().sum().alias("_缺表列"),
-        (pl.col("差额") != 0).fill_null(False).any().alias("SCORE_DIFF"),
-        (pl.col("原因代码") == "OVERSHOOT").any().alias("OVERSHOOT"),
-        (pl.col("原因代码") == "QUAL_OUT_OF_BAND").any().alias("QUAL_OUT_OF_BAND"),
-        (pl.col("缺少原因") & is_funds).any().alias("EXEC_NO_REASON"),
-        (pl.col("缺少原因") & ind).any().alias("REASON_MISSING"),
-        (pl.col("_reason").is_not_null() & (pl.col("原因代码") != "QUAL_OUT_OF_BAND")).any().alias("_缺数"),
-        cents(pl.col("_表列分值")).filter(is_funds & pl.col("_表列分值").is_not_null())
-        .ne(round(plan.exec_points * 100)).any().alias("_资金分值错"),
-        cents(pl.col("分值")).filter(ind).sum().alias("_分值合计"),
-        pl.col("分值").filter(ind).is_null().sum().alias("_缺分值"),
-    )
+def lines_only(rows: pl.DataFrame) -> pl.DataFrame:
+    """The lines of the forms (every row but 合计), with the plan's line columns."""
+    return rows.filter(pl.col("_line")).select(LINE_COLUMNS)
+
+
+def _per_form(rows: pl.DataFrame, where: pl.Expr, columns: list[pl.Expr]) -> pl.DataFrame:
+    """The rows ``where`` holds (a form's 资金 line, its 合计 row), with ``_g`` and ``columns``;
+    the caller reduces forms that have several."""
+    return rows.filter(where).select("_g", *columns)
+
+
+def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
+    """Per-form totals in whole cents, grade, and the review flags (rules in :mod:`.plan`).
+
+    Rows are in runs of their form, so each sum is a difference of running sums at the runs'
+    ends: one pass over the rows, no hashing.
+    """
+    line = pl.col("_line")
+    is_funds = (pl.col("行类型") == FUNDS).fill_null(False)
+    ind = line & ~is_funds
+    code = pl.col("原因代码")
+    key = pl.col(KEY)
+    base = rows.filter((key != key.shift()).fill_null(True)).select("_g", KEY)
+    stated = _per_form(rows, pl.col("行类型") == TOTAL, [pl.col("表列得分").alias("表列总分")])
+    funds = _per_form(rows, is_funds, [pl.col("_执行率").alias("执行率"), *[pl.col(h).alias(h) for h in HEADER],
+                                        (cents(pl.col("_表列分值")) != round(plan.exec_points * 100)).alias("_资金分值错")])
+    if stated.height and stated["_g"].is_duplicated().any():  # several 合计 rows: the largest
+        stated = stated.group_by("_g", maintain_order=True).agg(pl.col("表列总分").max())
+    if funds["_g"].is_duplicated().any():  # several 资金 lines: the largest of each
+        funds = funds.group_by("_g", maintain_order=True).agg(
+            pl.col("执行率").max(), *[pl.col(h).cast(pl.String).max() for h in HEADER], pl.col("_资金分值错").any())
+    counted = {
+        "_总分": pl.when(line).then(pl.col("_分")).fill_null(0),
+        "行数": line,
+        "无法评分行数": line & pl.col("_reason").is_not_null(),
+        "_资金行": is_funds,
+        "_表列合计": pl.when(line).then(pl.col("_表列分")).fill_null(0),
+        "_缺表列": line & pl.col("_表列分").is_null(),
+        "SCORE_DIFF": line & (pl.col("差额") != 0).fill_null(False),
+        "OVERSHOOT": code == "OVERSHOOT",
+        "QUAL_OUT_OF_BAND": code == "QUAL_OUT_OF_BAND",
+        "EXEC_NO_REASON": pl.col("缺少原因") & is_funds,
+        "REASON_MISSING": pl.col("缺少原因") & ind,
+        "_缺数": line & pl.col("_reason").is_not_null() & (code != "QUAL_OUT_OF_BAND"),
+        "_分值合计": pl.when(ind).then(cents(pl.col("分值"))).otherwise(0).fill_null(0),
+        "_缺分值": ind & pl.col("分值").is_null(),
+    }
+    run_end = (pl.col("_g") != pl.col("_g").shift(-1)).fill_null(True)
+    wide = ("_总分", "_表列合计", "_分值合计")  # sums of cents need 64 bits; counts fit in 32
+    ends = rows.select("_g", run_end.alias("_end"), *[e.cast(pl.Int64 if k in wide else pl.UInt32).cum_sum().alias(k)
+                                                       for k, e in counted.items()])
+    sums = ends.filter(pl.col("_end")).with_columns(
+        (pl.col(k).cast(pl.Int64) - pl.col(k).cast(pl.Int64).shift(1).fill_null(0)) for k in counted)
+    sums = sums.with_columns(pl.col(k) > 0 for k in ("SCORE_DIFF", "OVERSHOOT", "QUAL_OUT_OF_BAND", "EXEC_NO_REASON",
+                                                     "REASON_MISSING", "_缺数"))
     total_cents = pl.col("_总分")
     stated_cents = cents(pl.col("表列总分"))
     scored = (pl.col("无法评分行数") == 0) & (pl.col("_资金行") > 0)
-    c = Compiler(plan)
-    grade = c.value(plan.grade_tree(E.Ref("重算总分")))
-    counts = ["_总分", "行数", "无法评分行数", "_资金行", "_表列合计", "_缺表列", "_分值合计", "_缺分值"]
-    forms = (heads.join(g, on=KEY, how="left")
-             .with_columns(pl.col(counts).fill_null(0))
+    grade = Compiler(plan).value(plan.grade_tree(E.Ref("重算总分")))
+    forms = (base.join(sums, on="_g", how="left", maintain_order="left")
+             .join(funds, on="_g", how="left", maintain_order="left")
+             .join(stated, on="_g", how="left", maintain_order="left")
              .with_columns(
+                 *[pl.col(h).cast(pl.String) for h in HEADER],
                  (total_cents / 100).alias("重算总分"),
                  ((stated_cents - total_cents) / 100).alias("总分差额"),
                  (pl.col("_表列合计") / 100).alias("表列合计"),
                  (pl.col("_分值合计") / 100).alias("分值合计"),
-                 pl.when(scored).then(pl.lit("scored")).otherwise(pl.lit("incomplete")).alias("状态"),
+                 lookup(FORM_STATUS, (~scored).cast(pl.UInt32)).alias("状态"),
                  (scored & pl.col("表列总分").is_not_null() & (stated_cents != total_cents)).alias("TOTAL_DIFF"),
                  (pl.col("表列总分").is_not_null() & (pl.col("_缺表列") == 0)
                   & (stated_cents != pl.col("_表列合计"))).alias("SUM_DIFF"),
@@ -214,20 +315,33 @@ def score_forms(plan: Plan, lf: pl.LazyFrame, lines: pl.LazyFrame) -> pl.LazyFra
                  (pl.col("_资金分值错").fill_null(False)
                   | ((pl.col("_缺分值") == 0) & (pl.col("_分值合计") != round(plan.indicator_points * 100))))
                  .alias("WEIGHT_SUM"),
+                 pl.col("行数").cast(pl.UInt32), pl.col("无法评分行数").cast(pl.UInt32),
              )
              .with_columns(pl.when(pl.col("状态") == "scored").then(grade).otherwise(None).alias("等级")))
-    flags = [pl.col(f).fill_null(False) for f in FLAGS]
-    reasons = pl.concat_list([pl.when(pl.col(f)).then(pl.lit(f)).otherwise(None) for f in FLAGS]).list.drop_nulls()
-    return forms.with_columns(flags).with_columns(
-        pl.any_horizontal([pl.col(f) for f in FLAGS]).alias("需复核"),
-        reasons.list.join(",").alias("复核原因"),
-    )
+    forms = forms.with_columns(pl.col(f).fill_null(False) for f in FLAGS)
+    # 复核原因: the raised flags as one number, written out once per distinct number.
+    mask = pl.sum_horizontal([pl.col(f).cast(pl.UInt32) * (1 << i) for i, f in enumerate(FLAGS)])
+    forms = forms.with_columns(mask.alias("_mask"))
+    seen = forms["_mask"].unique().to_list()
+    text = {m: ",".join(f for i, f in enumerate(FLAGS) if m >> i & 1) for m in seen}
+    return forms.with_columns((pl.col("_mask") > 0).alias("需复核"),
+                              pl.col("_mask").replace_strict(text, return_dtype=pl.String).alias("复核原因"))
+
+
+def frames(plan: Plan, lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Score a normalised batch: (every row with its results, forms) — see :func:`run` for the columns."""
+    # One chunk per column: gathers over a file read in many chunks are many times slower.
+    rows = score_lines(plan, with_runs(lf.select(plan.columns()).collect().rechunk()))
+    return rows, score_forms(plan, rows)
 
 
 def run(plan: Plan, lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Score a normalised batch: (lines, forms) as DataFrames with the plan's columns."""
-    from jixiao.batch.plan import FORM_COLUMNS, LINE_COLUMNS
+    rows, forms = frames(plan, lf)
+    return lines_only(rows), forms.select(FORM_COLUMNS)
 
-    lines = score_lines(plan, lf).collect()
-    forms = score_forms(plan, lf, lines.lazy()).select(FORM_COLUMNS).sort(KEY).collect()
-    return lines.select(LINE_COLUMNS), forms
+
+def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path) -> None:
+    rows, forms = frames(plan, lf)
+    write_parquet(lines_only(rows), lines_path)
+    write_parquet(forms.select(FORM_COLUMNS), forms_path)

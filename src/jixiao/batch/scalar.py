@@ -34,6 +34,30 @@ def line_of(r: dict) -> FundLine | Row:
                points=_num(r.get("分值")), stated=_num(r.get("得分")), reason=reason)
 
 
+def form_of(rows: list[dict]) -> "Form":
+    """One form's long-format rows as the single-form model (for its trace on demand)."""
+    from jixiao.core.form import Form
+
+    form = Form()
+    for r in sorted(rows, key=lambda r: (r.get("行号") is None, r.get("行号") or 0)):
+        kind = r.get("行类型")
+        if kind == TOTAL:
+            stated = _num(r.get("得分"))
+            if stated is not None and (form.stated_total is None or stated > form.stated_total):
+                form.stated_total = stated
+            continue
+        line = line_of(r)
+        line.where = f"第 {r.get('行号')} 行"
+        if isinstance(line, FundLine):
+            form.funds.insert(0, line) if not form.funds else form.funds.append(line)
+            form.project = form.project or str(r.get("项目名称") or "")
+            form.department = form.department or str(r.get("主管部门") or "")
+            form.region = form.region or str(r.get("地区") or "")
+        else:
+            form.rows.append(line)
+    return form
+
+
 def score_rows(plan: Plan, rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
     """Lines and forms (as dicts with the plan's columns) for rows in any order."""
     fw = plan.framework
@@ -44,10 +68,11 @@ def score_rows(plan: Plan, rows: Iterable[dict]) -> tuple[list[dict], list[dict]
         f = forms.get(key)
         if f is None:
             f = forms[key] = {KEY: key, **{h: None for h in HEADER}, "表列总分": None, "lines": []}
-        for h in HEADER:
-            if r.get(h) is not None and (f[h] is None or r[h] > f[h]):
-                f[h] = r[h]
         kind = r.get("行类型")
+        if kind == FUNDS:  # the form's header is read from its 资金 line
+            for h in HEADER:
+                if r.get(h) is not None and (f[h] is None or r[h] > f[h]):
+                    f[h] = r[h]
         if kind == TOTAL:
             stated = _num(r.get("得分"))
             if stated is not None and (f["表列总分"] is None or stated > f["表列总分"]):

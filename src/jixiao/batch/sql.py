@@ -174,7 +174,8 @@ def forms_query(plan: Plan, source: str, lines: str, dialect: str) -> str:
     ind = f"({q('行类型')} IS NULL OR {q('行类型')} <> '{FUNDS}')"
     exec_c = round(plan.exec_points * 100)
     ind_c = round(plan.indicator_points * 100)
-    heads = ", ".join(f"MAX({q(h)}) AS {q(h)}" for h in HEADER)
+    text = "STRING" if dialect == "spark" else "VARCHAR"
+    heads = ", ".join(f"MAX(CASE WHEN {q('行类型')} = '{FUNDS}' THEN CAST({q(h)} AS {text}) END) AS {q(h)}" for h in HEADER)
 
     def anyof(cond: str) -> str:
         return f"COALESCE(MAX(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) = 1"

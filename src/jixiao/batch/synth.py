@@ -217,10 +217,14 @@ def synth(n: int, seed: int = 0, mistakes: float = 0.1) -> pl.DataFrame:
                   stated, reason, budget_out, spent, exec_stated, exec_reason, total, rng)
 
 
-def _text(categories: list[str], index: np.ndarray) -> pl.Series:
-    """Texts by index into ``categories``; -1 is missing. (Cheap for millions of rows.)"""
-    i = pl.DataFrame({"i": index.astype(np.int64)}).select(pl.when(pl.col("i") >= 0).then(pl.col("i")))["i"]
-    return pl.Series(categories, dtype=pl.String).gather(i)
+def _text(categories: list[str], index: np.ndarray, enum: bool = True) -> pl.Series:
+    """Texts by index into ``categories``; -1 is missing. Low-cardinality columns are written as
+    Enums (dictionary-encoded in Parquet, as exports of such columns usually are)."""
+    unique = list(dict.fromkeys(categories))
+    remap = np.array([unique.index(c) for c in categories] + [-1])
+    index = np.asarray(index, dtype=np.int64)
+    i = pl.DataFrame({"i": remap[np.where(index >= 0, index, -1)]}).select(pl.when(pl.col("i") >= 0).then(pl.col("i")))["i"]
+    return pl.Series(unique, dtype=pl.Enum(unique) if enum else pl.String).gather(i)
 
 
 def _frame(n, seed, planted, form, level, spec, target, actual, actual_unit, qual, grade, points, stated, reason,
@@ -269,8 +273,8 @@ def _frame(n, seed, planted, form, level, spec, target, actual, actual_unit, qua
         "评价等级": _text(GRADE_NAMES, spread(-1, np.where(qual, grade, -1), -1, -1)),
         "分值": spread(10.0, points, 100.0, nan),
         "得分": spread(exec_stated, stated, total, nan),
-        "偏差原因": _text(REASONS, spread(exec_reason, reason, -1, -1)),
+        "偏差原因": _text(REASONS, spread(exec_reason, reason, -1, -1), enum=False),
         "全年预算数": spread(budget, nan, nan, nan),
         "全年执行数": spread(spent, nan, nan, nan),
-        "seeded": _text(KINDS, spread(-1, -1, planted, -1)),
+        "seeded": _text(KINDS, spread(-1, -1, planted, -1), enum=False),
     }, nan_to_null=True)

@@ -41,6 +41,7 @@ from jixiao.cli import score as _score  # noqa: E402
 _score.register(app)
 from jixiao.cli import intake as _intake; _intake.register(app)  # noqa: E402,E702
 from jixiao.cli import report as _report; _report.register(app)  # noqa: E402,E702
+from jixiao.cli import batch as _batch; _batch.register(app)  # noqa: E402,E702
 
 
 def main() -> None:

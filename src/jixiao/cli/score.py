@@ -51,6 +51,12 @@ def register(app: typer.Typer) -> None:
         if format not in ("table", "json"):
             print(f"错误：--format 只能是 table 或 json，实际为“{format}”", file=__import__("sys").stderr)
             raise typer.Exit(2)
+        from jixiao.intake.form import looks_like_form  # a project self-evaluation form has its own path
+
+        if looks_like_form(case):
+            from jixiao.cli.form import show_form
+
+            return show_form(case, framework, format)
         try:
             c, fw = load_case(case, framework)
         except InvalidInput as exc:

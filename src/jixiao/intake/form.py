@@ -332,7 +332,8 @@ def canonical(raw: dict, table: dict) -> tuple[dict, dict, list[str]]:
 
 
 def looks_like_form(path: str | Path) -> bool:
-    """Whether a file is a project form rather than a department case (used by ``jixiao score``)."""
+    """Whether a file is a project form rather than a department case (used by ``jixiao score``):
+    its top level has 绩效指标 and 项目资金 (or 预算执行情况) and no ``facts``."""
     path = Path(path)
     suffix = path.suffix.lower()
     try:
@@ -340,10 +341,18 @@ def looks_like_form(path: str | Path) -> bool:
             from jixiao.intake.form_xlsx import is_form_workbook
 
             return is_form_workbook(path)
-        text = path.read_text(encoding="utf-8-sig")[:20000]
-    except (OSError, UnicodeDecodeError):
+        if suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        elif suffix in (".yaml", ".yml"):
+            data = load(path).data
+        else:
+            return False
+    except (OSError, UnicodeDecodeError, ValueError, InvalidInput):
+        return False  # the case reader will say what is wrong with it
+    if not isinstance(data, dict) or "facts" in data:
         return False
-    return "绩效指标" in text and ("项目资金" in text or "预算执行情况" in text)
+    keys = {str(k).strip() for k in data}
+    return "绩效指标" in keys and bool(keys & {"项目资金", "预算执行情况"})
 
 
 def read_form(path: str | Path, framework: str | Path | None = None) -> tuple[Form, FormFramework, list[Problem]]:
@@ -409,6 +418,7 @@ def bind_form(doc: Located, base: Path, framework: str | Path | None = None) -> 
     total = top.get("总分")
     if isinstance(total, dict):
         total = total.get("得分")
+    form.total_where = at("总分") if "总分" in keys else doc.source
     try:
         form.stated_total = parse_number(total, "总分")
     except BadCell as exc:

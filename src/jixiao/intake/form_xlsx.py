@@ -14,6 +14,7 @@ as their top-left value. The result is the same plain data a YAML form gives, wi
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 from jixiao.core.errors import InvalidInput, Problem
@@ -47,7 +48,7 @@ def _open(path: Path):
         return openpyxl.load_workbook(path, data_only=True)
     except FileNotFoundError:
         raise InvalidInput("找不到文件", [Problem("E-IN-FILE", f"文件不存在：{path}，请检查路径", str(path))]) from None
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise InvalidInput("无法读取工作簿", [Problem("E-IN-XLSX", f"不是有效的 .xlsx 工作簿（{type(exc).__name__}）；"
                                                             "请用 Excel 或 WPS 另存为 .xlsx", str(path))]) from None
 
@@ -86,9 +87,11 @@ def _form_sheet(wb):
 
 
 def is_form_workbook(path: Path) -> bool:
+    """Whether a workbook holds a project form. A file that cannot be opened is not one here:
+    the department reader then says, in its own words, what is wrong with it."""
     try:
         return _form_sheet(_open(path)) is not None
-    except InvalidInput:
+    except Exception:  # noqa: BLE001 - any unreadable file is simply "not a form"
         return False
 
 
