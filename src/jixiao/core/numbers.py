@@ -26,6 +26,8 @@ NOISE = 1e-6  # on the ×100 scale: 1e-8 of a point
 def round_half_up(x: float, digits: int = 2) -> float:
     """四舍五入 to ``digits`` decimals, tolerant of binary noise (see the module docstring)."""
     scale = 10.0**digits
+    if not math.isfinite(x):
+        return x  # nothing to round; the formatters below write it as ∞
     if x < 0:
         return -round_half_up(-x, digits)
     return math.floor(x * scale + 0.5 + NOISE) / scale
@@ -33,19 +35,29 @@ def round_half_up(x: float, digits: int = 2) -> float:
 
 def fmt_points(x: float) -> str:
     """A score as a person writes it: two decimals at most, no trailing zeros."""
+    if not math.isfinite(x):
+        return _infinite(x)
     text = f"{round_half_up(x):.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
 
 
 def fmt_pct(x: float, digits: int = 2) -> str:
     """A rate (0.6725) as a percentage (67.25%)."""
+    if not math.isfinite(x):
+        return _infinite(x)
     return f"{round_half_up(x * 100, digits):.{digits}f}%"
 
 
 def fmt_amount(x: float, digits: int = 2) -> str:
     """An amount with thousands separators: 4,222.66."""
+    if not math.isfinite(x):
+        return _infinite(x)
     return f"{round_half_up(x, digits):,.{digits}f}"
 
 
 def fmt_count(x: float) -> str:
     return f"{int(round_half_up(x, 0)):,}" if float(x).is_integer() else fmt_amount(x)
+
+
+def _infinite(x: float) -> str:
+    return "不确定" if math.isnan(x) else ("∞" if x > 0 else "-∞")

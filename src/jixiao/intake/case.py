@@ -137,7 +137,13 @@ def bind_case(doc: Located, base: Path, framework: str | Path | None = None, wit
         raise InvalidInput("案例文件有误", [Problem("E-IN-SCHEMA", "framework 应为指标体系编号或文件路径", doc.where(("framework",)))])
     candidate = base / str(fw_ref)
     fw_source = candidate if candidate.is_file() else fw_ref
-    fw = load_framework(fw_source)
+    try:
+        fw = load_framework(fw_source)
+    except InvalidInput as exc:
+        if any(p.code == "E-IN-FRAMEWORK" for p in exc.problems) and not framework:
+            raise InvalidInput(exc.title, [Problem(p.code, f"framework：{p.message}", doc.where(("framework",)))
+                                           for p in exc.problems]) from None
+        raise
 
     year = data.get("year")
     if isinstance(year, (Decimal, float)) and math.isfinite(year) and year == int(year):

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.model import Framework, validate
 from jixiao.core.rules import KIND_NAMES
-from jixiao.frameworks import shipped_path
+from jixiao.frameworks import editions, shipped_path
 from jixiao.intake.yamlio import Located, load
 
 PYDANTIC_TEXT = {
@@ -25,6 +25,12 @@ PYDANTIC_TEXT = {
     "dict_type": "应为键值映射",
     "model_type": "应为键值映射",
     "bool_type": "应为 true 或 false",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数，不应有小数",
+    "int_parsing_size": "整数过大",
+    "tuple_type": "应为列表",
+    "model_attributes_type": "应为键值映射",
 }
 
 
@@ -80,6 +86,12 @@ def load_framework(ref: str | Path) -> Framework:
         key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     except OSError:
         key = None
+    if not path.is_file() and path.suffix.lower() not in (".yaml", ".yml"):
+        # Not a file name: the user meant a shipped edition that does not exist.
+        raise InvalidInput("找不到指标体系", [Problem(
+            "E-IN-FRAMEWORK",
+            f"“{ref}”既不是随附的指标体系版本，也不是存在的文件；随附版本：{'、'.join(editions())}（见 jixiao frameworks）",
+            str(ref))])
     if key is not None and key in _CACHE:
         return _CACHE[key]
     fw = _load_framework(path)

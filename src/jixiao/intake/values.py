@@ -110,6 +110,10 @@ def number(raw, kind: str, unit: str, default_money_unit: str) -> Decimal:
     value, suffix = parsed
     if abs(value) > Decimal("1e15"):
         raise BadValue(f"{expected}“{_shown(raw)}”大得不合常理；请核对", "E-IN-RANGE")
+    if value and abs(value) < Decimal("1e-9"):
+        # Such a figure is a slip (an exponent typed by mistake); as a denominator it would also
+        # make rates overflow to infinity.
+        raise BadValue(f"{expected}“{_shown(raw)}”小得不合常理；请核对", "E-IN-RANGE")
     if kind == "rate":
         if suffix == "%":
             return value / 100
