@@ -75,11 +75,14 @@ class Compiler:
         if isinstance(n, E.Fail):
             return pl.lit(None)
         if isinstance(n, E.Unary):
+            # Typed, so that a missing-on-purpose operand (an untyped null) can still be negated.
             v = self.value(n.operand)
-            return ~v if n.op == "not" else -v
+            return ~v.cast(pl.Boolean) if n.op == "not" else -v.cast(pl.Float64)
         if isinstance(n, E.Binary):
             a, b = self.value(n.left), self.value(n.right)
             if n.op == "/":
+                if isinstance(n.right, E.Const):  # see by_constant: Polars would multiply by 1 / c
+                    return by_constant(a, float(n.right.value)) if n.right.value != 0 else pl.lit(None, pl.Float64)
                 return a / pl.when(b != 0).then(b)
             return a + b if n.op == "+" else a - b if n.op == "-" else a * b
         if isinstance(n, E.Compare):
@@ -89,13 +92,13 @@ class Compiler:
             items = [self.value(i).cast(pl.Boolean) for i in n.items]
             return reduce(lambda x, y: (x & y) if n.op == "and" else (x | y), items)
         if isinstance(n, E.Cond):
-            t = self.value(n.test)
+            t = self.value(n.test).cast(pl.Boolean)
             return pl.when(t.is_null()).then(None).when(t).then(self.value(n.then)).otherwise(self.value(n.other))
         if n.fn == "present":
             return self.reason(n.args[0]).is_null()
         args = [self.value(a) for a in n.args]
         if n.fn == "abs":
-            return args[0].abs()
+            return args[0].cast(pl.Float64).abs()
         pick = pl.min_horizontal(args) if n.fn == "min" else pl.max_horizontal(args)
         return pl.when(pl.any_horizontal([a.is_null() for a in args])).then(None).otherwise(pick)
 
@@ -122,7 +125,7 @@ class Compiler:
             return pl.when(decided).then(none).otherwise(pl.coalesce([self.reason(i) for i in n.items]))
         if isinstance(n, E.Cond):
             rt = self.reason(n.test)
-            return (pl.when(rt.is_not_null()).then(rt).when(self.value(n.test))
+            return (pl.when(rt.is_not_null()).then(rt).when(self.value(n.test).cast(pl.Boolean))
                     .then(self.reason(n.then)).otherwise(self.reason(n.other)))
         if n.fn == "present":
             return none
@@ -134,6 +137,23 @@ def cents(x: pl.Expr) -> pl.Expr:
     up = (x * 100.0 + 0.5 + NOISE).floor()
     down = -((-x) * 100.0 + 0.5 + NOISE).floor()
     return pl.when(x < 0).then(down).otherwise(up).cast(pl.Int64)
+
+
+def by_constant(x: pl.Expr, c: float) -> pl.Expr:
+    """``x ÷ c`` as IEEE division.
+
+    Polars divides a column by a scalar as a multiplication by ``1 / c``, which is not the same
+    number (1054 / 100 gives 10.540000000000001, 7 / 1e-9 gives 6999999999.999999); numpy divides.
+    """
+    def divide(s: pl.Series) -> pl.Series:
+        return pl.Series(s.name, s.cast(pl.Float64).to_numpy() / c).fill_nan(None)
+
+    return x.map_batches(divide, return_dtype=pl.Float64)
+
+
+def points(cents_: pl.Expr) -> pl.Expr:
+    """Whole cents back to points (÷ 100, exactly; see :func:`by_constant`)."""
+    return by_constant(cents_, 100.0)
 
 
 def lookup(values: list[str], index: pl.Expr) -> pl.Expr:
@@ -230,10 +250,10 @@ def score_lines(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
     outcome = pl.when(pl.col("_reason").is_null()).then(code_at.gather(pl.col("_code"))).otherwise(
         pl.col("_reason").cast(pl.Int64) - 1)
     return out.with_columns(
-        (rc / 100).alias("重算得分"),
+        points(rc).alias("重算得分"),
         rc.alias("_分"),
         sc.alias("_表列分"),
-        ((sc - rc) / 100).alias("差额"),
+        points(sc - rc).alias("差额"),
         lookup(STATUS, pl.col("_reason").is_not_null().cast(pl.UInt32)).alias("状态"),
         lookup(outcomes, outcome).alias("原因代码"),
     )
@@ -303,10 +323,10 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
              .join(stated, on="_g", how="left", maintain_order="left")
              .with_columns(
                  *[pl.col(h).cast(pl.String) for h in HEADER],
-                 (total_cents / 100).alias("重算总分"),
-                 ((stated_cents - total_cents) / 100).alias("总分差额"),
-                 (pl.col("_表列合计") / 100).alias("表列合计"),
-                 (pl.col("_分值合计") / 100).alias("分值合计"),
+                 points(total_cents).alias("重算总分"),
+                 points(stated_cents - total_cents).alias("总分差额"),
+                 points(pl.col("_表列合计")).alias("表列合计"),
+                 points(pl.col("_分值合计")).alias("分值合计"),
                  lookup(FORM_STATUS, (~scored).cast(pl.UInt32)).alias("状态"),
                  (scored & pl.col("表列总分").is_not_null() & (stated_cents != total_cents)).alias("TOTAL_DIFF"),
                  (pl.col("表列总分").is_not_null() & (pl.col("_缺表列") == 0)

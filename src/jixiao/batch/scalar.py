@@ -127,7 +127,8 @@ def _form(plan: Plan, f: dict) -> dict:
     }
     raised = [k for k in FLAGS if flags[k]]
     return {
-        **f, "执行率": funds[0]["_执行率"] if funds else None, "重算总分": total / 100,
+        **f, "执行率": max((ln["_执行率"] for ln in funds if ln["_执行率"] is not None), default=None),
+        "重算总分": total / 100,
         "总分差额": None if stated_c is None else (stated_c - total) / 100,
         "表列合计": sum(s for s in stated_lines if s is not None) / 100,
         "分值合计": sum(cents(p) for p in points if p is not None) / 100,
