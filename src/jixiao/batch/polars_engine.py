@@ -66,7 +66,28 @@ class Compiler:
     def _code(self, reason: str) -> pl.Expr:
         return pl.lit(self.plan.reason_id(reason), dtype=REASON)
 
+    def _constant(self, n: E.Node) -> E.Node | None:
+        """A subtree that reads no column, computed here once (as the walker computes it)."""
+        if isinstance(n, (E.Const, E.Fail)) or E.names(n):
+            return None
+        v = E.evaluate(n, {})
+        return E.Fail(v.reason) if isinstance(v, E.Missing) else E.Const(v)
+
+    def _branch(self, n: E.Node) -> E.Node | None:
+        """The branch an ``if`` with a fixed test takes (Polars would shrink such a ``when`` to one row)."""
+        if not isinstance(n, E.Cond):
+            return None
+        test = self._constant(n.test) or n.test
+        if isinstance(test, E.Fail):
+            return test
+        if isinstance(test, E.Const):
+            return n.then if E.evaluate(test, {}) else n.other
+        return None
+
     def _value(self, n: E.Node) -> pl.Expr:
+        folded = self._constant(n) or self._branch(n)
+        if folded is not None:
+            return self.value(folded)
         if isinstance(n, E.Const):
             v = n.value
             return pl.lit(v, dtype=pl.Boolean if isinstance(v, bool) else pl.String if isinstance(v, str) else pl.Float64)
@@ -104,6 +125,9 @@ class Compiler:
 
     def _reason(self, n: E.Node) -> pl.Expr:
         none = pl.lit(None, dtype=REASON)
+        folded = self._constant(n) or self._branch(n)
+        if folded is not None:
+            return self.reason(folded)
         if isinstance(n, E.Const):
             return none
         if isinstance(n, E.Ref):
