@@ -79,6 +79,7 @@ def test_target_edges(op, t, a, score, code):
     ({"运算符": "≥", "年度指标值": 1.0, "实际完成值": None, "分值": 10.0}, "MISSING:实际完成值"),
     ({"运算符": "≥", "年度指标值": 1.0, "实际完成值": 0.5, "分值": None}, "MISSING:分值"),
     ({"运算符": "≤", "年度指标值": None, "实际完成值": 2.0, "分值": 10.0}, "MISSING:年度指标值"),
+    ({"运算符": "≤", "年度指标值": 0.0, "实际完成值": 1.0, "分值": None}, "MISSING:分值"),  # 0 of what?
 ])
 def test_target_missing_inputs_give_their_reason(env, reason):
     got = everywhere(T.lower(), env)

@@ -149,7 +149,9 @@ def synth(n: int, seed: int = 0, mistakes: float = 0.1) -> pl.DataFrame:
 
     quant = ~qual
     over = pick(quant & positive & (target > 0) & ~strict & ~percent, "OVERSHOOT")
-    actual = np.where(over, np.round(target * (1.6 + rng.random(rows_total)) * scale) / scale, actual)
+    # Far above even after rounding to the unit's decimals (a target of 4 项 × 1.6 would round to 6 = 1.5×).
+    far = np.maximum(np.round(target * (1.6 + rng.random(rows_total)) * scale), np.floor(target * 1.5 * scale) + 1) / scale
+    actual = np.where(over, far, actual)
     # SCORE_ROW and REASON_MISSING need a missed quantitative row: make one if chance gave none.
     for kind in ("SCORE_ROW", "REASON_MISSING"):
         need_miss = pick(quant & positive & (target >= 1) & ~strict, kind)

@@ -144,9 +144,12 @@ def read_workbook(path: Path) -> WorkbookForm:
         first = min(columns.values()) if columns else 2
         funds = []
         for r in range(hr + 1, rows + 1):
+            labels = [_label(grid.get((r, c))) for c in range(1, first)]
+            if any(x.startswith(s) for x in labels for s in STOP + ("预期目标", "一级指标", "实际完成情况")):
+                break  # the next block of the form begins
             name = next((grid[(r, c)] for c in range(first - 1, 0, -1) if isinstance(grid.get((r, c)), str)
                          and _label(grid[(r, c)]) not in ("项目资金", "项目资金(万元)", "预算执行情况(10分)", "预算执行情况")), None)
-            if name is None or any(_label(name).startswith(s) for s in STOP):
+            if name is None:
                 break
             i = len(funds)
             line = {"资金": _label(name).lstrip("：") or name}

@@ -97,9 +97,10 @@ class Target(RuleBase):
         zero = E.const(0.0)
         ratio = E.mul(E.lesser(E.div(a, t), E.const(1.0)), w)
         penalty = E.mul(E.greater(zero, E.sub(E.const(1.0), E.div(E.sub(a, t), t))), w)
+        # 0 × 分值 rather than 0: a row without its 分值 is not scorable on any branch.
         return E.where(
             self.met(), w,
-            E.where(E.cmp("==", t, zero), zero,
+            E.where(E.cmp("==", t, zero), E.mul(w, zero),
                     E.where(self.under(), E.greater(zero, ratio), penalty)))
 
     def code(self) -> E.Node:
