@@ -140,6 +140,40 @@ def test_money_unit_per_value_in_yaml():
     assert c.facts["年初预算数"].value == 21195.0
 
 
+@pytest.mark.parametrize("suffix", [".yaml", ".json", ".xlsx"])
+def test_a_case_in_yuan_converts_without_changing_any_amount(suffix, tmp_path):
+    """Amounts are held in each fact's declared unit (万元); a case whose money_unit is 元 must
+    not have them read back as 元 after jixiao convert."""
+    data = seed_data()
+    data["money_unit"] = "元"
+    fw = load_framework("shenzhen-dept/2020")
+    for name, given in data["facts"].items():
+        if fw.facts[name].type == "money":
+            raw = given["value"] if isinstance(given, dict) else given
+            data["facts"][name] = {"value": f"{raw}万元", "evidence": "决算报表"}
+    c, fw = bind(data)
+    path = tmp_path / f"case{suffix}"
+    write_case(c, fw, path, framework_path("shenzhen-dept/2020"))
+    back, _ = load_case(path)
+    money = {n: f.value for n, f in c.facts.items() if fw.facts[n].type == "money"}
+    assert money["年初预算数"] == 21195.0
+    assert {n: back.facts[n].value for n in money} == money
+    assert case_document(back, fw) == case_document(c, fw)
+
+
+def test_list_money_keeps_its_unit_through_convert(tmp_path):
+    dated = Path(__file__).parent / "bad_inputs" / "dated"
+    text = (dated / "case.yaml").read_text(encoding="utf-8").replace("money_unit: 万元", "money_unit: 元")
+    (tmp_path / "case.yaml").write_text(text, encoding="utf-8")
+    shutil.copy(dated / "framework.yaml", tmp_path / "framework.yaml")
+    c, fw, fw_file = read_case(tmp_path / "case.yaml")
+    assert c.lists["项目清单"][1]["金额"] == 3.5  # 35,000元, held in 万元
+    for suffix in (".json", ".yaml", ".xlsx"):
+        write_case(c, fw, tmp_path / f"out{suffix}", fw_file)
+        back, _ = load_case(tmp_path / f"out{suffix}")
+        assert back.lists == c.lists, suffix
+
+
 def test_the_seed_stated_rates_pass_and_a_wrong_one_warns():
     assert codes(seed_data()) == []
     for stated, warns in (("61.74%", False), ("61.79%", False), ("61.80%", True), ("61.64%", False), ("61.63%", True)):

@@ -27,6 +27,7 @@ from jixiao.intake.yamlio import Located, decode, load, read_text
 TOP_KEYS = {"subject", "year", "framework", "money_unit", "facts", "lists", "narrative", "stated", "notes"}
 TEXT_SUFFIXES = {".yaml", ".yml", ".json"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+LIST_MONEY_UNIT = "万元"  # list fields declare no unit of their own; their money is held in 万元
 
 
 def read_document(path: Path) -> Located:
@@ -365,8 +366,7 @@ def bind_lists(fw: Framework, raw, money_unit: str, doc: Located, problems: Prob
                     elif kind == "flag":
                         row[fname] = flag(v)
                     elif kind in ("money", "number", "count"):
-                        # A list's money is kept in 万元 (list fields declare no unit of their own).
-                        value = number(v, kind, "万元", money_unit or "万元")
+                        value = number(v, kind, LIST_MONEY_UNIT, money_unit or LIST_MONEY_UNIT)
                         if value < 0:
                             raise BadValue(f"不应为负数（{v}）；请核对数据", "E-IN-NEGATIVE")
                         row[fname] = int(value) if kind == "count" else float(value)

@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from jixiao.core.facts import Case, Fact, Judgement
 from jixiao.core.model import Framework
 from jixiao.frameworks import shipped_path
+from jixiao.intake.case import LIST_MONEY_UNIT
 
 
 def percent(value: float) -> str:
@@ -36,8 +37,8 @@ def number_out(value, kind: str):
     return float(value)
 
 
-def fact_entry(spec, given):
-    """One fact in the case format; a bare value when there is no evidence to keep."""
+def fact_entry(spec, given, money_unit: str = ""):
+    """One fact in the case format; a bare value when there is no evidence or unit to keep."""
     if isinstance(given, Judgement):
         if given.points is not None:
             return {"points": number_out(given.points, "score"), "evidence": given.evidence}
@@ -59,15 +60,24 @@ def fact_entry(spec, given):
         value = percent(value)
     elif spec.type in ("money", "number", "count"):
         value = number_out(value, spec.type)
+    if spec.type == "money" and money_unit and spec.unit != money_unit:
+        # The value is in the declared unit; read bare it would be taken in the case's money_unit.
+        out = {"value": value, "unit": spec.unit}
+        if given.evidence:
+            out["evidence"] = given.evidence
+        return out
     return {"value": value, "evidence": given.evidence} if given.evidence else value
 
 
 def case_document(case: Case, fw: Framework) -> dict:
-    """The case in the plain format, facts in the framework's order."""
+    """The case in the plain format, facts in the framework's order.
+
+    Money is written in the unit it is held in (each fact's declared unit; 万元 in lists), with
+    that unit named wherever it differs from the case's ``money_unit``."""
     facts = {}
     for name, spec in fw.facts.items():
         if name in case.facts:
-            facts[name] = fact_entry(spec, case.facts[name])
+            facts[name] = fact_entry(spec, case.facts[name], case.money_unit)
     lists = {}
     for name, items in case.lists.items():
         spec = fw.lists[name]
@@ -78,7 +88,13 @@ def case_document(case: Case, fw: Framework) -> dict:
                 v = item.get(field)
                 if v is None:
                     continue
-                row[field] = ("是" if v else "否") if kind == "flag" else number_out(v, kind) if kind in ("money", "number", "count") else v
+                if kind == "flag":
+                    v = "是" if v else "否"
+                elif kind == "money" and case.money_unit != LIST_MONEY_UNIT:
+                    v = f"{number_out(v, kind)!r}{LIST_MONEY_UNIT}"  # list money is held in 万元
+                elif kind in ("money", "number", "count"):
+                    v = number_out(v, kind)
+                row[field] = v
             rows.append(row)
         lists[name] = rows
     doc: dict = {"subject": case.subject, "year": case.year, "framework": case.framework, "money_unit": case.money_unit,
