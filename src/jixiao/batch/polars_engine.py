@@ -297,15 +297,15 @@ def _per_form(rows: pl.DataFrame, where: pl.Expr, columns: list[pl.Expr]) -> pl.
 def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
     """Per-form totals in whole cents, grade, and the review flags (rules in :mod:`.plan`).
 
-    Rows are in runs of their form, so each sum is a difference of running sums at the runs'
-    ends: one pass over the rows, no hashing.
+    Rows are in runs of their form (see :func:`with_runs`), so every count and sum is a reduction
+    over contiguous slices: one pass over the rows, no hashing of keys.
     """
     line = pl.col("_line")
     is_funds = (pl.col("行类型") == FUNDS).fill_null(False)
     ind = line & ~is_funds
     code = pl.col("原因代码")
     key = pl.col(KEY)
-    base = rows.filter((key != key.shift()).fill_null(True)).select("_g", KEY)
+    base = rows.filter((key != key.shift()).fill_null(True)).select("_g", KEY)  # one row per form, in run order
     stated = _per_form(rows, pl.col("行类型") == TOTAL, [pl.col("表列得分").alias("表列总分")])
     funds = _per_form(rows, is_funds, [pl.col("_执行率").alias("执行率"), *[pl.col(h).alias(h) for h in HEADER],
                                         (cents(pl.col("_表列分值")) != round(plan.exec_points * 100)).alias("_资金分值错")])
@@ -330,19 +330,18 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
         "_分值合计": pl.when(ind).then(cents(pl.col("分值"))).otherwise(0).fill_null(0),
         "_缺分值": ind & pl.col("分值").is_null(),
     }
-    run_end = (pl.col("_g") != pl.col("_g").shift(-1)).fill_null(True)
-    wide = ("_总分", "_表列合计", "_分值合计")  # sums of cents need 64 bits; counts fit in 32
-    ends = rows.select("_g", run_end.alias("_end"), *[e.cast(pl.Int64 if k in wide else pl.UInt32).cum_sum().alias(k)
-                                                       for k, e in counted.items()])
-    sums = ends.filter(pl.col("_end")).with_columns(
-        (pl.col(k).cast(pl.Int64) - pl.col(k).cast(pl.Int64).shift(1).fill_null(0)) for k in counted)
+    # Rows are in runs of their form: each sum is one numpy reduction over the runs' slices.
+    starts = np.flatnonzero(rows.select((key != key.shift()).fill_null(True).alias("s"))["s"].to_numpy())
+    values = rows.select([e.cast(pl.Int64).alias(k) for k, e in counted.items()])
+    sums = pl.DataFrame({k: np.add.reduceat(values[k].to_numpy(), starts) if len(starts) else np.zeros(0, np.int64)
+                         for k in counted})
     sums = sums.with_columns(pl.col(k) > 0 for k in ("SCORE_DIFF", "OVERSHOOT", "QUAL_OUT_OF_BAND", "EXEC_NO_REASON",
                                                      "REASON_MISSING", "_缺数"))
     total_cents = pl.col("_总分")
     stated_cents = cents(pl.col("表列总分"))
     scored = (pl.col("无法评分行数") == 0) & (pl.col("_资金行") > 0)
     grade = Compiler(plan).value(plan.grade_tree(E.Ref("重算总分")))
-    forms = (base.join(sums, on="_g", how="left", maintain_order="left")
+    forms = (pl.concat([base, sums], how="horizontal")
              .join(funds, on="_g", how="left", maintain_order="left")
              .join(stated, on="_g", how="left", maintain_order="left")
              .with_columns(
@@ -374,8 +373,11 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
 
 def frames(plan: Plan, lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Score a normalised batch: (every row with its results, forms) — see :func:`run` for the columns."""
-    # One chunk per column: gathers over a file read in many chunks are many times slower.
-    rows = score_lines(plan, with_runs(lf.select(plan.columns()).collect().rechunk()))
+    df = lf.select(plan.columns()).collect()
+    # One chunk per column read by the trees: gathers over a file read in many chunks are many
+    # times slower. Text columns (the key, the header) are not gathered and stay as read.
+    df = df.with_columns(df[c].rechunk() for c, t in df.schema.items() if t != pl.String)
+    rows = score_lines(plan, with_runs(df))
     return rows, score_forms(plan, rows)
 
 
