@@ -302,6 +302,33 @@ def test_narrative_overrides_omits_and_adds_problems(tmp_path):
     assert items[4].measure_text == "按月调度支出。" and items[-1].finding == "业务系统分散。"
 
 
+def test_an_added_problem_without_its_paragraph_gets_a_heading_only(tmp_path):
+    path = case_copy(tmp_path)
+    text = path.read_text(encoding="utf-8").replace("  存在问题:\n", "  存在问题:\n    补充:\n      - {问题: 档案管理有待加强}\n")
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["report", str(path), "-o", str(out), "--format", "md"])
+    assert result.exit_code == 0, result.output
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "档案管理有待加强" in md
+
+
+def test_a_report_with_an_unscorable_indicator_says_its_total_is_incomplete(tmp_path):
+    path = case_copy(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("政府采购计划金额: {value: 6279.26", "政府采购计划金额: {value: 0").replace(
+        "实际政府采购金额: {value: 4222.66", "实际政府采购金额: {value: 0")
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["report", str(path), "-o", str(out), "--format", "md"])
+    assert result.exit_code == 0, result.output
+    assert "（不完整）" in result.stdout and "政府采购执行情况" in result.stderr
+    md = (out / "report.md").read_text(encoding="utf-8")
+    sentence = "其中“政府采购执行情况”指标无法评分（政府采购计划金额 为 0"
+    assert md.count(sentence) == 2  # beside the total in chapters 三 and 四
+    assert "未计入得分，以上得分不完整。" in md
+
+
 def test_unknown_indicator_in_problems_is_a_user_error(tmp_path):
     path = case_copy(tmp_path)
     path.write_text(path.read_text(encoding="utf-8").replace("  存在问题:\n", "  存在问题:\n    不存在的指标: {问题: x}\n"), encoding="utf-8")

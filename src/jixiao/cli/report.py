@@ -121,6 +121,10 @@ def register(app: typer.Typer) -> None:
             warn(job.warnings)
             where = output / job.folder if job.folder else output
             total = round_half_up(job.evaluation.total) if job.evaluation else 0.0
-            print(f"{job.case.subject} {job.case.year} 年度：总分 {total:.2f}；已写入 {where}："
+            unscored = [r.name for r in job.evaluation.results if r.status == "not_scorable"] if job.evaluation else []
+            print(f"{job.case.subject} {job.case.year} 年度：总分 {total:.2f}{'（不完整）' if unscored else ''}；已写入 {where}："
                   + "、".join(p.name for p in job.written))
+            if unscored:
+                print(f"注意：{len(unscored)} 个指标无法评分（{'、'.join(unscored)}），报告中的得分不完整，已在正文中注明",
+                      file=sys.stderr)
         print(f"共 {len(jobs)} 份报告，用时 {time.perf_counter() - started:.1f} 秒。")
