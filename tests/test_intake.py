@@ -296,6 +296,30 @@ def test_convert_refuses_an_unknown_output_format(tmp_path):
     assert not (tmp_path / "case.txt").exists()
 
 
+def test_an_output_that_cannot_be_written_is_a_chinese_error(tmp_path):
+    blocker = tmp_path / "不是目录"
+    blocker.write_text("x", encoding="utf-8")
+    for args in (["template", "-o", str(blocker / "t.xlsx")], ["convert", str(SEED / "case.yaml"), str(blocker / "c.yaml")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, args
+        assert "E-IN-FILE" in result.stderr and "无法写入" in result.stderr
+        assert not isinstance(result.exception, OSError)
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_control_characters_do_not_stop_a_conversion_to_xlsx(tmp_path):
+    import json
+
+    data = json.loads((SEED / "case.json").read_text(encoding="utf-8"))
+    data["subject"] = "单位\u0007名"
+    data["facts"]["年初预算数"] = {"value": 21195.00, "evidence": "第一行\u000b第二行"}
+    (tmp_path / "c.json").write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
+    result = runner.invoke(app, ["convert", str(tmp_path / "c.json"), str(tmp_path / "c.xlsx")])
+    assert result.exit_code == 0, result.output
+    c, _ = load_case(tmp_path / "c.xlsx")
+    assert c.subject == "单位名" and c.facts["年初预算数"].evidence == "第一行\n第二行"
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by `make setup`")
 def test_libreoffice_opens_the_template_and_keeps_its_validations(tmp_path):

@@ -532,6 +532,9 @@ def test_batch_list_file_and_folder_names(tmp_path):
     assert folder_names([Path("x/甲.yaml"), Path("y/甲.yaml"), Path("z/乙.json")]) == ["甲-1", "甲-2", "乙"]
     result = runner.invoke(app, ["report", "--batch", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "o")])
     assert result.exit_code == 2 and "找不到 --batch" in result.stderr
+    (tmp_path / "gbk.txt").write_bytes("甲/案例.yaml\n".encode("gbk"))
+    result = runner.invoke(app, ["report", "--batch", str(tmp_path / "gbk.txt"), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "E-IN-ENCODING" in result.stderr
 
 
 def test_output_that_is_a_file_is_refused(tmp_path):

@@ -26,6 +26,16 @@ def _check_output(out: Path, allowed: tuple[str, ...]) -> None:
         fail(InvalidInput("输出目录不存在", [Problem("E-IN-FILE", f"目录 {out.parent} 不存在，请先创建", str(out))]))
 
 
+def _write(output: Path, write) -> None:
+    """Run a writer; a file system refusal is the user's to fix (a Chinese message, exit 2)."""
+    try:
+        write()
+    except OSError as exc:
+        fail(InvalidInput("无法写出文件", [Problem(
+            "E-IN-FILE", f"无法写入 {output}（{exc.strerror or exc}）；请检查目录是否存在、是否有写权限及磁盘空间，原文件保持不变",
+            str(output))]))
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def template(
@@ -44,7 +54,7 @@ def register(app: typer.Typer) -> None:
             layout = layout_for(fw, framework_path(framework))
         except InvalidInput as exc:
             fail(exc)
-        write_atomic(output, lambda tmp: build_workbook(fw, layout).save(tmp))
+        _write(output, lambda: write_atomic(output, lambda tmp: build_workbook(fw, layout).save(tmp)))
         sheets = "、".join(s.name for s in layout.sheets)
         print(f"已生成 {output}：{fw.name}（{fw.id}），工作表：{sheets}")
 
@@ -64,6 +74,6 @@ def register(app: typer.Typer) -> None:
         except InvalidInput as exc:
             fail(exc)
         warn(case.warnings)
-        write_case(case, fw, output, fw_file)
+        _write(output, lambda: write_case(case, fw, output, fw_file))
         items = sum(len(v) for v in case.lists.values())
         print(f"已写出 {output}（{len(case.facts)} 项事实" + (f"，清单 {items} 项" if items else "") + "）", file=sys.stdout)

@@ -16,6 +16,7 @@ import typer
 
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.numbers import round_half_up
+from jixiao.intake.yamlio import decode
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 GENERIC_STEMS = {"case", "案例", "facts", "input"}
@@ -29,8 +30,12 @@ def batch_cases(path: Path) -> list[Path]:
                       and not any(part.startswith(".") for part in p.relative_to(path).parts))
     if not path.is_file():
         raise InvalidInput("批量清单不存在", [Problem("E-IN-BATCH", f"找不到 --batch 指定的文件或文件夹“{path}”", str(path))])
+    try:
+        text = decode(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise InvalidInput("批量清单无法读取", [Problem("E-IN-BATCH", f"无法读取 --batch 清单：{exc.strerror or exc}", str(path))]) from None
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             p = Path(line)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -60,7 +61,7 @@ INSTRUCTIONS = [
 
 def build_workbook(fw: Framework, layout: Layout, doc: dict | None = None) -> Workbook:
     """The workbook for ``fw``; with ``doc`` (a case in the plain format) its values filled in."""
-    doc = doc or {}
+    doc = _cell_safe(doc or {})
     wb = Workbook()
     guide = wb.active
     guide.title = "填写说明"
@@ -99,6 +100,18 @@ def build_workbook(fw: Framework, layout: Layout, doc: dict | None = None) -> Wo
                 if c.data_type == "f":
                     c.data_type = "s"  # user text that starts with “=” stays text: we never write formulas
     return wb
+
+
+def _cell_safe(value):
+    """Text a worksheet can hold: control characters (a line break pasted from Word is \\x0b)
+    are not allowed in XLSX cells; page and line breaks become newlines, the rest are dropped."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value.replace("\x0b", "\n").replace("\x0c", "\n"))
+    if isinstance(value, dict):
+        return {k: _cell_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cell_safe(v) for v in value]
+    return value
 
 
 def _frame(ws: Worksheet, s: Sheet) -> None:
