@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
 from jixiao.core.errors import Problems
 from jixiao.core.facts import FactSpec, ListSpec
 from jixiao.core.rules import CheckContext, Rule
-from jixiao.core.rules.base import Finite
+from jixiao.core.rules.base import Finite, each_rule
 
 WEIGHT_TOLERANCE = 1e-9
 
@@ -141,18 +141,10 @@ class Framework(Finite):
         """Score facts and the points they are out of (a score below it needs a justification)."""
         out: dict[str, float] = {}
         for leaf in self.leaves():
-            for rule in _rules(leaf.rule):
+            for rule in each_rule(leaf.rule):
                 if rule.kind == "expert":
                     out[rule.fact] = rule.points
         return out
-
-
-def _rules(rule) -> Iterator:
-    if rule is None:
-        return
-    yield rule
-    for sub in rule.subrules():
-        yield from _rules(sub)
 
 
 def validate(fw: Framework, where=lambda path: "") -> Problems:

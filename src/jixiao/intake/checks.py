@@ -26,6 +26,7 @@ from jixiao.core.errors import Problem
 from jixiao.core.facts import Case
 from jixiao.core.model import Framework
 from jixiao.core.numbers import fmt_pct
+from jixiao.core.rules.base import each_rule
 
 TOLERANCE = 0.0001  # 0.01 percentage points
 PACE_HIGH = 3.0  # 300%
@@ -39,19 +40,11 @@ def normalise(name: str) -> str:
     return "".join(ch for ch in text if ch not in _QUOTES)
 
 
-def _rules(rule):
-    if rule is None:
-        return
-    yield rule
-    for sub in rule.subrules():
-        yield from _rules(sub)
-
-
 def formulas(fw: Framework) -> dict[str, tuple[str, E.Node]]:
     """Every rate a case may state, by normalised name: (the framework's label, its formula)."""
     out: dict[str, tuple[str, E.Node]] = {}
     for leaf in fw.leaves():
-        for rule in _rules(leaf.rule):
+        for rule in each_rule(leaf.rule):
             kind = getattr(rule, "kind", "")
             if kind == "rate":
                 out.setdefault(normalise(rule.label), (rule.label, rule.ratio()))
@@ -156,7 +149,7 @@ def _stated(fw, case, reading, env, iv) -> list[Problem]:
 def _pace(fw, case, env) -> list[Problem]:
     out, seen = [], set()
     for leaf in fw.leaves():
-        for rule in _rules(leaf.rule):
+        for rule in each_rule(leaf.rule):
             if getattr(rule, "kind", "") != "pace":
                 continue
             for source in rule.rates:

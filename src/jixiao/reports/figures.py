@@ -32,7 +32,7 @@ from jixiao.core.evaluation import Evaluation, IndicatorResult
 from jixiao.core.facts import Case, Fact, FactSpec, Judgement
 from jixiao.core.model import Framework
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, fmt_points, round_half_up
-from jixiao.core.rules.base import node
+from jixiao.core.rules.base import each_rule, node
 from jixiao.core.rules.pace import QUARTERS, SCHEDULE
 
 _PUNCT = re.compile(r"[“”\"'‘’（）()·\s]")
@@ -305,7 +305,7 @@ class Figures:
 
     def _metrics(self):
         for leaf in self.fw.leaves():
-            for rule in _walk(leaf.rule):
+            for rule in each_rule(leaf.rule):
                 yield from self._metric(leaf.id, rule)
 
     def _metric(self, leaf: str, rule):
@@ -365,11 +365,3 @@ class Figures:
                 out.append(f"案例 stated 中“{name}”为 {fmt_pct(stated)}，按事实计算为 {fmt_pct(mt.value)}"
                            f"（{mt.formula}）；报告采用计算值")
         return out
-
-
-def _walk(rule):
-    if rule is None:
-        return
-    yield rule
-    for sub in rule.subrules():
-        yield from _walk(sub)

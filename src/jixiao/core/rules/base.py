@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any, Callable, Iterable, Protocol
+from typing import Annotated, Any, Callable, Iterable, Iterator, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
@@ -161,6 +161,15 @@ class RuleBase(Finite):
 
     def subrules(self) -> list["RuleBase"]:
         return []
+
+
+def each_rule(rule: "RuleBase | None") -> Iterator["RuleBase"]:
+    """A rule and every rule inside it (the parts of a sum, the rule a veto guards), outer first."""
+    if rule is None:
+        return
+    yield rule
+    for sub in rule.subrules():
+        yield from each_rule(sub)
 
 
 def points_text(x: float) -> str:
