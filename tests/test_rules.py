@@ -192,9 +192,18 @@ def test_deduct_over_is_proportional_beyond_the_threshold_down_to_zero(start, ad
 
 def test_deduct_over_trace_states_the_excess():
     r = score(ADJUST, ADJUST_FACTS, 1, {"年初": 21195.00, "调整": 25632.32})
-    assert "= 17.31%，超出 10% 7.31 个百分点，每百分点扣 0.1 分，扣 0.73 分，得 0.27 分" in r.trace
+    assert "= 17.31%，超出 10% 7.31 个百分点，每 1 个百分点扣 0.1 分，扣 0.73 分，得 0.27 分" in r.trace
     r = score(ADJUST, ADJUST_FACTS, 1, {"年初": 9000.0, "调整": 10000.0})
     assert "= 10.00%，未超过 10%，得 1 分" in r.trace
+
+
+def test_deduct_over_trace_keeps_fractional_thresholds_and_steps():
+    # 10.5% must not read as 11%, and a half-point step must still count percentage points.
+    rule = dict(ADJUST, threshold=0.105, per=0.005)
+    r = score(rule, ADJUST_FACTS, 1, {"年初": 8800.0, "调整": 10000.0})
+    assert "= 12.00%，超出 10.5% 1.5 个百分点，每 0.5 个百分点扣 0.1 分，扣 0.3 分，得 0.7 分" in r.trace
+    r = score(rule, ADJUST_FACTS, 1, {"年初": 8950.0, "调整": 10000.0})
+    assert "未超过 10.5%" in r.trace
 
 
 def test_deduct_over_zero_base_is_not_scorable():

@@ -48,6 +48,15 @@ def fmt_pct(x: float, digits: int = 2) -> str:
     return f"{round_half_up(x * 100, digits):.{digits}f}%"
 
 
+def fmt_bound(x: float) -> str:
+    """A threshold as the 评分标准 writes it: 10%, 100%, 7.5% (no padding zeros).
+
+    >>> fmt_bound(0.10), fmt_bound(0.105), fmt_bound(1.0)
+    ('10%', '10.5%', '100%')
+    """
+    return f"{round_half_up(x * 100, 4):g}%"
+
+
 def fmt_amount(x: float, digits: int = 2) -> str:
     """An amount with thousands separators: 4,222.66."""
     if not math.isfinite(x):

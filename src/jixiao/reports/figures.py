@@ -31,7 +31,7 @@ from jixiao.core.engine import environment
 from jixiao.core.evaluation import Evaluation, IndicatorResult
 from jixiao.core.facts import Case, Fact, FactSpec, Judgement
 from jixiao.core.model import Framework
-from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, fmt_points, round_half_up
+from jixiao.core.numbers import fmt_amount, fmt_bound, fmt_count, fmt_pct, fmt_points, round_half_up
 from jixiao.core.rules.base import each_rule, node
 from jixiao.core.rules.pace import QUARTERS, SCHEDULE
 
@@ -49,11 +49,6 @@ def pct(x: float | None) -> str:
         return "（缺）"
     text = fmt_pct(x)
     return text.replace(".00%", "%") if text in ("100.00%", "0.00%") else text
-
-
-def pct_bound(x: float) -> str:
-    """A threshold as the 评分标准 writes it: 10%, 100%, 7.5%."""
-    return f"{round_half_up(x * 100, 4):g}%"
 
 
 class Shown:
@@ -136,7 +131,7 @@ class Metric(Shown):
 
     @property
     def threshold(self) -> str:
-        return pct_bound(self.threshold_value) if self.threshold_value is not None else ""
+        return fmt_bound(self.threshold_value) if self.threshold_value is not None else ""
 
     @property
     def over(self) -> bool:
@@ -329,7 +324,7 @@ class Figures:
         elif kind == "pace":
             for name, sched, r in zip(QUARTERS, SCHEDULE, rule.rates):
                 v = self.value(node(r))
-                self.quarters.append(Quarter(name, pct_bound(sched), pct(v), v, v is not None and v >= 1 - 1e-12))
+                self.quarters.append(Quarter(name, fmt_bound(sched), pct(v), v, v is not None and v >= 1 - 1e-12))
             yield self._make("全年平均执行率", rule.average(), leaf, kind)
 
     def _make(self, label: str, n: E.Node, leaf: str, kind: str, **kw) -> Metric:

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import PositiveFloat
 
 from jixiao.core import expr as E
-from jixiao.core.numbers import fmt_pct, fmt_points
+from jixiao.core.numbers import fmt_bound, fmt_pct, fmt_points
 from jixiao.core.rules.base import CheckContext, Evaluator, Expr, RuleBase, Step, node, won_text
 
 
@@ -50,9 +50,15 @@ class DeductOver(RuleBase):
         v = ev(node(self.value))
         won = float(ev(self.lower()))
         text = f"{self.label} = {ev.substitute(node(self.value))} = {fmt_pct(v)}"
+        bound = fmt_bound(self.threshold)
         if v <= self.threshold:
-            text += f"，未超过 {fmt_pct(self.threshold, 0)}"
+            text += f"，未超过 {bound}"
+        elif self.per_says == "个百分点":
+            # Counted in percentage points whatever the step, so 0.5-point steps still read right.
+            over = float(ev(self.excess())) * 100
+            text += (f"，超出 {bound} {fmt_points(over)} 个百分点，"
+                     f"每 {fmt_points(self.per * 100)} 个百分点扣 {fmt_points(self.deduct)} 分")
         else:
             units = float(ev(self.excess())) / self.per
-            text += f"，超出 {fmt_pct(self.threshold, 0)} {fmt_points(units)} {self.per_says}，每{self.per_says[1:] if self.per_says.startswith('个') else self.per_says}扣 {fmt_points(self.deduct)} 分"
+            text += f"，超出 {bound} {fmt_points(units)} {self.per_says}，每{self.per_says}扣 {fmt_points(self.deduct)} 分"
         return [Step(f"{text}，{won_text(won, self.points)}", self.points, won)]
