@@ -25,6 +25,7 @@ the walker differs from Polars are written out:
 from __future__ import annotations
 
 from functools import reduce
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -311,9 +312,10 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
                                         (cents(pl.col("_表列分值")) != round(plan.exec_points * 100)).alias("_资金分值错")])
     if stated.height and stated["_g"].is_duplicated().any():  # several 合计 rows: the largest
         stated = stated.group_by("_g", maintain_order=True).agg(pl.col("表列总分").max())
-    if funds["_g"].is_duplicated().any():  # several 资金 lines: the largest of each
+    if funds["_g"].is_duplicated().any():  # several 资金 lines: the largest of each (as text)
         funds = funds.group_by("_g", maintain_order=True).agg(
-            pl.col("执行率").max(), *[pl.col(h).cast(pl.String).max() for h in HEADER], pl.col("_资金分值错").any())
+            pl.col("执行率").max(), *[pl.col(h).cast(pl.String).max().cast(funds.schema[h]) for h in HEADER],
+            pl.col("_资金分值错").any())
     counted = {
         "_总分": pl.when(line).then(pl.col("_分")).fill_null(0),
         "行数": line,
@@ -340,12 +342,12 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
     total_cents = pl.col("_总分")
     stated_cents = cents(pl.col("表列总分"))
     scored = (pl.col("无法评分行数") == 0) & (pl.col("_资金行") > 0)
-    grade = Compiler(plan).value(plan.grade_tree(E.Ref("重算总分")))
+    grades = [g.grade for g in sorted(plan.framework.grades, key=lambda g: -g.at_least)]
+    grade = lookup(grades, Compiler(plan).value(numbered(plan.grade_tree(E.Ref("重算总分")), grades)).cast(pl.UInt32))
     forms = (pl.concat([base, sums], how="horizontal")
              .join(funds, on="_g", how="left", maintain_order="left")
              .join(stated, on="_g", how="left", maintain_order="left")
              .with_columns(
-                 *[pl.col(h).cast(pl.String) for h in HEADER],
                  points(total_cents).alias("重算总分"),
                  points(stated_cents - total_cents).alias("总分差额"),
                  points(pl.col("_表列合计")).alias("表列合计"),
@@ -365,10 +367,10 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
     # 复核原因: the raised flags as one number, written out once per distinct number.
     mask = pl.sum_horizontal([pl.col(f).cast(pl.UInt32) * (1 << i) for i, f in enumerate(FLAGS)])
     forms = forms.with_columns(mask.alias("_mask"))
-    seen = forms["_mask"].unique().to_list()
-    text = {m: ",".join(f for i, f in enumerate(FLAGS) if m >> i & 1) for m in seen}
-    return forms.with_columns((pl.col("_mask") > 0).alias("需复核"),
-                              pl.col("_mask").replace_strict(text, return_dtype=pl.String).alias("复核原因"))
+    seen = sorted(forms["_mask"].unique().to_list())
+    texts = [",".join(f for i, f in enumerate(FLAGS) if m >> i & 1) for m in seen]
+    at = pl.col("_mask").replace_strict({m: i for i, m in enumerate(seen)}, return_dtype=pl.UInt32)
+    return forms.with_columns((pl.col("_mask") > 0).alias("需复核"), lookup(texts, at).alias("复核原因"))
 
 
 def frames(plan: Plan, lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -388,6 +390,9 @@ def run(plan: Plan, lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path) -> None:
+    """Score and write both results as Parquet (the lines streamed out, not copied first)."""
     rows, forms = frames(plan, lf)
-    write_parquet(lines_only(rows), lines_path)
     write_parquet(forms.select(FORM_COLUMNS), forms_path)
+    del forms
+    Path(lines_path).parent.mkdir(parents=True, exist_ok=True)
+    rows.lazy().filter(pl.col("_line")).select(LINE_COLUMNS).sink_parquet(lines_path, compression="lz4", statistics=False)
