@@ -24,6 +24,7 @@ the walker differs from Polars are written out:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import reduce
 from pathlib import Path
 
@@ -220,8 +221,8 @@ def evaluate_lines(plan: Plan, df: pl.DataFrame, trees: dict[str, E.Node], reaso
     by = ["行类型", "运算符", "评价等级"]
     phys = [pl.col(c).to_physical().cast(pl.Int16).fill_null(-1) + 1 for c in by]
     part = df.select(((phys[0] * 64) + (phys[1] * 8) + phys[2]).alias("p"))["p"]
-    pieces, at = [], []
-    for p in sorted(part.unique().to_list()):
+
+    def score_group(p: int) -> tuple[pl.DataFrame, pl.Series]:
         index = (part == p).arg_true()
         first = df.row(int(index[0]), named=True)
         known = _partition_key(first["行类型"], first["运算符"], first["评价等级"])
@@ -235,8 +236,12 @@ def evaluate_lines(plan: Plan, df: pl.DataFrame, trees: dict[str, E.Node], reaso
             if name in reasons:
                 exprs.append(c.reason(tree).alias(f"{name}_reason"))
         # with_columns, not select: a tree reduced to a constant must still fill every row.
-        pieces.append(chunk.with_columns(exprs).select([e.meta.output_name() for e in exprs]))
-        at.append(index)
+        return chunk.with_columns(exprs).select([e.meta.output_name() for e in exprs]), index
+
+    # Groups are scored side by side: Polars releases the interpreter while it computes.
+    with ThreadPoolExecutor(max(1, min(4, pl.thread_pool_size()))) as pool:
+        done = list(pool.map(score_group, sorted(part.unique().to_list())))
+    pieces, at = [d[0] for d in done], [d[1] for d in done]
     schema = {name: pl.Float64 for name in trees} | {f"{r}_reason": REASON for r in reasons}
     out = pl.concat([p.cast({k: v for k, v in schema.items() if p[k].dtype == pl.Null}) for p in pieces],
                     how="vertical_relaxed")
@@ -373,13 +378,18 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
     return forms.with_columns((pl.col("_mask") > 0).alias("需复核"), lookup(texts, at).alias("复核原因"))
 
 
+def _read(plan: Plan, lf: pl.LazyFrame) -> pl.DataFrame:
+    """The batch's columns in memory. The columns the trees read are made one chunk each: the
+    groups of :func:`evaluate_lines` gather from them, and gathers over a file read in many chunks
+    are many times slower. The key and the header are not gathered and stay as read."""
+    df = lf.select(plan.columns()).collect()
+    read = set().union(*(E.names(t) for t in (plan.score, plan.code, plan.needs_reason, plan.ratio)))
+    return df.with_columns(df[c].rechunk() for c in df.columns if c in read)
+
+
 def frames(plan: Plan, lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Score a normalised batch: (every row with its results, forms) — see :func:`run` for the columns."""
-    df = lf.select(plan.columns()).collect()
-    # One chunk per column read by the trees: gathers over a file read in many chunks are many
-    # times slower. Text columns (the key, the header) are not gathered and stay as read.
-    df = df.with_columns(df[c].rechunk() for c, t in df.schema.items() if t != pl.String)
-    rows = score_lines(plan, with_runs(df))
+    rows = score_lines(plan, with_runs(_read(plan, lf)))
     return rows, score_forms(plan, rows)
 
 
@@ -391,8 +401,13 @@ def run(plan: Plan, lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path) -> None:
     """Score and write both results as Parquet (the lines streamed out, not copied first)."""
-    rows, forms = frames(plan, lf)
-    write_parquet(forms.select(FORM_COLUMNS), forms_path)
-    del forms
+    rows = score_lines(plan, with_runs(_read(plan, lf)))
     Path(lines_path).parent.mkdir(parents=True, exist_ok=True)
-    rows.lazy().filter(pl.col("_line")).select(LINE_COLUMNS).sink_parquet(lines_path, compression="lz4", statistics=False)
+    # The lines are written while the forms are summed: both run in Polars and numpy, outside
+    # the interpreter lock, so a second core is used.
+    lines = rows.lazy().filter(pl.col("_line")).select(LINE_COLUMNS)
+    with ThreadPoolExecutor(1) as pool:
+        writing = pool.submit(lines.sink_parquet, lines_path, compression="lz4", statistics=False)
+        forms = score_forms(plan, rows)
+        write_parquet(forms.select(FORM_COLUMNS), forms_path)
+        writing.result()
