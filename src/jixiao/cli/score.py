@@ -86,13 +86,25 @@ def register(app: typer.Typer) -> None:
         for ref in editions():
             fw = load_framework(ref)
             t.add_row(ref, fw.name, fw.edition, str(len(fw.leaves())), fw.fingerprint()[:12])
+        from jixiao.intake.form import form_editions, load_form_framework  # project self-evaluation forms
+
+        for ref in form_editions():
+            ff = load_form_framework(ref)
+            t.add_row(ref, ff.name, ff.edition, "按表", ff.fingerprint()[:12])
         Console(width=160).print(t)
 
     @app.command("check-framework")
     def check_framework(path: str = typer.Argument(..., help="指标体系文件或随附版本编号")) -> None:
         """检查一个指标体系文件，列出全部错误。"""
         from jixiao.intake.framework import load_framework
+        from jixiao.intake.form import form_editions, load_form_framework
 
+        if path in form_editions() or Path(path).name == "form.yaml":  # a project-form edition
+            try:
+                ff = load_form_framework(path)
+            except InvalidInput as exc:
+                fail(exc)
+            return print(f"通过：{ff.name}（{ff.id}，项目自评表，总分 {ff.total:g}），指纹 {ff.fingerprint()[:16]}")
         try:
             fw = load_framework(path)
         except InvalidInput as exc:
