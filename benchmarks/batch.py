@@ -92,7 +92,7 @@ def peak_bytes() -> int:
 def run_child(engine: str, forms: Path, out: Path, sample: int) -> dict:
     started = time.perf_counter()
     done = subprocess.run([sys.executable, __file__, "--child", engine, str(forms), str(out), str(sample)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{engine} 引擎运行失败：\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])

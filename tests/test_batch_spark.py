@@ -15,12 +15,12 @@ from typer.testing import CliRunner
 
 pytest.importorskip("pyspark")
 
-from jixiao.batch import scalar, spark_engine  # noqa: E402
-from jixiao.batch.io import normalise  # noqa: E402
-from jixiao.batch.plan import plan_for  # noqa: E402
-from jixiao.batch.synth import synth  # noqa: E402
-from jixiao.cli import app  # noqa: E402
-from jixiao.intake.form import load_form_framework  # noqa: E402
+from jixiao.batch import scalar, spark_engine
+from jixiao.batch.io import normalise
+from jixiao.batch.plan import plan_for
+from jixiao.batch.synth import synth
+from jixiao.cli import app
+from jixiao.intake.form import load_form_framework
 
 pytestmark = pytest.mark.slow
 MASTER = "local[2]"

@@ -14,8 +14,16 @@ from typer.testing import CliRunner
 from jixiao.cli import app
 from jixiao.core.errors import InvalidInput
 from jixiao.core.form import score_form
-from jixiao.intake.form import (BadCell, ParsedTarget, grade_of, load_form_framework, looks_like_form,
-                                parse_actual, parse_target, read_form)
+from jixiao.intake.form import (
+    BadCell,
+    ParsedTarget,
+    grade_of,
+    load_form_framework,
+    looks_like_form,
+    parse_actual,
+    parse_target,
+    read_form,
+)
 from jixiao.intake.form_xlsx import write_workbook
 from jixiao.intake.yamlio import load
 

@@ -28,7 +28,7 @@ def _select(columns) -> str:
 
 
 def _prepare(con, plan: Plan, lf: pl.LazyFrame) -> None:
-    src = lf.collect().to_arrow()  # noqa: F841 - DuckDB reads the local variable by name
+    src = lf.collect().to_arrow()
     con.register("src", src)
     con.execute(f"CREATE TEMP TABLE lines AS {lines_query(plan, 'src', 'duckdb')}")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import polars as pl
 
+from jixiao.batch.plan import KEY
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.form import FormResult, score_form
-from jixiao.batch.plan import KEY
 
 
 def explain_form(results: Path, form_id: str, forms: Path | None = None) -> tuple[FormResult, list[str]]:

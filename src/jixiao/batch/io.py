@@ -28,7 +28,17 @@ import polars as pl
 
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.rules.target import GRADES, OPERATORS
-from jixiao.intake.form import GRADE_OF, MONEY, SYMBOLS, UNIT_SYNONYMS, WORDS, BadCell, _unit, grade_of, parse_actual, parse_target
+from jixiao.intake.form import (
+    GRADE_OF,
+    MONEY,
+    SYMBOLS,
+    WORDS,
+    BadCell,
+    _unit,
+    grade_of,
+    parse_actual,
+    parse_target,
+)
 
 TEXT, NUMBER, INT = pl.String, pl.Float64, pl.Int64
 SCHEMA: dict[str, pl.DataType] = {
@@ -207,7 +217,7 @@ def _unit_codes(lf: pl.LazyFrame, name: str, given) -> tuple[pl.Expr, list[str]]
         phys = pl.col(name).cast(TEXT).replace_strict({v: i for i, v in enumerate(raw)}, default=None,
                                                       return_dtype=pl.UInt32)
     units = [_unit(str(u)) for u in raw]
-    vocab = sorted(set(u for u in units if u))
+    vocab = sorted({u for u in units if u})
     at = [vocab.index(u) if u else None for u in units]
     return pl.lit(pl.Series(at, dtype=pl.UInt32)).gather(phys), vocab
 

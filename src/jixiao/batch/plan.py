@@ -163,7 +163,7 @@ def numbered(tree: E.Node, codes: list[str]) -> E.Node:
     return tree
 
 
-__all__ = ["Plan", "plan_for", "FLAGS", "KEY", "HEADER", "LINE_COLUMNS", "FORM_COLUMNS", "FUNDS", "TOTAL"]
+__all__ = ["FLAGS", "FORM_COLUMNS", "FUNDS", "HEADER", "KEY", "LINE_COLUMNS", "TOTAL", "Plan", "plan_for"]
 
 
 def specialise(tree: E.Node, known: dict[str, object]) -> E.Node:

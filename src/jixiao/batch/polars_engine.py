@@ -31,12 +31,24 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from jixiao.core import expr as E
-from jixiao.core.numbers import NOISE
 from jixiao.batch.io import write_parquet
-from jixiao.batch.plan import (FLAGS, FORM_COLUMNS, FUNDS, HEADER, KEY, LINE_COLUMNS, TOTAL, Plan, code_values, node_key,
-                               numbered, specialise)
+from jixiao.batch.plan import (
+    FLAGS,
+    FORM_COLUMNS,
+    FUNDS,
+    HEADER,
+    KEY,
+    LINE_COLUMNS,
+    TOTAL,
+    Plan,
+    code_values,
+    node_key,
+    numbered,
+    specialise,
+)
+from jixiao.core import expr as E
 from jixiao.core.form import QUAL, QUANT
+from jixiao.core.numbers import NOISE
 
 REASON = pl.Int32
 
@@ -90,13 +102,17 @@ class Compiler:
         folded = self._constant(n) or self._branch(n)
         if folded is not None:
             return self.value(folded)
+        if _always_missing(n):  # its reason still depends on the row; its value never does
+            return pl.repeat(None, pl.len())
         if isinstance(n, E.Const):
             v = n.value
             return pl.lit(v, dtype=pl.Boolean if isinstance(v, bool) else pl.String if isinstance(v, str) else pl.Float64)
         if isinstance(n, E.Ref):
             return pl.col(n.name)
         if isinstance(n, E.Fail):
-            return pl.lit(None)
+            # A whole column of nulls, not a null literal: Polars folds ``col + null`` into one
+            # null row, which then cannot stand beside whole columns.
+            return pl.repeat(None, pl.len())
         if isinstance(n, E.Unary):
             # Typed, so that a missing-on-purpose operand (an untyped null) can still be negated.
             v = self.value(n.operand)
@@ -156,6 +172,22 @@ class Compiler:
         if n.fn == "present":
             return none
         return pl.coalesce([self.reason(a) for a in n.args])
+
+
+def _always_missing(n: E.Node) -> bool:
+    """Whether a node is missing whatever the row holds (a failure reaches it on every path).
+
+    Compiled as a column of nulls: Polars would fold ``col + null`` into a single null row,
+    which cannot stand beside whole columns."""
+    if isinstance(n, E.Fail):
+        return True
+    if isinstance(n, (E.Unary, E.Binary, E.Compare)) or (isinstance(n, E.Call) and n.fn != "present"):
+        return any(_always_missing(c) for c in E.children(n))
+    if isinstance(n, E.Cond):
+        return _always_missing(n.test) or (_always_missing(n.then) and _always_missing(n.other))
+    if isinstance(n, E.Logic):
+        return all(_always_missing(i) for i in n.items)
+    return False
 
 
 def cents(x: pl.Expr) -> pl.Expr:

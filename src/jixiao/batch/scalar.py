@@ -9,12 +9,12 @@ measures how much faster they are.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import polars as pl
 
-from jixiao.core.form import FUNDS, QUAL, QUANT, TOTAL, FundLine, Row, cents, score_line
 from jixiao.batch.plan import FLAGS, FORM_COLUMNS, HEADER, KEY, LINE_COLUMNS, Plan
+from jixiao.core.form import FUNDS, QUAL, QUANT, TOTAL, Form, FundLine, Row, cents, score_line
 
 
 def _num(v) -> float | None:
@@ -34,7 +34,7 @@ def line_of(r: dict) -> FundLine | Row:
                points=_num(r.get("分值")), stated=_num(r.get("得分")), reason=reason)
 
 
-def form_of(rows: list[dict]) -> "Form":
+def form_of(rows: list[dict]) -> Form:
     """One form's long-format rows as the single-form model (for its trace on demand)."""
     from jixiao.core.form import Form
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from jixiao.core.errors import InvalidInput, Problem
 from jixiao.batch.plan import FORM_COLUMNS, KEY, LINE_COLUMNS, Plan
 from jixiao.batch.sql import forms_query, lines_query
+from jixiao.core.errors import InvalidInput, Problem
 
 _SESSIONS: dict[str, object] = {}
 

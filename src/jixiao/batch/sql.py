@@ -21,9 +21,9 @@ Rounding is :func:`cents`: ``FLOOR(x * 100 + 0.5 + 1e-6)``, the IEEE operations 
 
 from __future__ import annotations
 
+from jixiao.batch.plan import FLAGS, FUNDS, HEADER, KEY, TOTAL, Plan, node_key
 from jixiao.core import expr as E
 from jixiao.core.numbers import NOISE
-from jixiao.batch.plan import FLAGS, FUNDS, HEADER, KEY, TOTAL, Plan, node_key
 
 
 class Compiler:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from jixiao.core.errors import InvalidInput, Problem
 from jixiao.batch.plan import FLAGS, KEY
+from jixiao.core.errors import InvalidInput, Problem
 
 GRADE_ORDER = ["优", "良", "中", "差"]
 

@@ -81,7 +81,7 @@ def synth(n: int, seed: int = 0, mistakes: float = 0.1) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     # --- forms -------------------------------------------------------------------------------------
     planted = np.where(rng.random(n) < mistakes, rng.choice(len(KINDS), n, p=SHARE / SHARE.sum()), -1)
-    kind_of = lambda k: planted == KINDS.index(k)  # noqa: E731
+    kind_of = lambda k: planted == KINDS.index(k)
     k_out = rng.integers(3, 8, n)
     k_eff = rng.integers(2, 5, n)
     has_sat = rng.random(n) < 0.85

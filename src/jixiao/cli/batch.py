@@ -16,7 +16,6 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -24,7 +23,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jixiao.cli import fail, warn
+from jixiao.cli import fail
 from jixiao.core.errors import InvalidInput, Problem
 
 ENGINES = ("polars", "duckdb", "spark", "scalar")
@@ -118,7 +117,7 @@ def register(app: typer.Typer) -> None:
     def summary(
         results: Path = typer.Argument(..., help="jixiao batch score 的结果目录"),
         top: int = typer.Option(20, "--top", help="列出需复核的前若干份"),
-        review_out: Optional[Path] = typer.Option(None, "--review-out", help="把需复核清单写到 CSV 或 Parquet"),
+        review_out: Path | None = typer.Option(None, "--review-out", help="把需复核清单写到 CSV 或 Parquet"),
     ) -> None:
         """汇总：等级分布、按地区与主管部门的合计、需复核的自评表及原因。"""
         from jixiao.batch.summary import read_forms, summarise
@@ -143,7 +142,7 @@ def register(app: typer.Typer) -> None:
     def explain(
         results: Path = typer.Argument(..., help="jixiao batch score 的结果目录"),
         form: str = typer.Option(..., "--form", help="表单编号"),
-        forms: Optional[Path] = typer.Option(None, "--forms", help="原始长表（默认取 run.json 记录的输入）"),
+        forms: Path | None = typer.Option(None, "--forms", help="原始长表（默认取 run.json 记录的输入）"),
     ) -> None:
         """按需写出一份自评表的中文评分说明（由各行原因代码与规则生成）。"""
         from jixiao.batch.explain import explain_form

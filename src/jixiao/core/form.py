@@ -445,7 +445,7 @@ class FormResult:
 
 def cents(x: float) -> int:
     """A score in whole cents, rounded half up: the unit totals are added in."""
-    return int(round(round_half_up(x) * 100))
+    return round(round_half_up(x) * 100)
 
 
 def reason_text(code: str) -> str:
@@ -479,7 +479,7 @@ def line_env(line: FundLine | Row, kind: str | None) -> dict[str, E.Value]:
 class LineEvaluator:
     """The rules' ``explain`` asks this for values and for how to show them (with the row's unit)."""
 
-    MONEY = {"年初预算数", "全年预算数", "调整后预算数", "全年执行数"}
+    MONEY = frozenset({"年初预算数", "全年预算数", "调整后预算数", "全年执行数"})
 
     def __init__(self, env: dict[str, E.Value], unit: str, money_unit: str):
         self.env, self.unit, self.money_unit = env, unit, money_unit

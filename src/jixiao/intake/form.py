@@ -33,10 +33,10 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Callable
 
 from pydantic import ValidationError
 
@@ -195,7 +195,7 @@ def parse_rate(raw) -> tuple[float, int] | None:
         raise BadCell(f"执行率“{raw}”无法识别；请写成 99.97% 的形式", "E-IN-FORM-RATE") from None
     if not pct and value <= Decimal("1.5"):
         value *= 100  # written as a fraction
-    digits = max(0, -value.normalize().as_tuple().exponent) if value == value else 2
+    digits = max(0, -value.normalize().as_tuple().exponent) if value.is_finite() else 2
     return float(value / 100), min(int(digits), 4)
 
 
@@ -384,7 +384,7 @@ def bind_form(doc: Located, base: Path, framework: str | Path | None = None) -> 
     top, keys, unknown = canonical(data, KEYS)
     for k in unknown:
         problems.add("E-IN-UNKNOWN-KEY", f"不认识的字段“{k}”；可用：{'、'.join(KEYS)}", doc.where((k,)))
-    at = lambda *p: doc.where((keys.get(p[0], p[0]),) + tuple(p[1:]))  # noqa: E731
+    at = lambda *p: doc.where((keys.get(p[0], p[0]),) + tuple(p[1:]))
 
     ref = framework or top.get("framework") or "national-project/2020"
     candidate = base / str(ref)

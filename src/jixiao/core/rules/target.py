@@ -78,7 +78,7 @@ class Target(RuleBase):
         return E.any_of(*(E.cmp("==", E.Ref(self.op), E.const(o)) for o in ops))
 
     def met(self) -> E.Node:
-        op, t, a, _ = self._refs()
+        _, t, a, _ = self._refs()
         return E.any_of(
             E.all_of(self._is("≥"), E.cmp(">=", a, t)),
             E.all_of(self._is(">"), E.cmp(">", a, t)),
