@@ -81,7 +81,9 @@ def read_batch(path: str | Path) -> Batch:
                 if exc.start < len(head) - 4:
                     raise InvalidInput("CSV 编码不是 UTF-8", [Problem(
                         "E-IN-ENCODING", "文件不是 UTF-8 编码（可能是 GBK）；请“另存为 CSV UTF-8”后重试", str(path))]) from None
-            lf = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
+            # Read once: the checks below look at the text several times, and a lazy CSV scan
+            # would parse the whole file again each time.
+            lf = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy").lazy()
             names = lf.collect_schema()
         else:
             raise InvalidInput("不支持的文件格式", [Problem(
@@ -162,14 +164,22 @@ def _check_numbers(lf: pl.LazyFrame, name: str, source: str) -> None:
             "E-IN-BATCH-NUMBER", f"列“{name}”应为数字，实际有 {shown} 等；请改为数字（单位写在“单位”列）", source)])
 
 
+def _as_number(col: pl.Expr) -> pl.Expr:
+    """Text that is a plain number (“50”, “1,000”), as a number; anything else null."""
+    return col.str.strip_chars().str.replace_all(",", "").cast(NUMBER, strict=False)
+
+
 def _parse_targets(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame:
-    """Distinct 年度指标值 texts parsed once each by the single-form parser, then joined back."""
-    texts = lf.select(pl.col("年度指标值").unique()).collect()["年度指标值"].to_list()
+    """年度指标值 given as text. Plain numbers are read as numbers (their operator from 运算符, else
+    ≥); other texts (“≥50个”) are parsed once per distinct text by the single-form parser."""
+    t = pl.col("年度指标值")
+    number = _as_number(t)
+    texts = lf.filter(number.is_null() & t.is_not_null()).select(t.unique()).collect()["年度指标值"].to_list()
     rows = {"_t": [], "_op": [], "_num": [], "_unit": []}
     bad = 0
     for text in texts:
         try:
-            p = parse_target(text) if text not in (None, "") else None
+            p = parse_target(text) if text.strip() else None
         except BadCell:
             p, bad = None, bad + 1
         rows["_t"].append(text)
@@ -179,29 +189,44 @@ def _parse_targets(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame
     if bad:
         batch.notes.append(f"{bad} 种年度指标值文字无法读出数字，按缺失处理")
     table = pl.LazyFrame(rows, schema={"_t": TEXT, "_op": TEXT, "_num": NUMBER, "_unit": TEXT})
-    out = lf.join(table, left_on="年度指标值", right_on="_t", how="left", nulls_equal=True, maintain_order="left")
-    op = pl.coalesce(pl.col("运算符"), pl.col("_op")) if "运算符" in schema else pl.col("_op")
-    unit = pl.coalesce(pl.col("单位"), pl.col("_unit")) if "单位" in schema else pl.col("_unit")
-    return out.with_columns(op.alias("运算符"), unit.alias("单位"), pl.col("_num").alias("年度指标值")).drop(
-        "_op", "_num", "_unit")
+    if texts:
+        out = lf.join(table, left_on="年度指标值", right_on="_t", how="left", nulls_equal=True, maintain_order="left")
+    else:  # every target is a plain number: nothing to look up
+        out = lf.with_columns(pl.lit(None, TEXT).alias("_op"), pl.lit(None, NUMBER).alias("_num"),
+                              pl.lit(None, TEXT).alias("_unit"))
+    given_op = pl.col("运算符").cast(TEXT) if "运算符" in schema else pl.lit(None, dtype=TEXT)
+    op = pl.coalesce(given_op, pl.col("_op"), pl.when(number.is_not_null()).then(pl.lit("≥")))
+    unit = pl.coalesce(pl.col("单位").cast(TEXT), pl.col("_unit")) if "单位" in schema else pl.col("_unit")
+    return out.with_columns(op.alias("运算符"), unit.alias("单位"),
+                            pl.coalesce(number, pl.col("_num")).alias("年度指标值")).drop("_op", "_num", "_unit")
 
 
 def _parse_actuals(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame:
-    """Distinct (实际完成值, 单位) pairs read once each; qualitative texts become 评价等级."""
-    unit_col = pl.col("单位") if "单位" in schema else pl.lit(None, dtype=TEXT)
-    pairs = lf.select(pl.col("实际完成值").alias("_a"), unit_col.alias("_u")).unique().collect()
+    """实际完成值 given as text. Plain numbers are read as numbers, in the row's unit; other texts
+    are read once per distinct (text, 单位) pair (“899,740元” in 万元), and qualitative texts
+    (“达成预期指标”) become the 评价等级."""
+    a = pl.col("实际完成值")
+    number = _as_number(a)
+    unit_col = pl.col("单位").cast(TEXT) if "单位" in schema else pl.lit(None, dtype=TEXT)
+    pairs = (lf.filter(number.is_null() & a.is_not_null()).select(a.alias("_a"), unit_col.alias("_u"))
+             .unique().collect())
     values, grades = [], []
-    for a, u in pairs.iter_rows():
+    for text, unit in pairs.iter_rows():
         try:
-            values.append(parse_actual(a, _unit(u or "")) if a not in (None, "") else None)
+            values.append(parse_actual(text, _unit(unit or "")) if text.strip() else None)
         except BadCell:
             values.append(None)
-        grades.append(grade_of(a) if a not in (None, "") else None)
+        grades.append(grade_of(text) if text.strip() else None)
     table = pairs.with_columns(pl.Series("_v", values, dtype=NUMBER), pl.Series("_g", grades, dtype=TEXT)).lazy()
-    out = lf.with_columns(unit_col.alias("_u")).join(table, left_on=["实际完成值", "_u"], right_on=["_a", "_u"],
-                                                   how="left", nulls_equal=True, maintain_order="left")
-    grade = pl.coalesce(pl.col("评价等级"), pl.col("_g")) if "评价等级" in schema else pl.col("_g")
-    return out.with_columns(pl.col("_v").alias("实际完成值"), grade.alias("评价等级")).drop("_u", "_v", "_g")
+    out = lf.with_columns(unit_col.alias("_u"))
+    if pairs.height:
+        out = out.join(table, left_on=["实际完成值", "_u"], right_on=["_a", "_u"], how="left", nulls_equal=True,
+                       maintain_order="left")
+    else:  # every actual is a plain number
+        out = out.with_columns(pl.lit(None, NUMBER).alias("_v"), pl.lit(None, TEXT).alias("_g"))
+    grade = pl.coalesce(pl.col("评价等级").cast(TEXT), pl.col("_g")) if "评价等级" in schema else pl.col("_g")
+    return out.with_columns(pl.coalesce(number, pl.col("_v")).alias("实际完成值"), grade.alias("评价等级")).drop(
+        "_u", "_v", "_g")
 
 
 def _unit_codes(lf: pl.LazyFrame, name: str, given) -> tuple[pl.Expr, list[str]]:
