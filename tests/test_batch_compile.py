@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from jixiao.batch.plan import Plan, node_key, specialise
@@ -75,7 +75,16 @@ CON = duckdb.connect()
 CON.register("t", FRAME.to_arrow())
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Trees that once broke a compiler (Polars folding constants and nulls into a single row,
+# or dividing by a constant as a multiplication by its reciprocal).
+@example(E.Call("abs", (E.Fail("FAIL_N"),)))
+@example(E.Cond(E.Fail("FAIL_B"), E.Const(0.0), E.Fail("FAIL_N")))
+@example(E.Binary("/", E.Fail("FAIL_N"), E.Const(1.0)))
+@example(E.Compare("<", E.Const(0.0), E.Call("min", (E.Const(0.0), E.Binary("+", E.Ref("a"), E.Fail("FAIL_N"))))))
+@example(E.Compare("<", E.Const(0.0), E.Cond(E.Const(True), E.Fail("FAIL_N"), E.Ref("a"))))
+@example(E.Binary("/", E.Ref("a"), E.Unary("-", E.Const(1e-09))))
+@example(E.Cond(E.Const(True), E.Const(True), E.Compare("<", E.Const(0.0), E.Ref("a"))))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(numbers(3), booleans(3)))
 def test_compiled_trees_agree_with_the_walker_row_by_row(tree):
     plan = Plan(None, None, None, None, None)

@@ -98,11 +98,28 @@ class Compiler:
             return n.then if E.evaluate(test, {}) else n.other
         return None
 
+    def _always_missing(self, n: E.Node) -> bool:
+        """Whether a node is missing whatever the row holds (a failure reaches it on every path,
+        once fixed tests have taken their branch). Compiled as a column of nulls: Polars folds
+        ``col + null`` or ``0 < null`` into a single null row, which cannot stand beside columns."""
+        folded = self._constant(n) or self._branch(n)
+        if folded is not None:
+            return self._always_missing(folded)
+        if isinstance(n, E.Fail):
+            return True
+        if isinstance(n, (E.Unary, E.Binary, E.Compare)) or (isinstance(n, E.Call) and n.fn != "present"):
+            return any(self._always_missing(c) for c in E.children(n))
+        if isinstance(n, E.Cond):
+            return self._always_missing(n.test) or (self._always_missing(n.then) and self._always_missing(n.other))
+        if isinstance(n, E.Logic):
+            return all(self._always_missing(i) for i in n.items)
+        return False
+
     def _value(self, n: E.Node) -> pl.Expr:
         folded = self._constant(n) or self._branch(n)
         if folded is not None:
             return self.value(folded)
-        if _always_missing(n):  # its reason still depends on the row; its value never does
+        if self._always_missing(n):  # its reason still depends on the row; its value never does
             return pl.repeat(None, pl.len())
         if isinstance(n, E.Const):
             v = n.value
@@ -120,8 +137,10 @@ class Compiler:
         if isinstance(n, E.Binary):
             a, b = self.value(n.left), self.value(n.right)
             if n.op == "/":
-                if isinstance(n.right, E.Const):  # see by_constant: Polars would multiply by 1 / c
-                    return by_constant(a, float(n.right.value)) if n.right.value != 0 else pl.lit(None, pl.Float64)
+                divisor = self._constant(n.right) or n.right
+                if isinstance(divisor, E.Const):  # see by_constant: Polars would multiply by 1 / c
+                    c = float(divisor.value)
+                    return by_constant(a, c) if c != 0 else pl.repeat(None, pl.len())
                 return a / pl.when(b != 0).then(b)
             return a + b if n.op == "+" else a - b if n.op == "-" else a * b
         if isinstance(n, E.Compare):
@@ -172,22 +191,6 @@ class Compiler:
         if n.fn == "present":
             return none
         return pl.coalesce([self.reason(a) for a in n.args])
-
-
-def _always_missing(n: E.Node) -> bool:
-    """Whether a node is missing whatever the row holds (a failure reaches it on every path).
-
-    Compiled as a column of nulls: Polars would fold ``col + null`` into a single null row,
-    which cannot stand beside whole columns."""
-    if isinstance(n, E.Fail):
-        return True
-    if isinstance(n, (E.Unary, E.Binary, E.Compare)) or (isinstance(n, E.Call) and n.fn != "present"):
-        return any(_always_missing(c) for c in E.children(n))
-    if isinstance(n, E.Cond):
-        return _always_missing(n.test) or (_always_missing(n.then) and _always_missing(n.other))
-    if isinstance(n, E.Logic):
-        return all(_always_missing(i) for i in n.items)
-    return False
 
 
 def cents(x: pl.Expr) -> pl.Expr:
