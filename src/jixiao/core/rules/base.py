@@ -13,6 +13,7 @@ A rule kind does three things, and only these:
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Callable, Iterable, Iterator, Protocol
@@ -140,17 +141,22 @@ class Finite(BaseModel):
         return value
 
 
-class RuleBase(Finite):
+class RuleBase(Finite, ABC):
+    """Every rule kind defines the three abstract methods; the base is never used alone."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @abstractmethod
     def max_points(self) -> float:
-        raise NotImplementedError  # every kind defines it; the base is never used alone
+        """The most points the rule can award (NaN where the row's own 分值 decides)."""
 
+    @abstractmethod
     def lower(self) -> E.Node:
-        raise NotImplementedError
+        """The score as one expression tree, shared by the traced and the batch engines."""
 
+    @abstractmethod
     def explain(self, ev: Evaluator) -> list[Step]:
-        raise NotImplementedError
+        """The Chinese trace of one case, from the values of the tree's parts."""
 
     def check(self, ctx: CheckContext) -> None:
         return None
