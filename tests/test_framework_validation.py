@@ -207,7 +207,8 @@ def test_a_mangled_framework_is_refused_with_problems_never_a_crash(tmp_path_fac
             if junk == "<delete>":
                 del node[path[-1]]
             else:
-                node[path[-1]] = junk
+                # A copy: the same junk dict placed twice could otherwise end up inside itself.
+                node[path[-1]] = copy.deepcopy(junk)
         except (KeyError, IndexError, TypeError):
             continue  # an earlier edit removed this path
     path = tmp_path_factory.mktemp("fw") / "framework.yaml"

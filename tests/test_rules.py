@@ -523,3 +523,20 @@ def test_infinite_or_nan_numbers_are_refused_where_they_are_written(rule, weight
     # An unbounded cap once slipped past the points check and crashed the scoring of a case.
     with pytest.raises(ValueError, match="有限的数字"):
         framework(rule, {**PURCHASE_FACTS, **ASSETS_FACTS, "未完成": COUNT}, weight)
+
+
+def test_evaluator_cache_tells_false_from_zero():
+    # Const(False) == Const(0.0) in Python; the per-case cache must not hand one's value to the other.
+    from jixiao.core import expr as E
+    from jixiao.core.engine import CaseEvaluator
+
+    ev = CaseEvaluator(None, None, {})
+    assert ev(E.Const(False)) is False
+    assert ev(E.Const(0.0)) == 0.0 and ev(E.Const(0.0)) is not False
+
+
+def test_a_loss_that_rounds_to_nothing_reads_as_full_marks():
+    from jixiao.core.rules.base import won_text
+
+    assert won_text(9.997, 10) == "得 10 分"
+    assert won_text(9.99, 10) == "扣 0.01 分，得 9.99 分"

@@ -72,12 +72,15 @@ class CaseEvaluator:
 
     def __init__(self, fw: Framework, case: Case, env: dict[str, E.Value]):
         self.fw, self.case, self.env = fw, case, env
-        self._memo: dict[E.Node, E.Value] = {}
+        # Keyed by repr, not by the node: Const(False) == Const(0.0) (equal, with equal hashes),
+        # and a cache keyed by nodes would hand one's value to the other.
+        self._memo: dict[str, E.Value] = {}
 
     def __call__(self, n: E.Node) -> E.Value:
-        if n not in self._memo:
-            self._memo[n] = E.evaluate(n, self.env)
-        return self._memo[n]
+        key = repr(n)
+        if key not in self._memo:
+            self._memo[key] = E.evaluate(n, self.env)
+        return self._memo[key]
 
     def show(self, n: E.Node, value: E.Value | None = None) -> str:
         v = self(n) if value is None else value

@@ -185,8 +185,10 @@ def points_text(x: float) -> str:
 
 
 def won_text(won: float, available: float) -> str:
-    """'得 1 分' or '扣 0.73 分，得 0.27 分'."""
-    if won >= available - 1e-12:
+    """'得 1 分' or '扣 0.73 分，得 0.27 分'; a loss that rounds to nothing is not shown as '扣 0 分'."""
+    from jixiao.core.numbers import round_half_up
+
+    if won >= available - 1e-12 or round_half_up(won) >= round_half_up(available):
         return f"得 {points_text(won)} 分"
     return f"扣 {points_text(available - won)} 分，得 {points_text(won)} 分"
 
