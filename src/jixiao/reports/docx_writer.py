@@ -340,6 +340,17 @@ def _style_font(style, east: str, size: float, bold: bool = False, latin: str = 
     style.font.italic = False
 
 
+def _document_paragraph(style):
+    """Body text and headings alike: justified, fixed line spacing, no extra space, two-character indent."""
+    pf = style.paragraph_format
+    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = LINE
+    pf.space_before = pf.space_after = Pt(0)
+    _indent_chars(style.element, 2)
+    return pf
+
+
 def _indent_chars(pf_owner, chars: int) -> None:
     """First-line indent of ``chars`` characters, in both the char and the twip attributes."""
     ind = pf_owner.get_or_add_pPr().get_or_add_ind()  # python-docx keeps the schema's order
@@ -357,24 +368,13 @@ def _styles(doc) -> None:
     normal = styles["Normal"]
     _style_font(normal, FANGSONG, SAN_HAO)
     _lang(normal.element.get_or_add_rPr())
-    pf = normal.paragraph_format
-    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    pf.line_spacing = LINE
-    pf.space_before = pf.space_after = Pt(0)
+    pf = _document_paragraph(normal)
     pf.widow_control = True
-    _indent_chars(normal.element, 2)
 
     for level, (name, east, size, bold) in HEADINGS.items():
         st = styles[name]
         _style_font(st, east, size, bold)
-        f = st.paragraph_format
-        f.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-        f.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        f.line_spacing = LINE
-        f.space_before = f.space_after = Pt(0)
-        f.keep_with_next = True
-        _indent_chars(st.element, 2)
+        _document_paragraph(st).keep_with_next = True
 
     title = styles["Title"]
     pPr = title.element.get_or_add_pPr()
