@@ -339,15 +339,31 @@ def looks_like_form(path: str | Path) -> bool:
     try:
         if suffix == ".xlsx":
             from jixiao.intake.form_xlsx import is_form_workbook
+            from jixiao.intake.workbook import check_container, scan
 
-            return is_form_workbook(path)
+            from jixiao.intake.form_xlsx import TITLE
+            from jixiao.intake.workbook import Book, check_container, scan
+
+            check_container(path)  # size, kind and zip bomb checks, then the cell budget,
+            book = Book(path, scan(path), data_only=True)  # all before openpyxl parses a sheet
+            try:
+                for name in book.sheetnames:
+                    head = book.head(name, 60)
+                    texts = [(r, str(v.value).strip()) for (r, _), v in head._cells.items() if isinstance(v.value, str)]
+                    if any(r <= 6 and TITLE in t for r, t in texts) or any(t == "三级指标" for _, t in texts):
+                        return is_form_workbook(path)
+                return False
+            finally:
+                book.close()
         if suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            from jixiao.intake.yamlio import load_json
+
+            data = load_json(path, exact=False)
         elif suffix in (".yaml", ".yml"):
             data = load(path).data
         else:
             return False
-    except (OSError, UnicodeDecodeError, ValueError, InvalidInput):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, InvalidInput):
         return False  # the case reader will say what is wrong with it
     if not isinstance(data, dict) or "facts" in data:
         return False
