@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
+import unicodedata
 from typing import Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
@@ -20,6 +22,31 @@ from jixiao.core.rules import CheckContext, Rule
 from jixiao.core.rules.base import Finite, each_rule
 
 WEIGHT_TOLERANCE = 1e-9
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def normal_name(name) -> str:
+    """A name as a reader sees it: NFKC (full-width ｘ is x), zero-width characters removed, trimmed.
+    Python's parser reads an expression's ``ｘ`` as ``x`` too, so names are compared this way."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(name))).strip()
+
+
+def _shown(name) -> str:
+    text = str(name)
+    visible = "".join(f"\\u{ord(c):04x}" if _INVISIBLE.match(c) else c for c in text)
+    ends = "（首尾有空格）" if text != text.strip() else ""
+    return f"“{visible}”{ends}"
+
+
+def _clashes(items, what: str, problems: Problems) -> None:
+    """``items``: (name, place, indicator) in file order; the second of two look-alikes is reported."""
+    first: dict[str, str] = {}
+    for name, at, indicator in items:
+        key = normal_name(name)
+        if key in first and first[key] != name:
+            problems.add("E-FW-NAME-CLASH", f"{what} {_shown(first[key])} 与 {_shown(name)} 看起来相同（全角/半角、空格或不可见字符之差）；"
+                         "请统一写法，只保留一个", at, indicator)
+        first.setdefault(key, name)
 
 
 class Advice(BaseModel):
@@ -176,7 +203,15 @@ def validate(fw: Framework, where=lambda path: "") -> Problems:
             problems.add("E-FW-RULE-MISSING", "末级指标须有评分规则 rule", at, ind.name)
             continue
         ctx = CheckContext(fw.facts, problems, where(ind.path + ("rule",)), ind.name)
+        before = len(problems.errors)
         ind.rule.check(ctx)
+        if len(problems.errors) == before:  # a rule with a broken expression cannot be lowered
+            from jixiao.core.rules.base import RULE_DEPTH, depth
+
+            deep = depth(ind.rule.lower())
+            if deep > RULE_DEPTH:
+                problems.add("E-FW-RULE-SIZE", f"规则过宽：展开后深 {deep} 层，超过上限 {RULE_DEPTH} 层（约 {RULE_DEPTH - 5} 条标准、分档或部分）；"
+                             "请拆分为几个末级指标", at, ind.name)
         most = ind.rule.max_points()
         if not math.isnan(most):  # nan: the row's own 分值, checked per form
             if most > ind.weight + WEIGHT_TOLERANCE:
@@ -188,6 +223,13 @@ def validate(fw: Framework, where=lambda path: "") -> Problems:
             if fact in judged:
                 problems.add("E-FW-JUDGEMENT-REUSE", f"评价判断“{fact}”已用于“{judged[fact]}”，每条判断只能对应一条标准", at, ind.name)
             judged[fact] = ind.name
+
+    _clashes([(n, where(("facts", n)), "") for n in fw.facts], "事实", problems)
+    _clashes([(n, where(("lists", n)), "") for n in fw.lists], "清单", problems)
+    for lname, lst in fw.lists.items():
+        _clashes([(n, where(("lists", lname, "fields", n)), "") for n in lst.fields], f"清单“{lname}”的字段", problems)
+    for siblings in [fw.indicators] + [i.children for i in fw.walk() if i.children]:
+        _clashes([(c.name, where(c.path), "") for c in siblings], "同级指标", problems)
 
     for name, spec in fw.facts.items():
         at = where(("facts", name))

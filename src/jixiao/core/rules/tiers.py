@@ -24,7 +24,7 @@ from pydantic import ConfigDict, NonNegativeFloat
 
 from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_pct
-from jixiao.core.rules.base import CheckContext, Evaluator, Expr, Finite, RuleBase, Step, node, won_text
+from jixiao.core.rules.base import CheckContext, Evaluator, Expr, Finite, RuleBase, Step, finite, node, won_text
 
 
 class Band(Finite):
@@ -97,7 +97,7 @@ class Tiers(RuleBase):
         out: E.Node = E.const(self.bands[-1].points)
         for b in reversed(self.bands[:-1]):
             out = E.where(b.test(v), E.const(b.points), out)
-        return out
+        return finite(v, out, self.label)
 
     def by_judgement(self) -> E.Node:
         out: E.Node = E.const(self.bands[-1].points)
