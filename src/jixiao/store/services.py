@@ -469,8 +469,9 @@ def _with_change(kind: str, facts: dict, target: str, value):
     before = facts_map[target]
     if isinstance(before, dict) and "value" in before:
         facts_map[target] = {**before, "value": value}
-    elif isinstance(before, dict) and "level" in before:
-        facts_map[target] = {**before, "level": value}
+    elif isinstance(before, dict) and ("level" in before or "met" in before):
+        key = "level" if "level" in before else "met"
+        facts_map[target] = {**before, key: value}
     else:
         facts_map[target] = value
     return doc, before
