@@ -7,7 +7,6 @@ import copy
 import json
 
 import pytest
-
 from tests.store.conftest import move
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from tests.store.conftest import move
 
 pytestmark = pytest.mark.django_db

@@ -88,7 +88,9 @@ def _auth(request, exc):
 @api.exception_handler(HttpError)
 def _http(request, exc: HttpError):
     text = str(exc)
-    if exc.status_code == 403 and "CSRF" in text:
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):  # ninja's own English messages
+        text = {400: "请求体无法解析：应为 JSON（Content-Type: application/json）或表单"}.get(exc.status_code, f"请求无效（{text}）")
+    if exc.status_code == 403 and "CSRF" in str(exc):
         return error(403, "E-API-CSRF", "CSRF 校验失败：浏览器提交须带 CSRF 令牌，程序请使用 Bearer 令牌")
     return error(exc.status_code, f"E-API-{exc.status_code}", text)
 
@@ -282,7 +284,7 @@ def post_version(request, pk: int, body: VersionIn):
     return Status(200 if v is None else 201, _saved(ev, v))
 
 
-@api.post("/evaluations/{pk}/versions/upload", summary="上传案例文件（XLSX、YAML、JSON）保存为新版本",
+@api.post("/evaluations/{pk}/upload", summary="上传案例文件（XLSX、YAML、JSON）保存为新版本",
           response={201: dict, 200: dict})
 def upload_version(request, pk: int, base_version: Form[int], file: File[UploadedFile], note: Form[str] = ""):
     ev = _evaluation(request, pk)

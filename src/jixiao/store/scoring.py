@@ -113,7 +113,7 @@ def read_file(path: str | Path, framework: str | None = None, frozen_dir: Path |
         if framework:
             data["framework"] = framework
         return score_document(PROJECT, data, source=path.name)
-    case, fw, fw_file = read_case(path, framework)
+    case, fw, _ = read_case(path, framework)
     data = plain(case_document(case, fw))
     if framework:
         data["framework"] = framework

@@ -25,8 +25,21 @@ from jixiao.core.errors import InvalidInput
 from jixiao.store import scoring, selectors
 from jixiao.store.errors import Conflict, Invalid, NotAllowed, NotFound, from_invalid_input
 from jixiao.store.models import (
-    Adjustment, ApiToken, Assignment, Attachment, AuditEvent, CaseVersion, Edition, Evaluation, Kind,
-    Membership, Opinion, Role, Score, State, Unit,
+    Adjustment,
+    ApiToken,
+    Assignment,
+    Attachment,
+    AuditEvent,
+    CaseVersion,
+    Edition,
+    Evaluation,
+    Kind,
+    Membership,
+    Opinion,
+    Role,
+    Score,
+    State,
+    Unit,
 )
 from jixiao.store.workflow import EDITORS, REVIEWERS, TRANSITIONS
 
@@ -47,7 +60,7 @@ def actor_name(actor) -> str:
     if actor is None:
         try:
             who = getpass.getuser()
-        except Exception:  # no login name in some containers
+        except (KeyError, OSError):  # no login name in some containers
             who = "?"
         return f"命令行（{who}）"
     return actor.get_username()
