@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the store and API tests (tests/store) against PostgreSQL.
+# Run the store and API tests (tests/store) against PostgreSQL; with arguments, run that command
+# instead (e.g. `tests/store/run_on_postgres.sh python benchmarks/store.py`).
 #
 # With JIXIAO_DATABASE_URL set, use that server. Otherwise start a private PostgreSQL 15 on
 # loopback in a temporary folder (initdb + pg_ctl; as `nobody` when run as root, since the server
@@ -9,9 +10,8 @@ set -euo pipefail
 PY=${PY:-python3}
 cd "$(dirname "$0")/../.."
 
-if [ -n "${JIXIAO_DATABASE_URL:-}" ]; then
-  exec "$PY" -m pytest -p no:cacheprovider tests/store
-fi
+if [ $# -eq 0 ]; then set -- "$PY" -m pytest -p no:cacheprovider tests/store; fi
+if [ -n "${JIXIAO_DATABASE_URL:-}" ]; then exec "$@"; fi
 
 PGBIN=""
 for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
@@ -40,5 +40,6 @@ trap stop EXIT
 as_pg "$PGBIN/initdb" -D "$TMP/data" -U jixiao --auth=trust -E UTF8 --locale=C >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/server.log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $PORT -k $TMP -c fsync=off -c full_page_writes=off" start >/dev/null
-echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') 已在 127.0.0.1:$PORT 启动（临时）；在其上运行存储测试"
-JIXIAO_DATABASE_URL="postgres://jixiao@127.0.0.1:$PORT/jixiao" "$PY" -m pytest -p no:cacheprovider tests/store
+as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U jixiao jixiao
+echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') 已在 127.0.0.1:$PORT 启动（临时）"
+JIXIAO_DATABASE_URL="postgres://jixiao@127.0.0.1:$PORT/jixiao" "$@"
