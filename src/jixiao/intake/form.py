@@ -252,11 +252,17 @@ def load_form_framework(ref: str | Path, _seen: tuple = ()) -> FormFramework:
             raise InvalidInput("指标体系继承成环", [Problem("E-FW-EXTENDS", f"extends“{base_ref}”形成循环继承",
                                                             doc.where(("extends",)))])
         base_path = form_framework_path(base_ref) or (path.parent / str(base_ref))
+        # Files are compared resolved: ids may differ while the files loop (a → b → a), and a
+        # relative path grows with every turn of the loop until the OS refuses it.
+        chain = _seen + (str(data.get("id")), str(path.resolve()))
+        if base_path.is_file() and str(base_path.resolve()) in chain:
+            raise InvalidInput("指标体系继承成环", [Problem("E-FW-EXTENDS", f"extends“{base_ref}”形成循环继承（继承自身或互相继承）",
+                                                            doc.where(("extends",)))])
         if not base_path.is_file():
             raise InvalidInput("找不到所继承的指标体系", [Problem(
                 "E-FW-EXTENDS", f"extends“{base_ref}”既不是随附的项目自评表版本（{'、'.join(form_editions())}），也不是文件",
                 doc.where(("extends",)))])
-        load_form_framework(base_path, _seen + (str(data.get("id")),))  # the base must be valid alone
+        load_form_framework(base_path.resolve(), chain)  # the base must be valid alone
         base = load(base_path)
         data = resolve(base.data, data)
 
