@@ -99,8 +99,8 @@ def register(app: typer.Typer) -> None:
     @app.command("check-framework")
     def check_framework(path: str = typer.Argument(..., help="指标体系文件或随附版本编号")) -> None:
         """检查一个指标体系文件，列出全部错误。"""
-        from jixiao.intake.framework import load_framework
         from jixiao.intake.form import form_editions, load_form_framework
+        from jixiao.intake.framework import load_framework
 
         if path in form_editions() or Path(path).name == "form.yaml":  # a project-form edition
             try:

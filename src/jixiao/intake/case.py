@@ -22,8 +22,8 @@ from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.facts import MONEY_UNITS, NUMERIC_TYPES, Case, Fact, Judgement
 from jixiao.core.model import Framework
 from jixiao.intake.framework import framework_path, load_framework
-from jixiao.intake.values import BadValue, flag, half_ulp, number, parse_date, to_decimal
 from jixiao.intake.names import normal_name, shown
+from jixiao.intake.values import BadValue, flag, half_ulp, number, parse_date, to_decimal
 from jixiao.intake.yamlio import Located, decode, load, load_json, read_bytes
 
 TOP_KEYS = {"subject", "year", "framework", "money_unit", "facts", "lists", "narrative", "stated", "notes"}

@@ -361,10 +361,7 @@ def looks_like_form(path: str | Path) -> bool:
     suffix = path.suffix.lower()
     try:
         if suffix == ".xlsx":
-            from jixiao.intake.form_xlsx import is_form_workbook
-            from jixiao.intake.workbook import check_container, scan
-
-            from jixiao.intake.form_xlsx import TITLE
+            from jixiao.intake.form_xlsx import TITLE, is_form_workbook
             from jixiao.intake.workbook import Book, check_container, scan
 
             check_container(path)  # size, kind and zip bomb checks, then the cell budget,

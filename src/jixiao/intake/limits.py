@@ -10,6 +10,9 @@ for a rule wider than the engine evaluates), never truncated and never read half
 
 from __future__ import annotations
 
+from jixiao.core import expr as _expr
+from jixiao.core.rules.base import RULE_DEPTH
+
 # Files
 TEXT_BYTES = 5_000_000  # a case, form or framework as YAML/JSON
 WORKBOOK_BYTES = 10_000_000  # a case workbook is tens of kilobytes
@@ -29,12 +32,15 @@ COLUMNS = 64  # the column of the last non-empty cell on a sheet jixiao reads
 TEXT_CHARS = 32_767  # one text value (Excel's own limit for a cell)
 DIGITS = 30  # digits of one number (a budget in 元 has at most 15)
 
-# Rules (checked by ``jixiao check-framework``, so ``score`` never meets what it cannot evaluate)
-RULE_ITEMS = 100  # criteria of a checklist, bands of tiers, parts of a sum, conditions of a veto
-RULE_DEPTH = 150  # depth of one indicator's rule once lowered to an expression tree
+# Frameworks (checked by ``jixiao check-framework``, so ``score`` never meets what it cannot evaluate)
+EXPRESSION_CHARS = _expr.MAX_LENGTH
+EXPRESSION_NODES = _expr.MAX_NODES
+EXPRESSION_DEPTH = _expr.MAX_DEPTH
+# RULE_DEPTH (core.rules.base): the breadth of one rule — criteria, bands or parts — as the depth
+# of its lowered tree, which is what the engine's recursive walks pay for.
 
 TABLE = [
-    # (what, limit, unit, refusal code) — the rows of the table in docs/intake.md
+    # (what, limit, unit, refusal code or what happens) — the rows of the table in docs/intake.md
     ("文本文件（YAML/JSON）大小", TEXT_BYTES, "字节", "E-IN-TOO-LARGE"),
     ("工作簿文件大小", WORKBOOK_BYTES, "字节", "E-IN-TOO-LARGE"),
     ("工作簿解压后合计", UNPACKED_BYTES, "字节", "E-IN-ZIP-BOMB"),
@@ -45,9 +51,11 @@ TABLE = [
     ("一个清单的条目", LIST_ITEMS, "项", "E-IN-TOO-LARGE"),
     ("工作簿单元格（全部工作表）", CELLS, "个", "E-IN-TOO-LARGE"),
     ("一张工作表的行", ROWS, "行", "E-IN-TOO-LARGE"),
-    ("一张工作表的列", COLUMNS, "列", "E-IN-TOO-LARGE"),
+    ("一张工作表读取的列", COLUMNS, "列", "更右的列不读"),
     ("一段文字", TEXT_CHARS, "字符", "E-IN-TOO-LARGE"),
-    ("一个数的位数", DIGITS, "位", "E-IN-TOO-LARGE"),
-    ("一条规则的标准、分档或部分", RULE_ITEMS, "个", "E-FW-RULE-SIZE"),
-    ("一条规则展开后的深度", RULE_DEPTH, "层", "E-FW-RULE-SIZE"),
+    ("一个整数的位数", DIGITS, "位", "E-IN-TOO-LARGE"),
+    ("一个表达式的长度", EXPRESSION_CHARS, "字符", "E-FW-SCHEMA"),
+    ("一个表达式的节点", EXPRESSION_NODES, "个", "E-FW-SCHEMA"),
+    ("一个表达式的嵌套", EXPRESSION_DEPTH, "层", "E-FW-SCHEMA"),
+    ("一条规则的宽度（展开后的层数）", RULE_DEPTH, "层", "E-FW-RULE-SIZE"),
 ]

@@ -19,13 +19,17 @@ import re
 import stat
 import warnings
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 import zipfile
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal
 from pathlib import Path
 
+from lxml import etree
+
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.model import Framework
+from jixiao.intake import limits
 from jixiao.intake.framework import framework_path, load_framework
 from jixiao.intake.layout import INFO_SHEET, Layout, layout_for
 from jixiao.intake.sheets import (
@@ -42,7 +46,6 @@ from jixiao.intake.sheets import (
     list_headers,
     split_header,
 )
-from jixiao.intake import limits
 from jixiao.intake.yamlio import Located, check_text
 
 MAX_FILE_BYTES = limits.WORKBOOK_BYTES
@@ -103,6 +106,17 @@ def check_container(path: Path) -> None:
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_C, _F, _MERGE = f"{_MAIN}c", f"{_MAIN}f", f"{_MAIN}mergeCell"
+_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
+# No entities, no network, no huge-tree mode: a worksheet is data, never a document with references.
+_SAFE = {"resolve_entities": False, "no_network": True, "huge_tree": False, "load_dtd": False}
+
+
+def _column(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
@@ -113,7 +127,7 @@ class SheetScan:
     cells: int = 0
     last_row: int = 0  # of a cell with a value in the first limits.COLUMNS columns
     formulas: bool = False
-    merged: list[str] = field(default_factory=list)
+    merged: list[str] = dc_field(default_factory=list)
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -135,7 +149,6 @@ def scan(path: Path) -> dict[str, SheetScan]:
     """Stream every worksheet (and the shared strings) once, counting cells against one budget for
     the whole workbook: a sheet of three million cells, or one cell at XFD1048576, costs a
     fraction of a second here instead of minutes inside openpyxl. Returns each sheet's scan by name."""
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
     where = str(path)
     budget = limits.CELLS
@@ -147,39 +160,36 @@ def scan(path: Path) -> dict[str, SheetScan]:
             parts = _sheet_parts(zf)
             if "xl/sharedStrings.xml" in names:
                 with zf.open("xl/sharedStrings.xml") as fh:
-                    for _, el in ET.iterparse(fh):
-                        if el.tag == f"{_MAIN}si":
-                            seen += 1
-                            el.clear()
-                            if seen > budget:
-                                raise refuse("E-IN-TOO-LARGE", f"工作簿的文字超过 {budget:,} 条，超过上限；请删去无关的工作表或内容", where)
+                    for _, el in etree.iterparse(fh, tag=f"{_MAIN}si", **_SAFE):
+                        seen += 1
+                        el.clear()
+                        if seen > budget:
+                            raise refuse("E-IN-TOO-LARGE", f"工作簿的文字超过 {budget:,} 条，超过上限；请删去无关的工作表或内容", where)
             seen = 0
             for name, part in parts.items():
                 if part not in names:
                     continue
                 sc = scans[name] = SheetScan()
                 with zf.open(part) as fh:
-                    for _, el in ET.iterparse(fh):
-                        tag = el.tag
-                        if tag == f"{_MAIN}c":
-                            seen += 1
-                            sc.cells += 1
-                            if seen > budget:
-                                raise refuse("E-IN-TOO-LARGE", f"工作簿的单元格超过 {budget:,} 个（全部工作表合计），超过上限；"
-                                             f"工作表“{name}”及之后的内容未读；请删去无关的工作表或区域", where)
-                            ref = el.get("r")
-                            filled = el.find(f"{_MAIN}v") is not None or el.find(f"{_MAIN}is") is not None
-                            if el.find(f"{_MAIN}f") is not None:
-                                sc.formulas = filled = True
-                            if ref and filled:
-                                col, row = coordinate_from_string(ref)
-                                if column_index_from_string(col) <= limits.COLUMNS:
-                                    sc.last_row = max(sc.last_row, row)
-                            el.clear()
-                        elif tag == f"{_MAIN}row":
-                            el.clear()
-                        elif tag == f"{_MAIN}mergeCell" and el.get("ref"):
-                            sc.merged.append(el.get("ref"))
+                    for _, el in etree.iterparse(fh, tag=(_C, _MERGE), **_SAFE):
+                        if el.tag == _MERGE:
+                            if el.get("ref"):
+                                sc.merged.append(el.get("ref"))
+                            continue
+                        seen += 1
+                        sc.cells += 1
+                        if seen > budget:
+                            raise refuse("E-IN-TOO-LARGE", f"工作簿的单元格超过 {budget:,} 个（全部工作表合计），超过上限；"
+                                         f"工作表“{name}”及之后的内容未读；请删去无关的工作表或区域", where)
+                        if len(el):  # a value, an inline string or a formula; a styled empty cell has none
+                            if any(child.tag == _F for child in el):
+                                sc.formulas = True
+                            m = _REF.match(el.get("r") or "")
+                            if m and _column(m.group(1)) <= limits.COLUMNS:
+                                sc.last_row = max(sc.last_row, int(m.group(2)))
+                        el.clear()
+                        while el.getprevious() is not None:  # keep memory flat on long sheets
+                            del el.getparent()[0]
     except InvalidInput:
         raise
     except Exception as exc:  # noqa: BLE001 - malformed XML or zip of an untrusted file: all mean "unreadable"

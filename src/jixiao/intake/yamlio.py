@@ -154,7 +154,7 @@ def check_text(text: str, where: str) -> str:
 
 
 def _check_int(value: int, where: str) -> int:
-    if value.bit_length() > 100:  # more than 30 digits: no budget, count or year is that long
+    if abs(value) >= 10 ** limits.DIGITS:  # no budget, count or year is that long
         raise InvalidInput("数字过大", [Problem(
             "E-IN-TOO-LARGE", f"数字位数超过上限 {limits.DIGITS} 位；请核对", where)])
     return value
@@ -212,7 +212,7 @@ def load_json(path: Path | str, exact: bool = True):
         raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 中不允许 {name}；请填写数值", str(path))])
 
     def number_text(text: str) -> str:
-        if len(text.lstrip("-").split(".")[0].split("e")[0].split("E")[0]) > limits.DIGITS:
+        if len(re.split("[.eE]", text.lstrip("-"))[0].lstrip("0")) > limits.DIGITS:
             raise InvalidInput("数字过大", [Problem("E-IN-TOO-LARGE", f"数字位数超过上限 {limits.DIGITS} 位；请核对", str(path))])
         return text
 

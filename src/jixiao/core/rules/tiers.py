@@ -24,7 +24,17 @@ from pydantic import ConfigDict, NonNegativeFloat
 
 from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_pct
-from jixiao.core.rules.base import CheckContext, Evaluator, Expr, Finite, RuleBase, Step, finite, node, won_text
+from jixiao.core.rules.base import (
+    CheckContext,
+    Evaluator,
+    Expr,
+    Finite,
+    RuleBase,
+    Step,
+    finite,
+    node,
+    won_text,
+)
 
 
 class Band(Finite):
