@@ -1,0 +1,89 @@
+"""Runs the YAML cases beside each cycle edition (``frameworks/*/*/tests.yaml`` next to a
+``target.yaml``, ``monitoring.yaml``, ``preassessment.yaml`` or ``apply.yaml``). Each case changes a
+complete base and states the findings, lights, outcome or advice that must follow, or the input
+error that must refuse it. Names are the test ids."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from jixiao.core.errors import InvalidInput
+from jixiao.frameworks import HERE
+from jixiao.intake.cycle import cycle_editions
+from jixiao.intake.yamlio import Located, load
+
+
+def collect():
+    for ref, kind in cycle_editions():
+        path = HERE / ref / "tests.yaml"
+        if path.is_file():
+            suite = load(path).data
+            for case in suite["cases"]:
+                yield pytest.param(ref, kind, suite, case, id=f"{ref}:{case['name']}")
+
+
+CASES = list(collect())
+
+
+def _put(target: dict, key, value) -> None:
+    if value is None:
+        target.pop(key, None)
+    else:
+        target[key] = copy.deepcopy(value)
+
+
+def build(suite: dict, case: dict, rows_key: str) -> dict:
+    data = copy.deepcopy(suite["base"])
+    for key, value in (case.get("set") or {}).items():
+        _put(data, key, value)
+    for n, changes in (case.get("rows") or {}).items():
+        for field, value in changes.items():
+            _put(data[rows_key][int(n) - 1], field, value)
+    for n in sorted(case.get("drop") or [], reverse=True):
+        del data[rows_key][int(n) - 1]
+    return data
+
+
+def run_target(ref, suite, case):
+    from jixiao.core.cycle.target import review
+    from jixiao.intake.target import bind_target
+
+    doc = Located(build(suite, case, "绩效指标"), {}, f"{ref}/tests.yaml:{case['name']}")
+    if "error" in case:
+        with pytest.raises(InvalidInput) as info:
+            bind_target(doc, Path("."))
+        assert case["error"] in [p.code for p in info.value.problems], [str(p) for p in info.value.problems]
+        return
+    form, ed, history, _ = bind_target(doc, Path("."))
+    assert ed.id == ref
+    r = review(ed, form, history)
+    want = case.get("expect") or {}
+    codes = [f.code for f in r.findings]
+    if "findings" in want:
+        assert sorted(set(codes)) == sorted(want["findings"]), [str(f) for f in r.findings]
+    for code, n in (want.get("count") or {}).items():
+        assert codes.count(code) == n, [str(f) for f in r.findings]
+    if "suggested" in want:
+        assert r.suggested == want["suggested"]
+    if "grade" in want:
+        assert r.grade == want["grade"]
+    if "next" in want:
+        assert r.consequence.next == want["next"]
+    if "into_budget" in want:
+        assert r.consequence.into_budget is want["into_budget"]
+
+
+RUNNERS = {"target": run_target}
+
+
+@pytest.mark.parametrize("ref,kind,suite,case", CASES)
+def test_case(ref, kind, suite, case):
+    RUNNERS[kind](ref, suite, case)
+
+
+def test_every_cycle_edition_has_cases():
+    have = {c.values[0] for c in CASES}
+    assert {ref for ref, _ in cycle_editions()} <= have

@@ -1,0 +1,51 @@
+"""``jixiao score`` on the cycle's example forms, as a user runs it: the findings and the outcome,
+the JSON contract, and Chinese refusals with exit status 2 and no traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from jixiao.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def score(*args):
+    return runner.invoke(app, ["score", *map(str, args)])
+
+
+def test_target_example_lists_its_two_findings_and_the_consequence():
+    r = score(ROOT / "examples/chizhou-2022/target.yaml", "--format", "json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["kind"] == "target" and out["edition"] == "national-target-project/2015"
+    assert sorted(f["code"] for f in out["findings"]) == ["T_NOT_QUANTIFIED", "T_TARGET_LOW"]
+    assert out["suggested_grade"] == "中" and out["consequence"]["into_budget"] is False
+    table = score(ROOT / "examples/chizhou-2022/target.yaml")
+    assert "目标设定偏低" in table.stdout and "56个（2021年）" in table.stdout
+
+
+def test_seed_department_target_form_flags_the_missing_operator():
+    r = score(ROOT / "examples/shenzhen-sibao-2020/target.yaml", "--format", "json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert [f["code"] for f in out["findings"]] == ["T_QUANT_INCOMPLETE"]
+    assert out["findings"][0]["indicator"] == "办理债权申报案件数量"
+
+
+def test_unreadable_target_value_is_refused_in_chinese_with_its_line(tmp_path):
+    src = (ROOT / "examples/chizhou-2022/target.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "target.yaml"
+    bad.write_text(src.replace("指标值: ≥50个", "指标值: ≥若干个"), encoding="utf-8")
+    r = score(bad)
+    assert r.exit_code == 2
+    assert "E-IN-FORM-TARGET" in r.output and "target.yaml:" in r.output and "Traceback" not in r.output
+
+
+def test_self_evaluation_forms_keep_their_own_path():
+    r = score(ROOT / "examples/chizhou-2022/form.yaml", "--format", "json")
+    assert json.loads(r.stdout)["total"] == 100
