@@ -76,7 +76,35 @@ def run_target(ref, suite, case):
         assert r.consequence.into_budget is want["into_budget"]
 
 
-RUNNERS = {"target": run_target}
+def run_monitoring(ref, suite, case):
+    from jixiao.core.cycle.monitoring import monitor
+    from jixiao.intake.monitoring import bind_monitoring
+
+    doc = Located(build(suite, case, "绩效指标"), {}, f"{ref}/tests.yaml:{case['name']}")
+    if "error" in case:
+        with pytest.raises(InvalidInput) as info:
+            bind_monitoring(doc, Path("."))
+        assert case["error"] in [p.code for p in info.value.problems], [str(p) for p in info.value.problems]
+        return
+    form, ed, _ = bind_monitoring(doc, Path("."))
+    assert ed.id == ref
+    r = monitor(ed, form)
+    want = case.get("expect") or {}
+    lights = {}
+    for lt in r.lights:
+        assert lt.subject not in lights, f"{lt.subject} has two lights"
+        lights[lt.subject] = lt
+    for subject, light in (want.get("lights") or {}).items():
+        assert lights[subject].light == light, (subject, lights[subject].reason)
+    for subject, text in (want.get("reason_contains") or {}).items():
+        assert text in lights[subject].reason, lights[subject].reason
+    if "findings" in want:
+        assert sorted({f.code for f in r.findings}) == sorted(want["findings"]), [str(f) for f in r.findings]
+    if "status" in want:
+        assert r.status == want["status"]
+
+
+RUNNERS = {"target": run_target, "monitoring": run_monitoring}
 
 
 @pytest.mark.parametrize("ref,kind,suite,case", CASES)

@@ -49,3 +49,23 @@ def test_unreadable_target_value_is_refused_in_chinese_with_its_line(tmp_path):
 def test_self_evaluation_forms_keep_their_own_path():
     r = score(ROOT / "examples/chizhou-2022/form.yaml", "--format", "json")
     assert json.loads(r.stdout)["total"] == 100
+
+
+def test_monitoring_example_prints_each_light_with_its_reason():
+    r = score(ROOT / "examples/chizhou-2022/monitoring.yaml", "--format", "json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    lights = {lt["subject"]: lt for lt in out["lights"]}
+    assert lights["项目资金"]["light"] == "黄" and "执行进度 69.52%" in lights["项目资金"]["reason"]
+    assert lights["基建工程委托业务项目数量"]["light"] == "红"
+    assert out["status"] == "异常" and [f["code"] for f in out["findings"]] == ["M_MEASURE_MISSING"]
+    table = score(ROOT / "examples/chizhou-2022/monitoring.yaml")
+    assert "完成进度低于60%，红灯" in table.stdout
+
+
+def test_monitoring_spending_above_budget_is_refused(tmp_path):
+    src = (ROOT / "examples/chizhou-2022/monitoring.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "m.yaml"
+    bad.write_text(src.replace("执行数: 36.5,", "执行数: 95,"), encoding="utf-8")
+    r = score(bad)
+    assert r.exit_code == 2 and "E-IN-MON-OVER" in r.output and "超过全年预算数" in r.output
