@@ -104,7 +104,50 @@ def run_monitoring(ref, suite, case):
         assert r.status == want["status"]
 
 
-RUNNERS = {"target": run_target, "monitoring": run_monitoring}
+def run_preassessment(ref, suite, case):
+    from jixiao.core.cycle.preassess import assess
+    from jixiao.intake.preassess import bind_preassessment
+
+    doc = Located(build(suite, case, "专家"), {}, f"{ref}/tests.yaml:{case['name']}")
+    if "error" in case:
+        with pytest.raises(InvalidInput) as info:
+            bind_preassessment(doc, Path("."))
+        assert case["error"] in [p.code for p in info.value.problems], [str(p) for p in info.value.problems]
+        return
+    sheet, ed, _ = bind_preassessment(doc, Path("."))
+    r = assess(ed, sheet)
+    want = case.get("expect") or {}
+    if "total" in want:
+        assert r.total == pytest.approx(want["total"], abs=1e-9)
+    for key in ("grade", "outcome"):
+        if key in want:
+            assert getattr(r, key) == want[key], (key, getattr(r, key), r.reason)
+    dims = {d.name: d for d in r.dimensions}
+    for name, (score, grade) in (want.get("dimensions") or {}).items():
+        assert (dims[name].score, dims[name].grade) == (pytest.approx(score, abs=1e-9), grade), dims[name].trace
+    if "findings" in want:
+        assert sorted({f.code for f in r.findings}) == sorted(want["findings"]), [str(f) for f in r.findings]
+
+
+def run_apply(ref, suite, case):
+    from jixiao.core.cycle.apply import advise
+    from jixiao.intake.cycle import load_edition
+
+    table = load_edition(ref, "apply")
+    g = case["given"]
+    args = dict(grade=g["grade"], type_=g.get("type"), budget=g.get("budget"),
+                override=tuple(g["override"]) if "override" in g else None)
+    if "error" in case:
+        with pytest.raises(ValueError, match=case["error"]):
+            advise(table, **args)
+        return
+    a = advise(table, **args)
+    for key, value in (case.get("expect") or {}).items():
+        got = getattr(a, key)
+        assert got == (pytest.approx(value) if isinstance(value, float | int) and not isinstance(value, bool) else value), (key, got)
+
+
+RUNNERS = {"target": run_target, "monitoring": run_monitoring, "preassessment": run_preassessment, "apply": run_apply}
 
 
 @pytest.mark.parametrize("ref,kind,suite,case", CASES)
