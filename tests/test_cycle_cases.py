@@ -135,8 +135,8 @@ def run_apply(ref, suite, case):
 
     table = load_edition(ref, "apply")
     g = case["given"]
-    args = dict(grade=g["grade"], type_=g.get("type"), budget=g.get("budget"),
-                override=tuple(g["override"]) if "override" in g else None)
+    args = {"grade": g["grade"], "type_": g.get("type"), "budget": g.get("budget"),
+            "override": tuple(g["override"]) if "override" in g else None}
     if "error" in case:
         with pytest.raises(ValueError, match=case["error"]):
             advise(table, **args)
