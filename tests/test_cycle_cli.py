@@ -69,3 +69,34 @@ def test_monitoring_spending_above_budget_is_refused(tmp_path):
     bad.write_text(src.replace("执行数: 36.5,", "执行数: 95,"), encoding="utf-8")
     r = score(bad)
     assert r.exit_code == 2 and "E-IN-MON-OVER" in r.output and "超过全年预算数" in r.output
+
+
+def test_target_workbooks_give_the_same_findings_as_their_yaml_with_cells():
+    for example in ("examples/chizhou-2022/target", "examples/shenzhen-sibao-2020/target"):
+        by_yaml = json.loads(score(ROOT / f"{example}.yaml", "--format", "json").stdout)
+        r = score(ROOT / f"{example}.xlsx", "--format", "json")
+        assert r.exit_code == 0, r.output
+        by_xlsx = json.loads(r.stdout)
+        assert [(f["code"], f["indicator"]) for f in by_xlsx["findings"]] == [(f["code"], f["indicator"]) for f in by_yaml["findings"]]
+        assert all("申报表!A" in f["where"] for f in by_xlsx["findings"])
+
+
+def test_blank_target_template_reads_back_as_missing_fields_not_a_crash(tmp_path):
+    out = tmp_path / "t.xlsx"
+    r = runner.invoke(app, ["template", "--framework", "national-target-project/2015", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    r = score(out)
+    assert r.exit_code == 2 and "缺少项目名称" in r.output and "缺少绩效指标" in r.output
+
+
+def test_target_workbook_with_an_unreadable_value_names_its_cell(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(ROOT / "examples/chizhou-2022/target.xlsx")
+    ws = wb.worksheets[0]
+    cell = next(c for row in ws.iter_rows() for c in row if c.value == "≥50个")
+    cell.value = "≥若干个"
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    r = score(bad)
+    assert r.exit_code == 2 and f"!{cell.coordinate}" in r.output and "E-IN-FORM-TARGET" in r.output

@@ -209,7 +209,7 @@ def _tasks(raw, key, unit, doc, problems) -> list[Task]:
 
 
 def _rows(raw, key, ed: TargetEdition, doc, problems, warnings) -> list[Indicator]:
-    if raw in (None, ""):
+    if raw in (None, "") or raw == []:
         problems.add("E-IN-MISSING", "缺少绩效指标（每行：期间、一级指标、二级指标、三级指标、指标值、指标值确定依据）", doc.source)
         return []
     if not isinstance(raw, list):
