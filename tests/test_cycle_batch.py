@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 
+import polars as pl
 import pytest
 
 from jixiao.batch.monitoring import lights_duckdb, lights_polars, long_table, red_by_department
@@ -48,8 +49,7 @@ def test_polars_and_duckdb_agree_with_the_scalar_walker(ref):
     ed = load_edition(ref, "monitoring")
     batch = forms(1500, seed=sum(map(ord, ref)))
     scalar = [(lt.subject, lt.light) for f in batch for lt in monitor(ed, f).lights]
-    table = long_table(ed, batch)
-    assert len(table) == len(scalar)
+    table = long_table(batch)
     by_polars = lights_polars(ed, table)
     by_duckdb = lights_duckdb(ed, table)
     assert list(zip(by_polars["对象"], by_polars["灯"])) == scalar
@@ -62,7 +62,33 @@ def test_red_projects_are_listed_by_department():
     f1 = MonitoringForm(project="甲项目", months=7, budget=120.0, spent=10.0, forecast=120.0, department="教育局")
     f2 = MonitoringForm(project="乙项目", months=7, budget=120.0, spent=70.0, forecast=120.0, department="教育局")
     f3 = MonitoringForm(project="丙项目", months=7, budget=120.0, spent=20.0, forecast=120.0, department="卫健委")
-    lit = lights_polars(ed, long_table(ed, [f1, f2, f3]))
+    lit = lights_polars(ed, long_table([f1, f2, f3]))
     red = red_by_department(lit)
     assert red.select("主管部门", "项目数").rows() == [("卫健委", 1), ("教育局", 1)]
     assert red.filter(red["主管部门"] == "教育局")["项目"].to_list() == [["甲项目"]]
+
+
+def test_synthetic_table_reads_back_and_both_engines_agree(tmp_path):
+    from jixiao.batch.monitoring import read_table, synth
+
+    ed = load_edition("national-monitoring/2019", "monitoring")
+    path = tmp_path / "m.parquet"
+    synth(2000, seed=3).write_parquet(path)
+    table = read_table(path)
+    a, b = lights_polars(ed, table), lights_duckdb(ed, table)
+    assert a.equals(b) and len(a) == 2000 * 5
+    assert set(a["灯"]) >= {"红", "黄", "绿", "蓝"}
+
+
+def test_a_table_with_spending_above_budget_is_refused(tmp_path):
+    from jixiao.batch.monitoring import read_table, synth
+    from jixiao.core.errors import InvalidInput
+
+    df = synth(10, seed=1)
+    df = df.with_columns(pl.when(pl.col("表号") == "3").then(pl.col("预算数") * 2).otherwise(pl.col("执行数")).alias("执行数"))
+    path = tmp_path / "bad.csv"
+    df.write_csv(path)
+    with pytest.raises(InvalidInput) as info:
+        read_table(path)
+    over = {p.code: p for p in info.value.problems}["E-IN-MON-OVER"]
+    assert "5 行" in over.message and "第 17、" in over.message  # the CSV line of form 3's first row

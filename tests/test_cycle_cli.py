@@ -100,3 +100,21 @@ def test_target_workbook_with_an_unreadable_value_names_its_cell(tmp_path):
     wb.save(bad)
     r = score(bad)
     assert r.exit_code == 2 and f"!{cell.coordinate}" in r.output and "E-IN-FORM-TARGET" in r.output
+
+
+def test_batch_monitor_lists_red_projects_by_department(tmp_path):
+    table = tmp_path / "m.csv"
+    r = runner.invoke(app, ["batch", "monitor-synth", "-n", "300", "--seed", "5", "-o", str(table)])
+    assert r.exit_code == 0, r.output
+    outs = {}
+    for engine in ("polars", "duckdb", "scalar"):
+        out = tmp_path / f"{engine}.parquet"
+        r = runner.invoke(app, ["batch", "monitor", str(table), "-e", engine, "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        assert "300 份监控表、1,500 盏灯" in r.stdout and "红灯项目按主管部门" in r.stdout
+        import polars as pl
+
+        outs[engine] = pl.read_parquet(out)
+    assert outs["polars"].equals(outs["duckdb"]) and outs["polars"].equals(outs["scalar"])
+    r = runner.invoke(app, ["batch", "monitor", str(table), "-e", "spark"])
+    assert r.exit_code == 2 and "--engine" in r.output
