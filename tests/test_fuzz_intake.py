@@ -151,7 +151,7 @@ def test_a_framework_with_one_scalar_spoiled_loads_or_is_refused(at, value, tmp_
 
 
 def test_the_reading_oracle_itself():
-    assert person_reads("21,195.00") == Decimal("21195.00") and person_reads("２１ １９５万元") == Decimal("21195")
+    assert person_reads("21,195.00") == Decimal("21195.00") and person_reads("２１ １９５万元") == Decimal(21195)
     for bad in ("21195²", "①", "2 1 1 9 5", "21,1950", "٣"):
         assert person_reads(bad) is None and to_decimal(bad) is None, bad
     assert unicodedata.normalize("NFKC", "²") == "2"  # why the reader no longer applies NFKC to numbers

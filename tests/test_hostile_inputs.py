@@ -3,7 +3,6 @@ past it, and each reproduced break that is not a plain refusal (those are in tes
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -24,7 +23,6 @@ from jixiao.core.errors import InvalidInput
 from jixiao.core.rules.base import RULE_DEPTH, depth
 from jixiao.intake import limits
 from jixiao.intake.case import load_case
-from jixiao.intake.framework import load_framework
 from jixiao.intake.workbook import check_container, scan
 from jixiao.intake.yamlio import _refuse_many, check_text, checked, load, load_json, read_bytes
 
@@ -181,7 +179,7 @@ def seed_with(tmp_path: Path, name: str, change) -> Path:
 
 def test_rows_of_a_sheet_that_is_read(tmp_path):
     last = seed_with(tmp_path, "ok.xlsx", lambda wb: wb["填写说明"].cell(limits.ROWS, 1, "备注"))
-    wb = lambda p: seed_with(tmp_path, p, lambda wb: wb["政府采购"].cell(limits.ROWS, 7, "备注"))  # noqa: E731
+    wb = lambda p: seed_with(tmp_path, p, lambda wb: wb["政府采购"].cell(limits.ROWS, 7, "备注"))
     load_case(wb("at.xlsx"))  # an extra column of a read sheet, at the last allowed row
     load_case(last)
     over = seed_with(tmp_path, "over.xlsx", lambda wb: wb["政府采购"].cell(limits.ROWS + 1, 7, "备注"))
@@ -443,4 +441,3 @@ def test_rendering_happens_before_the_target_folder_is_touched(tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []
     export.write_atomic(tmp_path / "y.json", lambda b: b.write(b"{}"))
     assert (tmp_path / "y.json").read_bytes() == b"{}" and len(list(tmp_path.iterdir())) == 1
-    _ = io  # the writers render into io.BytesIO

@@ -76,11 +76,11 @@ def _label(v) -> str:
 
 def _form_sheet(wb):
     for ws in wb.worksheets:
-        for row in ws.iter_rows(max_row=6):
+        for row in ws.iter_rows(max_row=6, max_col=64):
             if any(isinstance(c.value, str) and TITLE in c.value for c in row):
                 return ws
     for ws in wb.worksheets:
-        for row in ws.iter_rows(max_row=60):
+        for row in ws.iter_rows(max_row=60, max_col=64):
             if any(isinstance(c.value, str) and c.value.strip() == "三级指标" for c in row):
                 return ws
     return None
