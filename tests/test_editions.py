@@ -97,6 +97,8 @@ def test_a_form_edition_given_where_a_department_one_is_needed_says_what_it_is()
 @pytest.mark.parametrize("command", [
     ["template", "-o", "{tmp}/t.xlsx", "-f", "national-project/2020"],
     ["report", "examples/chizhou-2022/form.yaml", "-o", "{tmp}/r", "--format", "md"],
+    ["convert", "examples/chizhou-2022/form.yaml", "{tmp}/c.json"],
+    ["convert", "examples/shenzhen-sibao-2020/case.yaml", "{tmp}/c.json", "-f", "national-project/2020"],
 ])
 def test_commands_that_cannot_handle_project_forms_refuse_them_truly(command, tmp_path: Path):
     root = Path(__file__).parent.parent
