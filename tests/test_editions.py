@@ -65,7 +65,7 @@ def test_a_department_overlay_changes_and_removes_what_it_says(tmp_path: Path):
     path = tmp_path / "province.yaml"
     path.write_text(
         f"id: province-dept/2021\nextends: {SHENZHEN / 'framework.yaml'}\nname: 某省部门整体指标体系\nedition: '2021'\n"
-        "overrides:\n  notes: ~\n  grades:\n    - {grade: 优, at_least: 95}\n    - {grade: 中, remove: true}\n",
+        "overrides:\n  notes: ~\n  grades:\n    by_name:\n      - {grade: 优, at_least: 95}\n      - {grade: 中, remove: true}\n",
         encoding="utf-8")
     base, ed = load_edition("shenzhen-dept/2020"), load_edition(path)
     fw = ed.framework

@@ -8,16 +8,17 @@ the hash every evaluation records, so a stored evaluation finds the edition it w
 This module is pure: it holds the record and the rule for resolving an overlay (``extends`` +
 ``overrides``) on its base. Reading files is :mod:`jixiao.intake.editions`' job.
 
-An overlay's ``overrides`` merge into the base: mappings key by key; a list of named mappings
-(indicators, levels, grades…) item by item, matched by ``key`` or ``name``; any other value
-replaces the base's. A ``~`` (null) removes the key it names, and a list item
-``{name: X, remove: true}`` removes the inherited item X:
+An overlay's ``overrides`` merge into the base: mappings key by key; any other value (a number, a
+list) replaces the base's. A ``~`` (null) removes the key it names. To edit an inherited list of
+named mappings (indicators, levels, grades…) item by item instead of replacing it, write
+``{by_name: [...]}``: items are matched by ``key``, ``name`` or ``grade`` and merged, new ones are
+appended, and ``{name: X, remove: true}`` removes the inherited item X:
 
 >>> base = {"id": "n", "execution": {"points": 10, "note": "x"},
 ...         "indicators": [{"name": "甲", "weight": 60}, {"name": "乙", "weight": 40}]}
 >>> overlay = {"id": "s", "extends": "n", "overrides": {
-...     "execution": {"note": None}, "indicators": [{"name": "乙", "remove": True},
-...                                                 {"name": "甲", "weight": 100}]}}
+...     "execution": {"note": None}, "indicators": {"by_name": [{"name": "乙", "remove": True},
+...                                                             {"name": "甲", "weight": 100}]}}}
 >>> resolve_overlay(base, overlay)
 {'id': 's', 'execution': {'points': 10}, 'indicators': [{'name': '甲', 'weight': 100}], 'extends': 'n'}
 """
@@ -32,7 +33,8 @@ from typing import Any
 DEPARTMENT = "department"
 PROJECT_FORM = "project-form"
 DEFAULT_KIND = DEPARTMENT  # a framework file without ``kind:`` is a department framework
-REMOVE_ITEM = "remove"  # ``{name: X, remove: true}`` in an overlay's list drops the inherited item X
+REMOVE_ITEM = "remove"  # ``{name: X, remove: true}`` in a ``by_name`` edit drops the inherited item X
+BY_NAME = "by_name"  # ``{by_name: [...]}`` edits an inherited list item by item instead of replacing it
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,9 @@ def _merge(a: Any, b: Any) -> Any:
             else:
                 out[k] = _merge(a[k], v) if k in a else copy.deepcopy(_drop_removed(v))
         return out
-    if _named_list(a) and _named_list(b):
-        return _merge_named(a, b)
+    if isinstance(a, list) and isinstance(b, Mapping) and set(b) == {BY_NAME} and _named_list(b[BY_NAME]) \
+            and (not a or _named_list(a)):
+        return _merge_named(a, b[BY_NAME])
     return copy.deepcopy(_drop_removed(b))
 
 
@@ -132,9 +135,9 @@ def _merge_named(base: list[Any], overlay: list[Any]) -> list[Any]:
 
 
 def _drop_removed(x: Any) -> Any:
-    """New data from an overlay keeps no removal markers of its own."""
+    """New data from an overlay keeps no null (removal) markers of its own."""
     if isinstance(x, list):
-        return [_drop_removed(i) for i in x if not (isinstance(i, Mapping) and i.get(REMOVE_ITEM) is True)]
+        return [_drop_removed(i) for i in x]
     if isinstance(x, Mapping):
         return {k: _drop_removed(v) for k, v in x.items() if v is not None}
     return x

@@ -22,7 +22,9 @@ the overlay set the value, into the base otherwise). A file already loaded and u
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from jixiao.core.cycle.apply import ApplyTable
+from jixiao.core.cycle.monitoring import MonitoringEdition
+from jixiao.core.cycle.preassess import PreassessEdition
+from jixiao.core.cycle.target import TargetEdition
 from jixiao.core.edition import DEPARTMENT, PROJECT_FORM, Edition, kind_of, resolve_overlay
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.form import FormFramework
@@ -63,13 +69,15 @@ class Kind:
     title: str  # how an error heading names a file of this kind: “{title} {path} 有误”
     model: type[BaseModel]
     validate: Callable[[Any, Where], Problems]
-    bind: str
-    score: str
-    model_keys: tuple[str, ...] = ()  # keys the model takes besides its own schema (kind, extends)
+    bind: str = ""  # "" while the kind is scored on its own path (see jixiao.cli.cycle)
+    score: str = ""
     # ``check(edition) -> list[Problem]``: checks of the files that travel with it (its layout).
     check: str = ""
 
     def function(self, which: str) -> Callable[..., Any]:
+        if not getattr(self, which):
+            raise InvalidInput("此类指标体系暂不能经由此功能处理", [Problem(
+                "E-IN-KIND", f"{self.label}（kind: {self.name}）还没有接入 {which}；请使用 jixiao score 等专门命令", self.name)])
         module, _, name = getattr(self, which).partition(":")
         return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
@@ -86,8 +94,19 @@ register_kind(Kind(DEPARTMENT, "部门整体支出绩效评价指标体系", "�
                    bind="jixiao.intake.case:bind_case_to", score="jixiao.core.engine:evaluate",
                    check="jixiao.intake.layout:layout_problems"))
 register_kind(Kind(PROJECT_FORM, "项目支出绩效自评表", "项目自评表指标体系", FormFramework, validate_form_framework,
-                   bind="jixiao.intake.form:bind_form_to", score="jixiao.core.form:score_form",
-                   model_keys=("kind", "extends")))
+                   bind="jixiao.intake.form:bind_form_to", score="jixiao.core.form:score_form"))
+
+
+def _schema_only(_fw: Any, _where: Where) -> Problems:
+    return Problems()  # the cycle's models check themselves in their validators
+
+
+# The performance-management cycle's editions (docs/cycle.md); read, bound and scored by
+# jixiao.intake.target / monitoring / preassess and jixiao.cli.cycle until they join the services.
+register_kind(Kind("target", "绩效目标申报表审核规则", "绩效目标申报表审核规则", TargetEdition, _schema_only))
+register_kind(Kind("preassessment", "事前绩效评估规则", "事前绩效评估规则", PreassessEdition, _schema_only))
+register_kind(Kind("monitoring", "绩效运行监控预警规则", "绩效运行监控预警规则", MonitoringEdition, _schema_only))
+register_kind(Kind("apply", "评价结果应用规则", "评价结果应用规则", ApplyTable, _schema_only))
 
 
 # --- finding the file ------------------------------------------------------------------------------
@@ -224,7 +243,7 @@ def _read(path: Path, seen: tuple[str, ...]) -> _Loaded:
             "E-FW-KIND", f"未知的 kind“{kind_name}”；可用：{'、'.join(KINDS)}", doc.where(("kind",)))])
     for k in EDITION_KEYS:
         data.pop(k, None)
-    model_data = {k: v for k, v in data.items() if k in kind.model_keys or k not in ("kind", "extends")}
+    model_data = {k: v for k, v in data.items() if k in kind.model.model_fields or k not in ("kind", "extends")}
     title = f"{kind.title} {path} 有误"
     try:
         fw = kind.model.model_validate(model_data)
@@ -244,7 +263,7 @@ def _read(path: Path, seen: tuple[str, ...]) -> _Loaded:
     if problems.errors:
         raise InvalidInput(title, problems.items)
     edition = Edition(
-        id=str(fw.id), kind=kind.name, name=str(fw.name), framework=fw, hash=fw.fingerprint(),  # type: ignore[attr-defined]
+        id=str(getattr(fw, "id", "")), kind=kind.name, name=str(getattr(fw, "name", "")), framework=fw, hash=fingerprint(fw),
         source=str(path), shipped=_is_shipped(path), extends=str(base_ref or ""),
         layout=_data(companions, "layout"), layout_source=_src(companions, "layout"),
         outline=_data(companions, "outline"), outline_source=_src(companions, "outline"),
@@ -254,6 +273,16 @@ def _read(path: Path, seen: tuple[str, ...]) -> _Loaded:
         if [p for p in found if not p.is_warning]:
             raise InvalidInput(title, found)
     return _Loaded(edition, data, tuple(stamps))
+
+
+def fingerprint(fw: BaseModel) -> str:
+    """The content hash of a resolved framework: its own ``fingerprint()``, or the SHA-256 of its
+    canonical JSON (the same recipe) for kinds that have none."""
+    own = getattr(fw, "fingerprint", None)
+    if callable(own):
+        return str(own())
+    canonical = json.dumps(fw.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _data(found: dict[str, tuple[Any, str]], key: str) -> Any:

@@ -26,6 +26,7 @@ from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.numbers import round_half_up
 from jixiao.intake.editions import KINDS
 from jixiao.intake.yamlio import Located
+from jixiao.services import testing_cycle
 
 TOLERANCE = 1e-9
 
@@ -209,9 +210,21 @@ def run_project_form(edition: Edition, suite: Mapping[str, Any], case: Mapping[s
     return CaseOutcome(name, diffs)
 
 
-RUNNERS: dict[str, Callable[[Edition, Mapping[str, Any], Mapping[str, Any]], CaseOutcome]] = {
+def _differences(run: Callable[[Edition, Mapping[str, Any], Mapping[str, Any]], list[str]]) -> Runner:
+    def runner(edition: Edition, suite: Mapping[str, Any], case: Mapping[str, Any]) -> CaseOutcome:
+        return CaseOutcome(str(case.get("name", "")), run(edition, suite, case))
+
+    return runner
+
+
+Runner = Callable[[Edition, Mapping[str, Any], Mapping[str, Any]], CaseOutcome]
+RUNNERS: dict[str, Runner] = {
     DEPARTMENT: run_department,
     PROJECT_FORM: run_project_form,
+    "target": _differences(testing_cycle.run_target),
+    "monitoring": _differences(testing_cycle.run_monitoring),
+    "preassessment": _differences(testing_cycle.run_preassessment),
+    "apply": _differences(testing_cycle.run_apply),
 }
 
 
