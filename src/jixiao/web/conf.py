@@ -54,6 +54,7 @@ def extend(settings: dict) -> None:
     # Served straight from the package's static folders: an installed package may be read-only,
     # so there is no collectstatic step to forget.
     settings.setdefault("WHITENOISE_USE_FINDERS", True)
+    settings["STATIC_ROOT"] = None  # nothing is collected: WhiteNoise would warn about an empty folder
     settings.setdefault("WHITENOISE_AUTOREFRESH", False)
 
     settings.setdefault("LOGIN_URL", "web:login")

@@ -161,3 +161,20 @@ def can_review(ev: Evaluation, ev_roles: set[str]) -> bool:
     from jixiao.store.workflow import REVIEWERS
 
     return bool(set(REVIEWERS.get(ev.state, ())) & ev_roles)
+
+
+def pts(x) -> str:
+    from jixiao.core.numbers import round_half_up
+
+    return "—" if x is None else f"{round_half_up(float(x)):.2f}"
+
+
+def score_new(document: dict) -> entry.Draft:
+    """Score a department case that has no evaluation yet, under the shipped edition it names."""
+    try:
+        s = scoring.score_document(scoring.DEPT, document, source=entry.SOURCE)
+    except InvalidInput as exc:
+        return entry.Draft(document, exc.problems, None)
+    from jixiao.core.errors import Problem
+
+    return entry.Draft(document, [Problem("W-IN", w) for w in s.warnings], s.record)

@@ -7,14 +7,17 @@ user's scope is a 404.
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.store import selectors, services
@@ -22,6 +25,7 @@ from jixiao.store.errors import StoreError
 from jixiao.store.models import Kind, Role, State
 from jixiao.web import entry, stored
 from jixiao.web.access import evaluation_or_404, roles
+from jixiao.web.overview import current_scores
 
 MAX_UPLOAD = 10 * 1024 * 1024
 
@@ -43,11 +47,19 @@ def home(request):
         ev.turn = stored.my_turn(ev, mine)
         columns[stored.task_state(ev, returned)].append(ev)
     for items in columns.values():
-        items.sort(key=lambda e: (not e.turn, e.due or __import__("datetime").date.max))
+        items.sort(key=lambda e: (not e.turn, e.due or datetime.date.max))
     projects = selectors.evaluations(request.user).filter(kind=Kind.PROJECT).count()
+    from jixiao.frameworks import editions
+
+    my_units = [m.unit for m in selectors.memberships(request.user) if m.role == Role.UNIT and m.unit]
+    latest = max([e.year for e in evs] or [datetime.date.today().year - 1])
+    scores = {eid: s.total for eid, s in current_scores(
+        selectors.evaluations(request.user).filter(id__in=[e.id for e in evs])).items()}
+    for ev in evs:
+        ev.score_total = scores.get(ev.id)
     return render(request, "web/home.html", {
         "nav": "home", "columns": [(key, label, columns[key]) for key, label in stored.TASK_STATES],
-        "projects": projects})
+        "projects": projects, "my_units": my_units, "new_year": latest, "editions": editions()})
 
 
 @login_required
@@ -69,10 +81,52 @@ def detail(request, pk: int):
         "adjustments": ev.adjustments.select_related("author").order_by("-created")})
 
 
-def _entry_context(request, ev, data: dict, problems=(), places=None, record=None, live=False):
-    fw = stored.framework(ev)
+class Target:
+    """What an entry form fills in: an evaluation's next version, or a new evaluation (unit, year, edition)."""
+
+    def __init__(self, ev=None, unit=None, year=None, fw_ref=None):
+        self.ev = ev
+        self.unit = ev.unit if ev else unit
+        self.year = ev.year if ev else year
+        self.fw_ref = ev.edition.ref if ev else fw_ref
+
+    def source(self) -> str:
+        return stored.framework_source(self.ev) if self.ev else self.fw_ref
+
+    def framework(self):
+        if self.ev:
+            return stored.framework(self.ev)
+        from jixiao.intake.framework import load_framework
+
+        return load_framework(self.fw_ref)
+
+    def base(self) -> dict:
+        cur = stored.current(self.ev) if self.ev else None
+        if cur:
+            return dict(cur.facts)
+        return {"subject": self.unit.name, "year": self.year, "framework": self.fw_ref, "money_unit": "万元", "facts": {}}
+
+    def score(self, document: dict) -> entry.Draft:
+        if self.ev:
+            return stored.score_draft(self.ev, document)
+        return stored.score_new(document)
+
+    def urls(self) -> dict:
+        if self.ev:
+            pk = self.ev.pk
+            return {"save_url": reverse("web:edit", args=[pk]), "live_url": reverse("web:live", args=[pk]),
+                    "upload_url": reverse("web:upload", args=[pk]), "template_url": reverse("web:template", args=[pk]),
+                    "back_url": reverse("web:detail", args=[pk])}
+        q = "?" + urlencode({"unit": self.unit.code, "year": self.year, "framework": self.fw_ref})
+        return {"save_url": reverse("web:new") + q, "live_url": reverse("web:new_live") + q,
+                "upload_url": reverse("web:new_upload") + q, "template_url": reverse("web:new_template") + q,
+                "back_url": reverse("web:home")}
+
+
+def _entry_context(request, t: Target, data: dict, problems=(), places=None, record=None, live=False):
+    fw = t.framework()
     gs = entry.groups(fw, data, problems, places)
-    atts = list(ev.attachments.order_by("created")) if ev.kind == Kind.DEPT else []
+    atts = list(t.ev.attachments.order_by("created")) if t.ev else []
     by_target: dict[str, list] = {}
     for a in atts:
         by_target.setdefault(a.target, []).append(a)
@@ -80,68 +134,117 @@ def _entry_context(request, ev, data: dict, problems=(), places=None, record=Non
         for f in g.fields:
             f.attachments = by_target.get(f.name, [])
     errors = [p for p in problems if not p.is_warning]
-    return {"nav": "home", "ev": ev, "groups": gs, "record": record, "live": live, "errors": errors,
-            "unplaced": entry.unplaced(problems, places), "base": ev.current, "attachments": atts}
+    ctx = {"nav": "home", "ev": t.ev, "unit": t.unit, "year": t.year, "fw_name": fw.name, "fw_ref": t.fw_ref,
+           "groups": gs, "record": record, "live": live, "errors": errors, "unplaced": entry.unplaced(problems, places),
+           "base": t.ev.current if t.ev else 0, "attachments": atts if t.ev else None, "can_attach": bool(t.ev)}
+    ctx.update(t.urls())
+    return ctx
+
+
+def _editable(request, pk: int) -> Target | None:
+    ev = evaluation_or_404(request.user, pk)
+    mine = {str(r) for r in selectors.roles(request.user, ev)}
+    if not stored.can_edit(ev, mine):
+        messages.error(request, f"当前状态为“{ev.get_state_display()}”，您不能修改填报内容。")
+        return None
+    return Target(ev)
+
+
+def _new_target(request) -> Target | None:
+    """A new evaluation: only for a unit the user fills in for, a sane year, a shipped department edition."""
+    from jixiao.frameworks import editions
+
+    code = request.GET.get("unit") or ""
+    unit = next((m.unit for m in selectors.memberships(request.user) if m.role == Role.UNIT and m.unit and m.unit.code == code), None)
+    try:
+        year = int(request.GET.get("year") or 0)
+    except ValueError:
+        year = 0
+    ref = request.GET.get("framework") or ""
+    if unit is None or not 1990 <= year <= 2100 or ref not in editions():
+        raise Http404("无法新建：单位、年度或指标体系无效")
+    existing = selectors.evaluations(request.user).filter(unit=unit, year=year, kind=Kind.DEPT).first()
+    if existing is not None:
+        return Target(existing)
+    return Target(None, unit, year, ref)
 
 
 @login_required
 def edit(request, pk: int):
     """Entry: the form from the edition's facts; the score beside it follows what is typed."""
-    ev = evaluation_or_404(request.user, pk)
-    mine = {str(r) for r in selectors.roles(request.user, ev)}
-    if not stored.can_edit(ev, mine):
-        messages.error(request, f"当前状态为“{ev.get_state_display()}”，您不能修改填报内容。")
-        return redirect("web:detail", pk=ev.pk)
-    cur = stored.current(ev)
-    data = dict(cur.facts) if cur else {"subject": ev.unit.name, "year": ev.year, "framework": ev.edition.ref,
-                                        "money_unit": "万元", "facts": {}}
+    t = _editable(request, pk)
+    if t is None:
+        return redirect("web:detail", pk=pk)
+    return _entry(request, t)
+
+
+@login_required
+def new(request):
+    t = _new_target(request)
+    if t.ev is not None:
+        return redirect("web:edit", pk=t.ev.pk)
+    return _entry(request, t)
+
+
+def _entry(request, t: Target):
+    data = t.base()
     if request.method == "POST":
-        return _save(request, ev, data)
+        return _save(request, t, data)
+    cur = stored.current(t.ev) if t.ev else None
     record = cur.score.record if cur and hasattr(cur, "score") else None
-    ctx = _entry_context(request, ev, data, record=record)
-    return render(request, "web/entry.html", ctx)
+    return render(request, "web/entry.html", _entry_context(request, t, data, record=record))
 
 
-def _posted(request, ev, base: dict) -> tuple[dict, entry.Draft]:
-    fw = stored.framework(ev)
-    data = entry.read_post(fw, request.POST, base)
-    return data, stored.score_draft(ev, data)
+def _live(request, t: Target):
+    fw = t.framework()
+    data = entry.read_post(fw, request.POST, t.base())
+    draft = t.score(data)
+    gs = entry.groups(fw, data, draft.problems)
+    return render(request, "web/_score.html", {
+        "record": draft.record, "live": True, "errors": draft.errors, "unplaced": entry.unplaced(draft.problems),
+        "oob_fields": [f for g in gs for f in g.fields]})
 
 
 @login_required
 @require_POST
 def live_score(request, pk: int):
     """HTMX: score the form as it stands, save nothing; each field's problems swapped in beside it."""
-    ev = evaluation_or_404(request.user, pk)
-    cur = stored.current(ev)
-    base = dict(cur.facts) if cur else {"subject": ev.unit.name, "year": ev.year, "framework": ev.edition.ref,
-                                        "money_unit": "万元", "facts": {}}
-    data, draft = _posted(request, ev, base)
-    fw = stored.framework(ev)
-    gs = entry.groups(fw, data, draft.problems)
-    fields = [f for g in gs for f in g.fields]
-    return render(request, "web/_score.html", {
-        "record": draft.record, "live": True, "errors": draft.errors, "unplaced": entry.unplaced(draft.problems),
-        "oob_fields": fields})
+    return _live(request, Target(evaluation_or_404(request.user, pk)))
 
 
-def _save(request, ev, base: dict):
-    data, draft = _posted(request, ev, base)
+@login_required
+@require_POST
+def new_live(request):
+    return _live(request, _new_target(request))
+
+
+def _save(request, t: Target, base: dict):
+    fw = t.framework()
+    data = entry.read_post(fw, request.POST, base)
+    draft = t.score(data)
     note = (request.POST.get("note") or "").strip()
     if draft.errors:
         messages.error(request, f"未保存：还有 {len(draft.errors)} 处需要更正，见各栏下方的说明。")
-        return render(request, "web/entry.html", _entry_context(request, ev, data, draft.problems, live=True,
+        return render(request, "web/entry.html", _entry_context(request, t, data, draft.problems, live=True,
                                                                   record=draft.record), status=400)
     try:
         base_number = int(request.POST.get("base") or 0)
     except ValueError:
         return HttpResponseBadRequest("base")
     try:
-        v = services.save_version(actor=request.user, evaluation=ev, document=data, base_version=base_number,
-                                  note=note, source="网页填报")
+        if t.ev:
+            v = services.save_version(actor=request.user, evaluation=t.ev, document=data, base_version=base_number,
+                                      note=note, source="网页填报")
+            ev = t.ev
+        else:
+            from jixiao.store import scoring
+
+            scored = scoring.score_document(Kind.DEPT, data, source="网页填报")
+            ev, v = services.save_scored(actor=request.user, scored=scored, unit=t.unit, year=t.year,
+                                         source="网页填报", note=note or "网页新建", base_version=0)
     except StoreError as exc:
         messages.error(request, exc.message)
-        ctx = _entry_context(request, ev, data, draft.problems, record=draft.record, live=True)
+        ctx = _entry_context(request, t, data, draft.problems, record=draft.record, live=True)
         return render(request, "web/entry.html", ctx, status=exc.status)
     if v is None:
         messages.info(request, "内容与当前版本相同，未新建版本。")
@@ -150,66 +253,81 @@ def _save(request, ev, base: dict):
     return redirect("web:detail", pk=ev.pk)
 
 
-@login_required
-@require_POST
-def upload(request, pk: int):
+def _upload(request, t: Target):
     """Excel upload into the same form: the workbook's values fill the fields, its problems sit beside
     the fields naming their cells; nothing is saved until the user saves."""
-    ev = evaluation_or_404(request.user, pk)
-    mine = {str(r) for r in selectors.roles(request.user, ev)}
-    if not stored.can_edit(ev, mine):
-        return redirect("web:detail", pk=ev.pk)
     f = request.FILES.get("workbook")
+    back = t.urls()["save_url"]
     if f is None or not f.name.lower().endswith((".xlsx", ".xlsm")):
         messages.error(request, "请选择 .xlsx 工作簿（可先下载填报模板）。")
-        return redirect("web:edit", pk=ev.pk)
+        return redirect(back)
     if f.size > MAX_UPLOAD:
         messages.error(request, f"工作簿过大（{f.size // 1024} KB），上限 {MAX_UPLOAD // 1024 // 1024} MB。")
-        return redirect("web:edit", pk=ev.pk)
+        return redirect(back)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload.xlsx"  # never the user's file name
         with path.open("wb") as out:
             for chunk in f.chunks():
                 out.write(chunk)
-        data, problems, places = entry.read_workbook(path, stored.framework_source(ev))
-    cur = stored.current(ev)
-    base = dict(cur.facts) if cur else {"subject": ev.unit.name, "year": ev.year, "framework": ev.edition.ref,
-                                        "money_unit": "万元", "facts": {}}
+        data, problems, places = entry.read_workbook(path, t.source())
     if not data:
         messages.error(request, "工作簿无法读取：" + "；".join(f"{p.where} {p.message}" for p in problems[:8]))
-        return redirect("web:edit", pk=ev.pk)
-    merged = dict(base)
+        return redirect(back)
+    merged = t.base()
     merged["facts"] = data.get("facts") or {}
     if data.get("money_unit"):
         merged["money_unit"] = data["money_unit"]
-    draft = stored.score_draft(ev, merged)
+    draft = t.score(merged)
     errors = [p for p in problems if not p.is_warning]
     if errors:
         messages.warning(request, f"已读入工作簿“{f.name}”，有 {len(errors)} 处问题，已标在对应栏目下（含单元格位置）。尚未保存。")
     else:
         messages.info(request, f"已读入工作簿“{f.name}”，请核对后保存。")
-    ctx = _entry_context(request, ev, merged, problems, places, record=draft.record, live=True)
+    ctx = _entry_context(request, t, merged, problems, places, record=draft.record, live=True)
     ctx["uploaded"] = f.name
     return render(request, "web/entry.html", ctx)
 
 
 @login_required
-def template_xlsx(request, pk: int):
-    """The workbook to fill in for this evaluation's edition (the intake's own template)."""
-    ev = evaluation_or_404(request.user, pk)
+@require_POST
+def upload(request, pk: int):
+    t = _editable(request, pk)
+    if t is None:
+        return redirect("web:detail", pk=pk)
+    return _upload(request, t)
+
+
+@login_required
+@require_POST
+def new_upload(request):
+    return _upload(request, _new_target(request))
+
+
+def _template(t: Target):
+    """The workbook to fill in for this edition (the intake's own template)."""
     from jixiao.intake.framework import framework_path
     from jixiao.intake.layout import layout_for
     from jixiao.intake.template import build_workbook
 
-    source = stored.framework_source(ev)
-    fw = stored.framework(ev)
+    source = t.source()
+    fw = t.framework()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "template.xlsx"
         build_workbook(fw, layout_for(fw, framework_path(source))).save(out)
         body = out.read_bytes()
     resp = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(f'{ev.unit.name}-{ev.year}-填报模板.xlsx')}"
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(f'{t.unit.name}-{t.year}-填报模板.xlsx')}"
     return resp
+
+
+@login_required
+def new_template(request):
+    return _template(_new_target(request))
+
+
+@login_required
+def template_xlsx(request, pk: int):
+    return _template(Target(evaluation_or_404(request.user, pk)))
 
 
 def _pts(x) -> str:

@@ -13,7 +13,11 @@ function jxCharts(root) {
     var chart = echarts.init(el);
     chart.setOption(option);
     if (el.dataset.drill) {
-      chart.on("click", function (p) { var m = option.links && option.links[p.name || p.value[1]]; if (m) { location.href = m; } });
+      chart.on("click", function (p) {
+        var name = Array.isArray(p.value) ? option.yAxis.data[p.value[1]] : p.name;
+        var m = option.links && option.links[name];
+        if (m) { location.href = m; }
+      });
     }
     el.dataset.drawn = "1";
     window.addEventListener("resize", function () { chart.resize(); });
