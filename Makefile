@@ -3,7 +3,7 @@
 #   make test   runs the full test suite
 PY ?= python3
 APT_PACKAGES = libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-arphic-gkai00mp \
-               fonts-wqy-zenhei poppler-utils libharfbuzz-subset0
+               fonts-wqy-zenhei poppler-utils libharfbuzz-subset0 chromium
 EXAMPLE = examples/shenzhen-sibao-2020/case.yaml
 
 .PHONY: setup system python demo test bench lint

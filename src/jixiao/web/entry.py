@@ -101,6 +101,7 @@ def facts_of(rule) -> list[str]:
 def groups(fw: Framework, data: dict, problems: list[Problem] = (), places: dict | None = None) -> list[Group]:
     """The form for ``data`` (plain case data), with each problem beside the fact it names."""
     facts = data.get("facts") or {}
+    lists = data.get("lists") or {}  # a count the case derives from its list is not typed in
     money_unit = data.get("money_unit") or "万元"
     points = fw.judgement_points()
     experts = fw.expert_points()
@@ -113,7 +114,7 @@ def groups(fw: Framework, data: dict, problems: list[Problem] = (), places: dict
         fields = []
         for name in facts_of(leaf.rule):
             spec = fw.facts.get(name)
-            if spec is None or name in placed or spec.count_of and name not in facts:
+            if spec is None or name in placed or spec.count_of in lists:
                 continue
             placed.add(name)
             unit = money_unit if spec.type == "money" else ("" if spec.type == "rate" else spec.unit)
@@ -127,7 +128,7 @@ def groups(fw: Framework, data: dict, problems: list[Problem] = (), places: dict
         out.append(Group(leaf.id, leaf.name, path, leaf.weight, leaf.definition, leaf.scoring, fields))
     rest = []
     for name, spec in fw.facts.items():
-        if name in placed or spec.count_of and name not in facts:
+        if name in placed or spec.count_of in lists:
             continue
         unit = money_unit if spec.type == "money" else ("" if spec.type == "rate" else spec.unit)
         f = Field(n, name, spec, unit, available=points.get(name, experts.get(name)))
