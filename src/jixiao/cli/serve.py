@@ -10,11 +10,11 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 DEMO_MARK = ".jixiao-demo"
+DEFAULT_DATA = Path("jixiao-data")
 
 
 def _fresh_demo_dir(data: Path) -> None:
@@ -58,15 +58,15 @@ def prepare(database: str | None, data: Path, demo: bool) -> list[tuple[str, str
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
-        database: Optional[str] = typer.Option(None, "--database", help="数据库地址（PostgreSQL 等）；默认使用 DATA 下的 SQLite"),
-        data: Path = typer.Option(Path("jixiao-data"), "--data", help="数据文件夹（SQLite 数据库、佐证材料）"),
+        database: str | None = typer.Option(None, "--database", help="数据库地址（PostgreSQL 等）；默认使用 DATA 下的 SQLite"),
+        data: Path = typer.Option(DEFAULT_DATA, "--data", help="数据文件夹（SQLite 数据库、佐证材料）"),  # noqa: B008
         host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),
         port: int = typer.Option(8000, "--port", help="端口"),
         demo: bool = typer.Option(False, "--demo", help="新建演示数据（深圳社保局 2020 案例、项目自评表、各角色演示账号）"),
         threads: int = typer.Option(8, "--threads", help="处理请求的线程数"),
     ) -> None:
         """启动网页服务（waitress + WhiteNoise，不开调试模式）。"""
-        if demo and data == Path("jixiao-data"):
+        if demo and data == DEFAULT_DATA:
             data = Path("jixiao-demo")
         try:
             accounts = prepare(database, data, demo)

@@ -270,7 +270,7 @@ def read_workbook(path: Path, fw_ref: str | Path) -> tuple[dict, list[Problem], 
     from jixiao.intake.workbook import read_workbook_document
 
     try:
-        doc, fw, source, warns = read_workbook_document(path, fw_ref)
+        doc, _fw, source, warns = read_workbook_document(path, fw_ref)
     except InvalidInput as exc:
         return {}, exc.problems, {}
     problems = list(warns)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 _lock = threading.Lock()
-_jobs: dict[str, "Job"] = {}
+_jobs: dict[str, Job] = {}
 _slots = threading.BoundedSemaphore(2)  # two cores: at most two long jobs at once, others wait their turn
 KEEP_SECONDS = 6 * 3600
 
@@ -62,7 +62,7 @@ def start(key: str, title: str, owner: int, work: Callable[[Job], dict]) -> Job:
                 job.done = job.total
                 job.state = "done"
                 job.step = "完成"
-            except Exception as exc:  # shown to the user; the job may be started again
+            except Exception as exc:  # noqa: BLE001 - any failure is shown to the user; the job may be started again
                 job.state = "failed"
                 job.error = getattr(exc, "message", None) or str(exc) or type(exc).__name__
                 job.step = "失败"

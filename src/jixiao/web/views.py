@@ -368,4 +368,4 @@ def diff(request, pk: int):
         "facts": stored.diff_facts(a.facts, b.facts)})
 
 
-__all__ = ["Login", "home", "detail", "edit", "live_score", "upload", "diff", "Role", "State"]
+__all__ = ["Login", "Role", "State", "detail", "diff", "edit", "home", "live_score", "upload"]
