@@ -18,6 +18,7 @@ import argparse
 import copy
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -40,8 +41,14 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--database", default=os.environ.get("JIXIAO_DATABASE_URL"))
     args = ap.parse_args()
-
     data = Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
+    try:
+        run(args, data)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def run(args, data: Path) -> None:
     from jixiao.server import setup
 
     setup(database_url=args.database, data_dir=data)
