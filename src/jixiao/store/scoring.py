@@ -28,9 +28,9 @@ from pathlib import Path
 from jixiao.core.engine import evaluate
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.form import score_form
+from jixiao.intake import form as _intake_form
 from jixiao.intake.case import JsonDoc, bind_case, read_case
 from jixiao.intake.export import case_document
-from jixiao.intake import form as _intake_form
 from jixiao.intake.form import bind_form, form_framework_path, looks_like_form
 from jixiao.intake.framework import load_framework
 from jixiao.intake.yamlio import Located, load
