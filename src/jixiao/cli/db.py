@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -93,7 +92,7 @@ def _pts(x) -> str:
 
 
 @db_app.command("migrate")
-def migrate(database: Optional[str] = DatabaseOpt, data: Optional[Path] = DataOpt) -> None:
+def migrate(database: str | None = DatabaseOpt, data: Path | None = DataOpt) -> None:
     """创建或升级数据库表（可重复运行）。"""
     connect(database, data, create=True)
     from django.core.management import call_command
@@ -106,8 +105,8 @@ def migrate(database: Optional[str] = DatabaseOpt, data: Optional[Path] = DataOp
 
 @db_app.command("unit")
 def unit(code: str = typer.Argument(..., help="单位编码"), name: str = typer.Argument(..., help="单位名称"),
-         parent: Optional[str] = typer.Option(None, "--parent", help="上级（主管部门或区划）编码"),
-         database: Optional[str] = DatabaseOpt, data: Optional[Path] = DataOpt) -> None:
+         parent: str | None = typer.Option(None, "--parent", help="上级（主管部门或区划）编码"),
+         database: str | None = DatabaseOpt, data: Path | None = DataOpt) -> None:
     """添加单位或主管部门（编码的上下级决定数据范围）。"""
     connect(database, data)
     from jixiao.store import services
@@ -119,9 +118,9 @@ def unit(code: str = typer.Argument(..., help="单位编码"), name: str = typer
 @db_app.command("import")
 def import_(files: list[Path] = typer.Argument(..., help="案例、自评表或工作簿文件，或包含它们的文件夹"),
             unit: str = typer.Option(..., "--unit", help="单位编码"),
-            year: Optional[int] = typer.Option(None, "--year", help="年度（文件中有年度时须一致）"),
-            framework: Optional[str] = typer.Option(None, "--framework", "-f", help="指标体系编号或文件"),
-            database: Optional[str] = DatabaseOpt, data: Optional[Path] = DataOpt) -> None:
+            year: int | None = typer.Option(None, "--year", help="年度（文件中有年度时须一致）"),
+            framework: str | None = typer.Option(None, "--framework", "-f", help="指标体系编号或文件"),
+            database: str | None = DatabaseOpt, data: Path | None = DataOpt) -> None:
     """导入案例：每个文件要么全部保存，要么不作任何改动。"""
     connect(database, data)
     from jixiao.store import services
@@ -155,7 +154,7 @@ def import_(files: list[Path] = typer.Argument(..., help="案例、自评表或�
 def export(unit: str = typer.Option(..., "--unit", help="单位编码"), year: int = typer.Option(..., "--year", help="年度"),
            out: Path = typer.Option(..., "-o", "--output", help="输出文件夹"),
            format: str = typer.Option("yaml", "--format", help="yaml 或 json"),
-           database: Optional[str] = DatabaseOpt, data: Optional[Path] = DataOpt) -> None:
+           database: str | None = DatabaseOpt, data: Path | None = DataOpt) -> None:
     """把某单位某年度各评价的当前版本导出为案例文件（可再导入，内容相同）。"""
     if format not in ("yaml", "json"):
         _err(f"--format 只能是 yaml 或 json，实际为“{format}”")
@@ -184,8 +183,8 @@ def export(unit: str = typer.Option(..., "--unit", help="单位编码"), year: i
 
 
 @db_app.command("history")
-def history(unit: str = typer.Argument(..., help="单位编码"), database: Optional[str] = DatabaseOpt,
-            data: Optional[Path] = DataOpt) -> None:
+def history(unit: str = typer.Argument(..., help="单位编码"), database: str | None = DatabaseOpt,
+            data: Path | None = DataOpt) -> None:
     """某单位历年评价并列：总分、等级、一级指标得分、与上年相比的变化。"""
     connect(database, data)
     from jixiao.store import reading
@@ -217,10 +216,10 @@ def history(unit: str = typer.Argument(..., help="单位编码"), database: Opti
 
 @db_app.command("rank")
 def rank(year: int = typer.Option(..., "--year", help="年度"),
-         edition: Optional[str] = typer.Option(None, "--edition", help="指标体系版本编号或指纹前缀"),
-         kind: Optional[str] = typer.Option(None, "--kind", help="dept（部门整体自评）或 project（项目自评）"),
+         edition: str | None = typer.Option(None, "--edition", help="指标体系版本编号或指纹前缀"),
+         kind: str | None = typer.Option(None, "--kind", help="dept（部门整体自评）或 project（项目自评）"),
          limit: int = typer.Option(50, "--limit", help="最多列出多少名（等级分布仍按全部计算）"),
-         database: Optional[str] = DatabaseOpt, data: Optional[Path] = DataOpt) -> None:
+         database: str | None = DatabaseOpt, data: Path | None = DataOpt) -> None:
     """某年度评价按总分排名，并给出等级分布。"""
     connect(database, data)
     from jixiao.store import reading
@@ -245,9 +244,9 @@ def rank(year: int = typer.Option(..., "--year", help="年度"),
 @user_app.command("add")
 def user_add(name: str = typer.Argument(..., help="用户名"),
              role: str = typer.Option(..., "--role", help="unit 单位填报、dept 主管部门审核、finance 财政绩效处、expert 专家/第三方、admin 管理员"),
-             unit: Optional[str] = typer.Option(None, "--unit", help="单位编码（unit、dept 必填；finance 为其区划）"),
+             unit: str | None = typer.Option(None, "--unit", help="单位编码（unit、dept 必填；finance 为其区划）"),
              password: bool = typer.Option(False, "--password", help="交互输入登录密码（网页登录用）"),
-             database: Optional[str] = DatabaseOpt, data: Optional[Path] = DataOpt) -> None:
+             database: str | None = DatabaseOpt, data: Path | None = DataOpt) -> None:
     """添加用户并授予角色（已存在的用户则追加角色）。"""
     connect(database, data)
     from django.contrib.auth import get_user_model
@@ -267,8 +266,8 @@ def user_add(name: str = typer.Argument(..., help="用户名"),
 
 
 @user_app.command("token")
-def user_token(name: str = typer.Argument(..., help="用户名"), database: Optional[str] = DatabaseOpt,
-               data: Optional[Path] = DataOpt) -> None:
+def user_token(name: str = typer.Argument(..., help="用户名"), database: str | None = DatabaseOpt,
+               data: Path | None = DataOpt) -> None:
     """为用户签发 API 访问令牌（只显示这一次，请妥善保存）。"""
     connect(database, data)
     from jixiao.store import services

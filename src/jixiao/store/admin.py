@@ -5,7 +5,16 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from jixiao.store.models import (
-    Adjustment, Attachment, AuditEvent, CaseVersion, Edition, Evaluation, Membership, Opinion, Score, Unit,
+    Adjustment,
+    Attachment,
+    AuditEvent,
+    CaseVersion,
+    Edition,
+    Evaluation,
+    Membership,
+    Opinion,
+    Score,
+    Unit,
 )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, HttpResponse, JsonResponse
-from ninja import File, Form, NinjaAPI, Schema
+from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer, django_auth
@@ -88,7 +88,9 @@ def _auth(request, exc):
 @api.exception_handler(HttpError)
 def _http(request, exc: HttpError):
     text = str(exc)
-    if exc.status_code == 403 and "CSRF" in text:
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):  # ninja's own English messages
+        text = {400: "请求体无法解析：应为 JSON（Content-Type: application/json）或表单"}.get(exc.status_code, f"请求无效（{text}）")
+    if exc.status_code == 403 and "CSRF" in str(exc):
         return error(403, "E-API-CSRF", "CSRF 校验失败：浏览器提交须带 CSRF 令牌，程序请使用 Bearer 令牌")
     return error(exc.status_code, f"E-API-{exc.status_code}", text)
 
@@ -185,7 +187,7 @@ def units(request, after: int = 0, limit: int = 100):
 @api.post("/units", summary="新建单位（管理员）", response={201: dict})
 def create_unit(request, body: UnitIn):
     u = services.create_unit(actor=request.user, code=body.code, name=body.name, parent_code=body.parent)
-    return 201, unit_json(u)
+    return Status(201, unit_json(u))
 
 
 # --- evaluations ----------------------------------------------------------------------------------
@@ -279,10 +281,10 @@ def post_version(request, pk: int, body: VersionIn):
     ev = _evaluation(request, pk)
     v = services.save_version(actor=request.user, evaluation=ev, document=body.facts, base_version=body.base_version,
                               note=body.note, source="API")
-    return (200 if v is None else 201), _saved(ev, v)
+    return Status(200 if v is None else 201, _saved(ev, v))
 
 
-@api.post("/evaluations/{pk}/versions/upload", summary="上传案例文件（XLSX、YAML、JSON）保存为新版本",
+@api.post("/evaluations/{pk}/upload", summary="上传案例文件（XLSX、YAML、JSON）保存为新版本",
           response={201: dict, 200: dict})
 def upload_version(request, pk: int, base_version: Form[int], file: File[UploadedFile], note: Form[str] = ""):
     ev = _evaluation(request, pk)
@@ -292,7 +294,7 @@ def upload_version(request, pk: int, base_version: Form[int], file: File[Uploade
                       "E-ST-KIND")
     v = services.save_version(actor=request.user, evaluation=ev, document=scored.document, base_version=base_version,
                               note=note, source=services.safe_name(file.name))
-    return (200 if v is None else 201), _saved(ev, v)
+    return Status(200 if v is None else 201, _saved(ev, v))
 
 
 @api.post("/evaluations/{pk}/score", summary="按该评价的指标体系版本试算（不保存）")
@@ -327,7 +329,7 @@ def post_adjustment(request, pk: int, body: AdjustmentIn):
     ev = _evaluation(request, pk)
     a = services.adjust(actor=request.user, evaluation=ev, target=body.target, value=body.value, reason=body.reason,
                         base_version=body.base_version)
-    return 201, adjustment_json(a)
+    return Status(201, adjustment_json(a))
 
 
 def opinion_json(o: Opinion) -> dict:
@@ -344,15 +346,15 @@ def opinions(request, pk: int):
 @api.post("/evaluations/{pk}/opinions", summary="提出意见（indicator 为空即总体意见）", response={201: dict})
 def post_opinion(request, pk: int, body: OpinionIn):
     ev = _evaluation(request, pk)
-    return 201, opinion_json(services.add_opinion(actor=request.user, evaluation=ev, text=body.text,
-                                                  indicator=body.indicator))
+    op = services.add_opinion(actor=request.user, evaluation=ev, text=body.text, indicator=body.indicator)
+    return Status(201, opinion_json(op))
 
 
 @api.post("/evaluations/{pk}/experts", summary="指派专家或第三方（财政、管理员）", response={201: dict})
 def post_expert(request, pk: int, body: ExpertIn):
     ev = _evaluation(request, pk)
     services.assign_expert(actor=request.user, evaluation=ev, username=body.username)
-    return 201, {"evaluation": ev.id, "experts": list(ev.assignments.values_list("user__username", flat=True))}
+    return Status(201, {"evaluation": ev.id, "experts": list(ev.assignments.values_list("user__username", flat=True))})
 
 
 def attachment_json(a: Attachment) -> dict:
@@ -372,7 +374,7 @@ def post_attachment(request, pk: int, file: File[UploadedFile], target: Form[str
     if file.size and file.size > services.settings.JIXIAO_MAX_UPLOAD:
         raise Invalid(f"文件超过大小上限 {services.settings.JIXIAO_MAX_UPLOAD // 1048576} MB", [], "E-ST-TOO-LARGE")
     a = services.add_attachment(actor=request.user, evaluation=ev, name=file.name, data=file.read(), target=target)
-    return 201, attachment_json(a)
+    return Status(201, attachment_json(a))
 
 
 @api.get("/attachments/{aid}", summary="下载佐证材料")

@@ -25,8 +25,21 @@ from jixiao.core.errors import InvalidInput
 from jixiao.store import scoring, selectors
 from jixiao.store.errors import Conflict, Invalid, NotAllowed, NotFound, from_invalid_input
 from jixiao.store.models import (
-    Adjustment, ApiToken, Assignment, Attachment, AuditEvent, CaseVersion, Edition, Evaluation, Kind,
-    Membership, Opinion, Role, Score, State, Unit,
+    Adjustment,
+    ApiToken,
+    Assignment,
+    Attachment,
+    AuditEvent,
+    CaseVersion,
+    Edition,
+    Evaluation,
+    Kind,
+    Membership,
+    Opinion,
+    Role,
+    Score,
+    State,
+    Unit,
 )
 from jixiao.store.workflow import EDITORS, REVIEWERS, TRANSITIONS
 
@@ -47,7 +60,7 @@ def actor_name(actor) -> str:
     if actor is None:
         try:
             who = getpass.getuser()
-        except Exception:  # no login name in some containers
+        except (KeyError, OSError):  # no login name in some containers
             who = "?"
         return f"命令行（{who}）"
     return actor.get_username()
@@ -469,8 +482,9 @@ def _with_change(kind: str, facts: dict, target: str, value):
     before = facts_map[target]
     if isinstance(before, dict) and "value" in before:
         facts_map[target] = {**before, "value": value}
-    elif isinstance(before, dict) and "level" in before:
-        facts_map[target] = {**before, "level": value}
+    elif isinstance(before, dict) and ("level" in before or "met" in before):
+        key = "level" if "level" in before else "met"
+        facts_map[target] = {**before, key: value}
     else:
         facts_map[target] = value
     return doc, before

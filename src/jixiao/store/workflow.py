@@ -7,8 +7,8 @@ it checks the role, the scope and the state, and writes the AuditEvent in the sa
 
 >>> [t.action for t in allowed_from("submitted")]
 ['withdraw', 'approve', 'return']
->>> TRANSITIONS["reopen"].roles, TRANSITIONS["reopen"].needs
-(('finance',), 'reason')
+>>> [str(r) for r in TRANSITIONS["reopen"].roles], TRANSITIONS["reopen"].needs
+(['finance'], 'reason')
 """
 
 from __future__ import annotations
