@@ -85,7 +85,7 @@ def run(args, data: Path) -> None:
         scored = scoring.score_document(scoring.PROJECT, doc, source=f"form{i}.yaml")
         services.save_scored(actor=None, scored=scored, unit=units[f"99{(i % half) % args.units:04d}"],
                              year=None, source=f"form{i}.yaml")
-        if (i + 1) % 10000 == 0:
+        if (i + 1) % 1000 == 0:
             print(f"  已导入 {i + 1:,}（{(i + 1) / (time.perf_counter() - t0):.0f} 张/秒）", flush=True)
     took = time.perf_counter() - t0
     print(f"导入：{args.forms:,} 张用时 {took:.1f} 秒，{args.forms / took:.0f} 张/秒")

@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
         database: str | None = typer.Option(None, "--database", help="数据库地址（PostgreSQL 等）；默认使用 DATA 下的 SQLite"),
-        data: Path = typer.Option(DEFAULT_DATA, "--data", help="数据文件夹（SQLite 数据库、佐证材料）"),  # noqa: B008
+        data: Path = typer.Option(DEFAULT_DATA, "--data", help="数据文件夹（SQLite 数据库、佐证材料）"),
         host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),
         port: int = typer.Option(8000, "--port", help="端口"),
         demo: bool = typer.Option(False, "--demo", help="新建演示数据（深圳社保局 2020 案例、项目自评表、各角色演示账号）"),

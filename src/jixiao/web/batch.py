@@ -16,7 +16,7 @@ from django.urls import reverse
 from jixiao.store import selectors, services
 from jixiao.store.errors import StoreError
 from jixiao.store.models import Kind
-from jixiao.web import jobs
+from jixiao.web import jobs, stored
 from jixiao.web.access import BATCH_ROLES, needs
 from jixiao.web.overview import current_scores
 
@@ -75,7 +75,7 @@ def _upload(request, units):
                 services.import_upload(actor=user, name=name, data=data, unit_code=code, year=None)
                 ok += 1
             except StoreError as exc:
-                failed.append(f"{name}：{exc.message}")
+                failed.append(f"{name}：{stored.error_text(exc)}")
         job.error = "；".join(failed[:20])
         return {"next": reverse("web:batch") + "?review=1", "ok": ok, "failed": failed}
 

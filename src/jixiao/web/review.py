@@ -49,14 +49,20 @@ def review(request, pk: int):
         "overall": opinions.get("", []), "readonly": True})
 
 
-def _value_for(spec_type: str, post) -> object:
-    """What an adjustment sets a fact to, in the case format (a judgement keeps its reason as evidence)."""
+def _value_for(spec_type: str, post, before) -> object:
+    """What an adjustment sets a fact to, in the form the store's ``adjust`` expects: a judgement
+    stated as {met, evidence} gets the new ``met`` (its evidence stays; the reason is the
+    adjustment's), anything stated bare is replaced whole, with the reason as its evidence."""
     value = (post.get("value") or "").strip()
     points = (post.get("points") or "").strip()
     reason = (post.get("reason") or "").strip()
     if spec_type == "judgement":
         if points:
+            if isinstance(before, dict) and "met" in before:
+                raise ValueError("该项原为“达到/未达到”的判断，复核时请改判是否达到；如需酌情给分，请退回单位修改")
             return {"points": points, "evidence": reason}
+        if isinstance(before, dict) and "met" in before:
+            return value == entry.MET
         return {"met": value == entry.MET, "evidence": reason}
     if spec_type == "score":
         return {"score": value, "justification": reason}
@@ -81,10 +87,12 @@ def adjust(request, pk: int):
         return redirect("web:review", pk=ev.pk)
     try:
         base = int(request.POST.get("base") or 0)
-        adj = services.adjust(actor=request.user, evaluation=ev, target=target, value=_value_for(spec.type, request.POST),
+        cur = stored.current(ev)
+        before = ((cur.facts if cur else {}).get("facts") or {}).get(target)
+        adj = services.adjust(actor=request.user, evaluation=ev, target=target, value=_value_for(spec.type, request.POST, before),
                               reason=request.POST["reason"], base_version=base)
     except (StoreError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", str(exc)))
+        messages.error(request, stored.error_text(exc))
         return redirect("web:review", pk=ev.pk)
     total = adj.version.score.total
     messages.success(request, f"已调整“{spec.label or target}”，保存为第 {adj.version.number} 版，复核分 {stored.pts(total)}。")
@@ -99,7 +107,7 @@ def opinion(request, pk: int):
         services.add_opinion(actor=request.user, evaluation=ev, text=request.POST.get("text") or "",
                              indicator=request.POST.get("indicator") or "")
     except StoreError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, stored.error_text(exc))
     else:
         messages.success(request, "意见已记录。")
     return redirect("web:review", pk=ev.pk)
@@ -116,7 +124,7 @@ def move(request, pk: int):
         services.transition(actor=request.user, evaluation=ev, action=action, text=request.POST.get("text") or "",
                             expected_state=request.POST.get("expected_state") or None)
     except StoreError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, stored.error_text(exc))
     else:
         messages.success(request, f"已{t.label}。")
     return redirect("web:detail", pk=ev.pk)
@@ -134,7 +142,7 @@ def attach(request, pk: int):
         a = services.add_attachment(actor=request.user, evaluation=ev, name=f.name, data=f.read(),
                                     target=request.POST.get("target") or "")
     except StoreError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, stored.error_text(exc))
     else:
         messages.success(request, f"已上传佐证材料“{a.name}”。")
     return redirect("web:edit", pk=ev.pk)

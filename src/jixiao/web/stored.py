@@ -178,3 +178,11 @@ def score_new(document: dict) -> entry.Draft:
     from jixiao.core.errors import Problem
 
     return entry.Draft(document, [Problem("W-IN", w) for w in s.warnings], s.record)
+
+
+def error_text(exc) -> str:
+    """A store error as one message: what went wrong, then each problem with its place."""
+    parts = [f"{p.get('where', '')} {p.get('message', '')}".strip() for p in getattr(exc, "problems", [])[:8]
+             if isinstance(p, dict) and not p.get("warning")]
+    text = getattr(exc, "message", None) or str(exc)
+    return text + ("：" + "；".join(parts) if parts else "")

@@ -243,7 +243,7 @@ def _save(request, t: Target, base: dict):
             ev, v = services.save_scored(actor=request.user, scored=scored, unit=t.unit, year=t.year,
                                          source="网页填报", note=note or "网页新建", base_version=0)
     except StoreError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, stored.error_text(exc))
         ctx = _entry_context(request, t, data, draft.problems, record=draft.record, live=True)
         return render(request, "web/entry.html", ctx, status=exc.status)
     if v is None:
