@@ -2,8 +2,9 @@
 
     python benchmarks/web_load.py [--users 50] [--seconds 60] [--database postgres://…]
 
-Without ``--database`` it starts its own PostgreSQL 15 on loopback (initdb + pg_ctl into a
-temporary folder, removed afterwards); ``--sqlite`` uses SQLite instead. A demo store is loaded,
+Without ``--database`` (or ``JIXIAO_DATABASE_URL``) it runs itself under
+``tests/store/run_on_postgres.sh``, which starts a private PostgreSQL 15 on loopback (initdb +
+pg_ctl in a temporary folder) and removes it afterwards; ``--sqlite`` uses SQLite instead. A demo store is loaded,
 ``jixiao serve`` runs under waitress in a child process, and each simulated user logs in and loops:
 工作台, an evaluation, its entry page, a live score (HTMX), 总览, 审计日志 — and, for the unit
 users, a save of a new version from the version they loaded. Saves that meet a newer version get
@@ -40,28 +41,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def start_postgres(tmp: Path) -> tuple[str, callable]:
-    bindir = next((p for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
-    if bindir is None:
-        sys.exit("找不到 PostgreSQL（/usr/lib/postgresql/*/bin）；请安装，或用 --sqlite / --database")
-    data, port = tmp / "pg", free_port()
-    run_as = [] if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--"]
-    if run_as:
-        tmp.chmod(0o777)
-    subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(data), "-U", "jixiao", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(tmp / "pg.log"), "-w", "start",
-                             "-o", f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c max_connections=200"],
-                   check=True, capture_output=True)
-    subprocess.run(run_as + [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "jixiao", "jixiao"],
-                   check=True, capture_output=True)
-
-    def stop():
-        subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True, check=False)
-
-    return f"postgres://jixiao@127.0.0.1:{port}/jixiao", stop
 
 
 def load_demo(database: str | None, data: Path) -> None:
@@ -178,12 +157,13 @@ def main() -> None:
     ap.add_argument("--sqlite", action="store_true")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jixiao-load-"))
-    stop_pg = None
     server = None
     try:
-        database = args.database
+        database = None if args.sqlite else (args.database or os.environ.get("JIXIAO_DATABASE_URL"))
         if not database and not args.sqlite:
-            database, stop_pg = start_postgres(tmp)
+            # A private PostgreSQL on loopback, started and removed by the store's script.
+            script = ROOT / "tests" / "store" / "run_on_postgres.sh"
+            sys.exit(subprocess.call([str(script), sys.executable, *sys.argv], cwd=str(ROOT)))
         data = tmp / "data"
         load_demo(database, data)
         port = free_port()
@@ -243,8 +223,6 @@ def main() -> None:
                 server.wait(10)
             except subprocess.TimeoutExpired:
                 server.kill()
-        if stop_pg:
-            stop_pg()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -279,3 +279,54 @@ def test_deploy_check_clean_under_production_settings(tmp_path):
                        env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "no issues" in r.stdout
+
+
+def test_evidence_attachment_per_fact(demo):
+    ev = demo.ev[("4403RS04", 2020)]
+    c = client_for("danwei2")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = SimpleUploadedFile("../../etc/证明.pdf", b"%PDF-1.4 demo", content_type="application/pdf")
+    c.post(f"/e/{ev.pk}/attach", {"file": pdf, "target": "绩效管理制度"})
+    a = ev.attachments.get()
+    assert a.name == "证明.pdf" and a.target == "绩效管理制度"  # never a path the user chose
+    html = c.get(f"/e/{ev.pk}/edit").content.decode()
+    assert f"/e/{ev.pk}/attachments/{a.pk}" in html
+    r = c.get(f"/e/{ev.pk}/attachments/{a.pk}")
+    assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF")
+    assert client_for("danwei").get(f"/e/{ev.pk}/attachments/{a.pk}").status_code == 404
+    bad = SimpleUploadedFile("x.exe", b"MZ", content_type="application/octet-stream")
+    r = c.post(f"/e/{ev.pk}/attach", {"file": bad, "target": "绩效管理制度"}, follow=True)
+    assert "不支持的佐证材料类型" in r.content.decode() and ev.attachments.count() == 1
+
+
+def test_bulk_form_upload_imports_once(demo, monkeypatch):
+    from jixiao.store.models import Evaluation
+    from jixiao.web import jobs
+
+    started = []
+
+    def inline(key, title, owner, work):  # the job's work, run here rather than in a thread
+        job = jobs._jobs.get(key)
+        if job is None:
+            job = jobs.Job(key, title, owner)
+            jobs._jobs[key] = job
+            job.result = work(job)
+            job.state, job.done = "done", job.total
+            started.append(key)
+        return job
+
+    monkeypatch.setattr(jobs, "start", inline)
+    monkeypatch.setattr(jobs, "_jobs", {})
+    c = client_for("danwei2")
+    form = ROOT / "examples" / "chizhou-2022" / "form.xlsx"
+    for _ in range(2):  # a second identical upload finds the same job and imports nothing again
+        with form.open("rb") as fh:
+            r = c.post("/forms/", {"unit": "4403RS04", "forms": [fh]})
+        assert r.status_code == 302 and "/jobs/" in r["Location"]
+    assert len(started) == 1
+    job = next(iter(jobs._jobs.values()))
+    assert job.result["ok"] == 1, job.result
+    page = c.get(r["Location"]).content.decode()
+    assert "已完成" in page and 'max="1" value="1"' in page
+    assert Evaluation.objects.filter(kind="project", unit__code="4403RS04").exists()

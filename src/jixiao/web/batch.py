@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from jixiao.core.form import FINDINGS
 from jixiao.store import selectors, services
 from jixiao.store.errors import StoreError
 from jixiao.store.models import Kind
@@ -21,8 +22,7 @@ from jixiao.web.access import BATCH_ROLES, needs
 from jixiao.web.overview import current_scores
 
 MAX_FILES = 500
-CODE_TEXT = {"SCORE_DIFF": "表列得分与重算不符", "TOTAL_DIFF": "表列总分与重算不符", "NO_REASON": "未完成指标缺偏差原因",
-             "QUAL_OUT_OF_BAND": "定性评分超出档次区间", "RATE_DIFF": "执行率与表列不符"}
+CODE_TEXT = FINDINGS  # the core's words for each check code, one table for CLI and web
 
 
 @needs(BATCH_ROLES)

@@ -52,7 +52,8 @@ def home(request):
     from jixiao.frameworks import editions
 
     my_units = [m.unit for m in selectors.memberships(request.user) if m.role == Role.UNIT and m.unit]
-    latest = max([e.year for e in evs] or [datetime.date.today().year - 1])
+    # the year after the newest one the user has: the 自评 most likely due next
+    latest = max(e.year for e in evs) + 1 if evs else datetime.date.today().year - 1
     scores = {eid: s.total for eid, s in current_scores(
         selectors.evaluations(request.user).filter(id__in=[e.id for e in evs])).items()}
     for ev in evs:
