@@ -37,6 +37,12 @@ def explain_form(results: Path, form_id: str, forms: Path | None = None) -> tupl
     form = form_of(rows.to_dicts())
     form.source = f"{source} 表单编号 {form_id}"
     result = score_form(fw, form)
+    from jixiao.batch.plan import FUND_SUM_COLUMN, FUNDS
+    from jixiao.core.form import Finding
+
+    for r in rows.filter(pl.col("行类型") == FUNDS).to_dicts():  # the reader's FUND_SUM, with its figures
+        if r.get(FUND_SUM_COLUMN) and not any(f.code == "FUND_SUM" for f in result.findings):
+            result.findings.append(Finding("FUND_SUM", r[FUND_SUM_COLUMN], f"第 {r['行号']} 行", "年度资金总额"))
     stored = pl.scan_parquet(_parquet(results / "lines.parquet")).filter(pl.col(KEY) == form_id).collect()
     return result, compare(result, rows, stored)
 
@@ -48,7 +54,8 @@ def _parquet(path: Path) -> Path | str:
 def compare(result: FormResult, rows: pl.DataFrame, stored: pl.DataFrame) -> list[str]:
     """Where the trace's codes and scores differ from what the batch stored (should be nowhere)."""
     by_line = {r["行号"]: r for r in stored.to_dicts()}
-    ordered = sorted((r for r in rows.to_dicts() if r["行类型"] != "合计"), key=lambda r: (r["行类型"] != "资金", r["行号"]))
+    ordered = sorted((r for r in rows.to_dicts() if r["行类型"] not in ("合计", "其中")),
+                     key=lambda r: (r["行类型"] != "资金", r["行号"]))
     out = []
     for line, row in zip(result.lines, ordered):
         got = by_line.get(row["行号"])

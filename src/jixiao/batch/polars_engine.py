@@ -39,6 +39,8 @@ from jixiao.batch.plan import (
     HEADER,
     KEY,
     LINE_COLUMNS,
+    FUND_SUM_COLUMN,
+    PART,
     TOTAL,
     Plan,
     code_values,
@@ -303,7 +305,8 @@ def score_lines(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
         pl.when(is_funds).then(pl.lit(plan.exec_points)).otherwise(pl.col("分值")).alias("分值"),
         pl.col("得分").alias("表列得分"),
         pl.col("分值").alias("_表列分值"),
-        (pl.col("行类型").is_null() | (pl.col("行类型") != TOTAL)).alias("_line"),
+        (pl.col("行类型").is_null() | ~pl.col("行类型").is_in([TOTAL, PART])).alias("_line"),
+        pl.col(FUND_SUM_COLUMN),
     ).with_columns(
         v["score"].alias("重算得分_未舍入"),
         v["score_reason"].alias("_reason"),
@@ -371,6 +374,7 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
         "_缺数": line & pl.col("_reason").is_not_null() & (code != "QUAL_OUT_OF_BAND"),
         "_分值合计": pl.when(ind).then(cents(pl.col("分值"))).otherwise(0).fill_null(0),
         "_缺分值": ind & pl.col("分值").is_null(),
+        "FUND_SUM": pl.col(FUND_SUM_COLUMN).is_not_null(),
     }
     # Rows are in runs of their form: each sum is one numpy reduction over the runs' slices.
     starts = np.flatnonzero(rows.select((key != key.shift()).fill_null(True).alias("s"))["s"].to_numpy())
@@ -378,7 +382,7 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
     sums = pl.DataFrame({k: np.add.reduceat(values[k].to_numpy(), starts) if len(starts) else np.zeros(0, np.int64)
                          for k in counted})
     sums = sums.with_columns(pl.col(k) > 0 for k in ("SCORE_DIFF", "OVERSHOOT", "QUAL_OUT_OF_BAND", "EXEC_NO_REASON",
-                                                     "REASON_MISSING", "_缺数"))
+                                                     "REASON_MISSING", "_缺数", "FUND_SUM"))
     total_cents = pl.col("_总分")
     stated_cents = cents(pl.col("表列总分"))
     scored = (pl.col("无法评分行数") == 0) & (pl.col("_资金行") > 0)
@@ -400,6 +404,8 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
                  (pl.col("_资金分值错").fill_null(False)
                   | ((pl.col("_缺分值") == 0) & (pl.col("_分值合计") != round(plan.indicator_points * 100))))
                  .alias("WEIGHT_SUM"),
+                 ((total_cents > plan.max_cents) | (stated_cents > plan.max_cents).fill_null(False))
+                 .alias("TOTAL_ABOVE_MAX"),
                  pl.col("行数").cast(pl.UInt32), pl.col("无法评分行数").cast(pl.UInt32),
              )
              .with_columns(pl.when(pl.col("状态") == "scored").then(grade).otherwise(None).alias("等级")))

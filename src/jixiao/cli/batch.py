@@ -32,6 +32,7 @@ REVIEW_TEXT = {
     "EXEC_NO_REASON": "执行率未达要求且未说明原因", "REASON_MISSING": "未得满分且未填偏差原因",
     "QUAL_OUT_OF_BAND": "定性评分超出档次区间", "OVERSHOOT": "完成值远超指标值（偏离度）",
     "NOT_SCORABLE": "缺数据或预算数为 0，无法评分", "WEIGHT_SUM": "分值合计不符",
+    "FUND_SUM": "年度资金总额与其中各项之和不符", "TOTAL_ABOVE_MAX": "总分超过满分",
 }
 
 

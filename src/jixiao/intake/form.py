@@ -525,7 +525,7 @@ def _rows(raw, key: str, fw: FormFramework, doc: Located, problems: Problems, wa
             except BadCell as exc:
                 problems.add(exc.code, f"{label}：{exc}", at(lab))
         if row.points is None:
-            problems.add("E-IN-MISSING", f"{label}：缺少分值", at("分值"))
+            warnings.append(Problem("W-IN-FORM-POINTS", f"{label}：缺少分值，本行无法评分", at("分值")))
         elif row.points <= 0:
             problems.add("E-IN-FORM-NUMBER", f"{label}：分值应大于 0", at("分值"))
         _bind_target(row, v, label, at, problems, warnings)
@@ -556,11 +556,11 @@ def _bind_target(row: Row, v: dict, label: str, at, problems: Problems, warnings
         row.grade = grade_of(given) if given not in (None, "") else grade_of(v.get("实际完成值"))
         if given not in (None, "") and row.grade is None:
             problems.add("E-IN-FORM-GRADE", f"{label}：评价等级“{given}”应为 {'、'.join(GRADES)} 之一", at("评价等级"))
-        elif row.grade is None:
-            warnings.append(Problem("W-IN-FORM-GRADE", f"{label}：定性指标的完成情况“{row.actual_text or '（空）'}”看不出属于哪一档；"
-                                    f"本行无法评分，请在“评价等级”中写明 {'、'.join(GRADES)} 之一", at("实际完成值")))
+        # Without grade words the 完成值 is evidence and the stated 得分 the evaluator's judgement
+        # (scored when within 0–分值). Without a 得分 there is nothing to score: the row is not
+        # scorable (MISSING:得分), the form is scored as far as it goes — never refused.
         if row.stated is None:
-            problems.add("E-IN-MISSING", f"{label}：定性指标须填写评价人员给出的得分", at("得分"))
+            warnings.append(Problem("W-IN-FORM-SCORE", f"{label}：定性指标未填评价人员给出的得分，本行无法评分", at("得分")))
         return
     row.op, row.target, row.unit = target.op, target.number, target.unit
     if target.assumed:
