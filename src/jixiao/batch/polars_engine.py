@@ -440,9 +440,22 @@ def run(plan: Plan, lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return lines_only(rows), forms.select(FORM_COLUMNS)
 
 
-def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path) -> None:
-    """Score and write both results as Parquet (the lines streamed out, not copied first)."""
-    rows = score_lines(plan, with_runs(_read(plan, lf)))
+def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages: dict | None = None) -> None:
+    """Score and write both results as Parquet (the lines streamed out, not copied first).
+
+    ``stages``, when given, receives the wall seconds of each stage: read (read, normalise and
+    check the input), score (every line), forms (sum every form) and write (what writing the
+    files adds once the forms are summed).
+    """
+    import time
+
+    clock = time.perf_counter()
+    t = {"read": clock}
+    df = with_runs(_read(plan, lf))
+    t["score"] = time.perf_counter()
+    rows = score_lines(plan, df)
+    del df
+    t["forms"] = time.perf_counter()
     Path(lines_path).parent.mkdir(parents=True, exist_ok=True)
     # The lines are written while the forms are summed: both run in Polars and numpy, outside
     # the interpreter lock, so a second core is used.
@@ -450,5 +463,11 @@ def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path) -> None:
     with ThreadPoolExecutor(1) as pool:
         writing = pool.submit(lines.sink_parquet, lines_path, compression="lz4", statistics=False)
         forms = score_forms(plan, rows)
+        t["write"] = time.perf_counter()
         write_parquet(forms.select(FORM_COLUMNS), forms_path)
         writing.result()
+    end = time.perf_counter()
+    if stages is not None:
+        names = list(t)
+        for a, b in zip(names, names[1:] + ["end"]):
+            stages[a] = (t[b] if b in t else end) - t[a]
