@@ -15,12 +15,12 @@ import numpy as np
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_batch_parity import NATIONAL, assert_engines_agree
 from typer.testing import CliRunner
 
 from jixiao.batch.explain import explain_form
 from jixiao.batch.synth import synth
 from jixiao.cli import app
-from test_batch_parity import NATIONAL, assert_engines_agree
 
 runner = CliRunner()
 

@@ -173,8 +173,19 @@ def numbered(tree: E.Node, codes: list[str]) -> E.Node:
     return tree
 
 
-__all__ = ["FLAGS", "FORM_COLUMNS", "FUND_SUM_COLUMN", "FUNDS", "HEADER", "KEY", "LINE_COLUMNS", "PART", "TOTAL", "Plan",
-           "plan_for"]
+__all__ = [
+    "FLAGS",
+    "FORM_COLUMNS",
+    "FUNDS",
+    "FUND_SUM_COLUMN",
+    "HEADER",
+    "KEY",
+    "LINE_COLUMNS",
+    "PART",
+    "TOTAL",
+    "Plan",
+    "plan_for",
+]
 
 
 def specialise(tree: E.Node, known: dict[str, object]) -> E.Node:

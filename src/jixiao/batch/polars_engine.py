@@ -35,11 +35,11 @@ from jixiao.batch.io import write_parquet
 from jixiao.batch.plan import (
     FLAGS,
     FORM_COLUMNS,
+    FUND_SUM_COLUMN,
     FUNDS,
     HEADER,
     KEY,
     LINE_COLUMNS,
-    FUND_SUM_COLUMN,
     PART,
     TOTAL,
     Plan,
@@ -470,4 +470,4 @@ def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages: dict | N
     if stages is not None:
         names = list(t)
         for a, b in zip(names, names[1:] + ["end"]):
-            stages[a] = (t[b] if b in t else end) - t[a]
+            stages[a] = t.get(b, end) - t[a]

@@ -74,6 +74,7 @@ def show_form(path: Path, framework: str | None, format: str) -> None:
         fail(exc)
     warn(warnings)
     r = score_form(fw, form)
+    r.warnings = list(warnings)  # also in --format json, as a department case's are
     if format == "json":
         print(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -30,7 +30,7 @@ and SQL. Scores are rounded to cents with :func:`~jixiao.core.numbers.round_half
 >>> r.total, r.grade, [f.code for f in r.findings]
 (85.0, '良', ['EXEC_NO_REASON'])
 >>> r.lines[1].trace
-'指标值 ≥50人，完成值 40人，完成比例 80.00%：未达到年度指标值，按完成值与指标值之比计分，扣 11 分，得 44 分'
+'指标值 ≥50人，完成值 40人，完成比例 80.00%：未达到（40 < 50），按完成值与指标值之比计分，扣 11 分，得 44 分'
 """
 
 from __future__ import annotations
@@ -77,10 +77,15 @@ FINDINGS = {
     "NOT_SCORABLE": "缺少数据或预算数为 0，无法评分",
     "WEIGHT_SUM": "分值合计不符合要求",
     "WEIGHT_DEFAULT": "一级指标分值与默认权重不同（允许调整，仅作提示）",
+    "TOTAL_ABOVE_MAX": "总分超过满分",
+    "EDITION_YEAR": "表的年度早于所用指标体系版本的适用年度",
+    "BUDGET_CHANGE_NO_REASON": "年中预算调整未说明理由",
+    "DOUBLE_COUNT": "同一笔未执行的预算重复扣分（预算执行率与以预算为指标值的指标）",
 }
 # The order a summary lists them in; all but WEIGHT_DEFAULT put a form on the review list.
 REVIEW_CODES = ("TOTAL_DIFF", "SUM_DIFF", "SCORE_DIFF", "EXEC_NO_REASON", "REASON_MISSING",
-                "QUAL_OUT_OF_BAND", "OVERSHOOT", "NOT_SCORABLE", "WEIGHT_SUM", "RATE_DIFF", "FUND_SUM")
+                "QUAL_OUT_OF_BAND", "OVERSHOOT", "NOT_SCORABLE", "WEIGHT_SUM", "RATE_DIFF", "FUND_SUM",
+                "TOTAL_ABOVE_MAX", "EDITION_YEAR", "BUDGET_CHANGE_NO_REASON", "DOUBLE_COUNT")
 
 
 class Quote(BaseModel):
@@ -105,6 +110,7 @@ class Execution(BaseModel):
     denominator: str = "全年预算数"
     cap: float = 1.0
     reason_below: float = 1.0  # a rate below this needs a written reason (偏差原因)
+    change_reason: bool = False  # a mid-year change (调整后 ≠ 年初预算数) needs a written reason (Sichuan)
     rule_text: list[Quote] = Field(default_factory=list)
 
     def rule(self) -> Rate:
@@ -422,6 +428,7 @@ class FormResult:
     grade: str
     rate: float | None
     findings: list[Finding]
+    warnings: list = field(default_factory=list)  # the reader's warnings (W-IN-…), as for a department case
 
     @property
     def review(self) -> list[Finding]:
@@ -440,6 +447,7 @@ class FormResult:
                        "stated": ln.stated, "diff": ln.diff, "trace": ln.trace} for ln in self.lines],
             "findings": [{"code": x.code, "message": x.message, "where": x.where, "line": x.line,
                           "review": x.review} for x in self.findings],
+            "warnings": [str(w) for w in self.warnings],
         }
 
 
@@ -609,6 +617,9 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
             out.append(Finding("RATE_DIFF", f"表列执行率 {given.rate * 100:.{given.rate_digits}f}%，重算执行率 "
                                             f"{shown:.{given.rate_digits}f}%", given.where, "执行率"))
     out.extend(check_weights(fw, form, given))
+    from jixiao.core.form_checks import form_checks
+
+    out.extend(Finding(*found) for found in form_checks(fw, form, r))
     return out
 
 

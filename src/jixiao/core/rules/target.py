@@ -127,13 +127,41 @@ class Target(RuleBase):
         won = float(ev(self.lower()))
         code = ev(self.code())
         op, t, a = ev(E.Ref(self.op)), ev(E.Ref(self.target)), ev(E.Ref(self.actual))
-        head = f"指标值 {op}{ev.show(E.Ref(self.target), t)}，完成值 {ev.show(E.Ref(self.actual), a)}"
+        shown_t, shown_a = ev.show(E.Ref(self.target), t), ev.show(E.Ref(self.actual), a)
+        head = f"指标值 {op}{shown_t}，完成值 {shown_a}"
         if code == "BELOW":
-            head += f"，完成比例 {fmt_pct(min(a / t, 1.0))}"
+            head += f"，完成比例 {_share(a / t)}"
         elif code == "ABOVE":
             head += f"，超出指标值 {fmt_pct((a - t) / t)}"
-        text = f"{head}：{CODES[code]}，{won_text(won, w)}"
-        return [Step(text, w, won)]
+        if code in MISSED:
+            # The comparison that failed, always true as written: 未达到（20,740 < 20,741）.
+            rel = MISSED_BY[op] if op != "=" else ("<" if a < t else ">")
+            verdict = f"未达到（{_plain(ev, self.actual, a)} {rel} {_plain(ev, self.target, t)}），{MISSED[code]}"
+        else:
+            verdict = CODES[code]
+        return [Step(f"{head}：{verdict}，{won_text(won, w)}", w, won)]
+
+
+# How a missed row's actual stands to its target, by operator, and what follows from it.
+MISSED_BY = {"≥": "<", ">": "≤", "≤": ">", "<": "≥"}
+MISSED = {"BELOW": "按完成值与指标值之比计分", "ABOVE": "按超出指标值的程度扣分", "ZERO_TARGET_MISSED": "指标值为0，无从按比例计分"}
+
+
+def _share(ratio: float) -> str:
+    """完成比例 that never reads 100.00% for a missed target (20,740 ÷ 20,741 is 99.995%)."""
+    text = fmt_pct(min(ratio, 1.0))
+    digits = 2
+    while ratio < 1.0 and text.startswith("100") and digits < 8:
+        digits += 1
+        text = f"{int(ratio * 10 ** (digits + 2)) / 10 ** digits:.{digits}f}%"
+    return text
+
+
+def _plain(ev: Evaluator, name: str, v: float) -> str:
+    """A number as the row writes it, without its unit, with thousands separators."""
+    text = ev.show(E.Ref(name), v)
+    unit = getattr(ev, "unit", "")
+    return text[: -len(unit)] if unit and text.endswith(unit) else text
 
 
 class Qualitative(RuleBase):
