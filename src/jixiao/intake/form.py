@@ -41,7 +41,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from jixiao.core.errors import InvalidInput, Problem, Problems
-from jixiao.core.form import QUAL, QUANT, Form, FormFramework, FundLine, Row, normalise_heading, resolve
+from jixiao.core.form import NA, QUAL, QUANT, Form, FormFramework, FundLine, Row, normalise_heading, resolve
 from jixiao.core.rules.target import GRADES
 from jixiao.frameworks import HERE as FRAMEWORKS
 from jixiao.intake.yamlio import Located, load, read_text
@@ -524,6 +524,10 @@ def _rows(raw, key: str, fw: FormFramework, doc: Located, problems: Problems, wa
                 setattr(row, attr, parse_number(v.get(lab), lab))
             except BadCell as exc:
                 problems.add(exc.code, f"{label}：{exc}", at(lab))
+        if not_applicable(v, row.points):
+            row.kind, row.target_text, row.actual_text = NA, _text(v.get("年度指标值")), _text(v.get("实际完成值"))
+            rows.append(row)
+            continue
         if row.points is None:
             warnings.append(Problem("W-IN-FORM-POINTS", f"{label}：缺少分值，本行无法评分", at("分值")))
         elif row.points <= 0:
@@ -531,6 +535,19 @@ def _rows(raw, key: str, fw: FormFramework, doc: Located, problems: Problems, wa
         _bind_target(row, v, label, at, problems, warnings)
         rows.append(row)
     return rows
+
+
+NA_MARKS = ("/", "不适用", "不涉及")
+
+
+def not_applicable(v: dict, points: float | None) -> bool:
+    """A row marked not applicable: “/” or “不适用” as its 年度指标值 or 实际完成值, or a blank 分值
+    with a note saying so (偏差原因 “不适用…”). How it counts is the edition's choice."""
+    for key in ("年度指标值", "实际完成值"):
+        if v.get(key) is not None and _plain(v.get(key)) in NA_MARKS:
+            return True
+    note = _plain(v.get("偏差原因") or "")
+    return points is None and any(note.startswith(m) for m in NA_MARKS[1:])
 
 
 def _bind_target(row: Row, v: dict, label: str, at, problems: Problems, warnings: list[Problem]) -> None:
