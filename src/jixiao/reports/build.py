@@ -50,6 +50,7 @@ class Report:
     summary: tables.Table
     attachments: list[tables.Table]
     chart: bytes = b""
+    review: list[str] = field(default_factory=list)  # narrative sentences the figures contradict
 
     @property
     def evaluation(self) -> Evaluation:
@@ -59,8 +60,8 @@ class Report:
 def draft(fw: Framework, case: Case, ev: Evaluation | None = None, with_chart: bool = True) -> Report:
     """Draft the report for one case (scoring it first unless ``ev`` is given)."""
     ev = ev or evaluate(fw, case)
-    doc, fig, items = compose.compose(fw, case, ev)
-    report = Report(doc, fig, items, tables.summary_table(ev), [tables.indicator_table(fw, ev)])
+    doc, fig, items, review = compose.compose(fw, case, ev)
+    report = Report(doc, fig, items, tables.summary_table(ev), [tables.indicator_table(fw, ev)], review=review)
     if with_chart:
         report.chart = chart.render(ev)
     return report
@@ -132,6 +133,7 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
             visual = any(f in formats for f in ("docx", "pdf", "html", "md"))
             report = draft(job.framework, job.case, ev, with_chart=visual)
             job.warnings += report.figures.stated_differences()
+            job.warnings += [f"叙述与数据不一致：{w}（已列入报告的审阅提示页）" for w in report.review]
             if "docx" in formats or "pdf" in formats:
                 docx = target / FILES["docx"] if "docx" in formats else scratch / f"c{k:05d}-only.docx"
                 written = docx_writer.write(report, docx)
