@@ -282,7 +282,7 @@ def test_an_outline_sentence_and_theme_are_used_for_a_generic_edition(tmp_path):
                          "themes": {"床位开放率": "履职效果"}})
     doc, _, items, _ = compose.compose(fw, case, evaluate(fw, case), plan)
     paras = [b.plain for b in doc.blocks if hasattr(b, "plain")]
-    assert "（1）床位开放率。2025年度床位开放率为75.00%，开放不足。" in paras
+    assert "（1）床位开放率。2025年度床位开放率为75.00%，开放不足。该指标得7.5分（参考分值10分）。" in paras
     bed = next(i for i in items if "床位开放率" in i.names)
     assert bed.theme == "履职效果" and "开放不足" in bed.finding
 
@@ -302,3 +302,64 @@ def test_a_missing_figure_is_refused_before_drafting(tmp_path):
     with pytest.raises(Exception) as err:
         compose.compose(fw, case, evaluate(fw, case), plan)
     assert "E-REPORT-MISSING" in str(err.value.problems[0].code)
+
+
+NATIONAL = ROOT / "examples" / "national-dept-2013" / "case.yaml"
+
+NATIONAL_LOW = {
+    "在职人员数: {value: 116": "在职人员数: {value: 126",
+    "本年度三公经费预算数: {value: 38.60": "本年度三公经费预算数: {value: 45.32",
+    "预算完成数: {value: 17215.30": "预算完成数: {value: 12400.00",
+    "预算调整数: {value: 2240.00": "预算调整数: {value: 4100.00",
+    "实际支付进度: {value: 92.31%": "实际支付进度: {value: 66.50%",
+    "结转结余总额: {value: 1434.70": "结转结余总额: {value: 6250.00",
+    "公用经费实际支出数: {value: 588.45": "公用经费实际支出数: {value: 640.00",
+    "实际政府采购金额: {value: 2871.40": "实际政府采购金额: {value: 1520.00",
+    "预算管理制度执行: {met: true": "预算管理制度执行: {met: false",
+    "资产账务合规: {met: true": "资产账务合规: {met: false",
+    "及时完成工作数: {value: 11": "及时完成工作数: {value: 7",
+    "质量达标工作数: {value: 12": "质量达标工作数: {value: 9",
+    "重点工作完成数: {value: 6": "重点工作完成数: {value: 4",
+    "score: 5.5": "score: 3",
+    "score: 7.5": "score: 4",
+    "满意度: {value: 91.20%": "满意度: {value: 72.40%",
+    "服务对象对我局履职总体满意。": "服务对象满意度较高。",
+}
+
+
+def national_low(tmp_path: Path) -> Path:
+    text = NATIONAL.read_text(encoding="utf-8")
+    for old, new in NATIONAL_LOW.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "national-low.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("which", ["example", "low"])
+def test_the_national_2013_edition_reads_back_as_a_filed_report(tmp_path, which):
+    path = NATIONAL if which == "example" else national_low(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["report", str(path), "-o", str(out), "--format", "docx"])
+    assert result.exit_code == 0, result.output
+    case, fw = load_case(path)
+    total = evaluate(fw, case).total
+    assert (total > 90) if which == "example" else (total < 70)
+    doc = Document(str(out / "report.docx"))
+    paras = body(doc)
+    h2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert ["（一）投入", "（二）过程", "（三）产出", "（四）效果"] == [h for h in h2 if h[3:] in ("投入", "过程", "产出", "效果")]
+    assert not any("【待填写" in p for p in paras)  # the example's narrative gives every section
+    titles = assert_filed(paras, "存在问题", "改进措施", "后续工作计划、相关建议等")
+    text = "\n".join(paras)
+    assert "预算调整率为" in text and "“三公经费”变动率为" in text and "““" not in text
+    if which == "low":
+        problems = "\n".join(between(paras, "存在问题", "改进措施"))
+        for said in ("预算调整率偏高", "结转结余率偏高", "在职人员控制率偏高", "“三公经费”变动率偏高",
+                     "满意度偏低", "预算完成率有待提高"):
+            assert said in problems, said
+        assert "满意度较高" in result.output and any("满意度较高" in p for p in paras)
+        themes = [i.theme for i in compose.compose(fw, case, evaluate(fw, case))[2]]
+        assert len(themes) == len(set(themes)) and "预算编制与调整" in themes
+        assert len(titles) <= 6

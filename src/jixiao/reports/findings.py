@@ -25,7 +25,7 @@ from pathlib import Path
 from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_amount, fmt_bound, fmt_count, fmt_pct, fmt_points
 from jixiao.core.rules.base import each_rule, node
-from jixiao.reports.figures import Figures, IndicatorView, pct
+from jixiao.reports.figures import Figures, IndicatorView, pct, plain_key
 
 OMIT = {"不列入", "略", "否", "false", "no"}
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ \t\n]+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
@@ -69,6 +69,11 @@ class ProblemItem:
     @property
     def name(self) -> str:
         return self.indicator.name if self.indicator else ""
+
+
+def quoted(text: str) -> str:
+    """“text”, its own double quotes turned single (‘三定’), so quotes never double up."""
+    return "“" + str(text).replace("“", "‘").replace("”", "’") + "”"
 
 
 def _fill(template: str, values: dict) -> str:
@@ -164,7 +169,7 @@ def findings(fig: Figures, leaf_id: str) -> list[Finding]:
             for item in rule.items:
                 got = value(item.lower())
                 if got is not None and float(got) < item.points - 1e-12:
-                    unmet.append(f"“{item.says}”")
+                    unmet.append(quoted(item.says))
             base["says"] = "、".join(unmet) if len(unmet) <= 3 else "、".join(unmet[:3]) + f"等{len(unmet)}项"
             out.append(Finding(kind, "unmet", lost, base))
         elif kind == "deduct_per":
@@ -189,7 +194,7 @@ def _tiers(rule, value, env, lost: float, base: dict) -> Finding:
     show = (lambda x: fmt_bound(x)) if rule.as_pct else (lambda x: f"{x:g}")
     if v is None:
         level = env.get(rule.judged) if rule.judged else None
-        base["level"] = f"“{in_words(level)}”" if isinstance(level, str) else "较低档次"
+        base["level"] = quoted(in_words(level)) if isinstance(level, str) else "较低档次"
         return Finding("tiers", "band", lost, base)
     lo, _ = best.low()
     hi, _ = best.high()
@@ -226,8 +231,9 @@ def theme_of(view: IndicatorView, fig: Figures, found: list[Finding], placed: di
     texts = [f.values.get("label", "") for f in sorted(found, key=lambda f: -f.lost)] + [view.name]
     texts += list(reversed(spec.path)) if spec is not None else []
     for t in texts:
+        t = plain_key(str(t))  # “三公经费”变动率 matches the word 三公经费变动
         for theme in themes:
-            if any(w and w in str(t) for w in theme["words"]):
+            if any(w and w in t for w in theme["words"]):
                 return theme["name"]
     return view.name  # no theme fits: a problem of its own
 
@@ -304,7 +310,7 @@ def problems(fig: Figures, narrative: dict, outline=None, sentences: dict | None
         measure_text = ("\n\n".join(paragraphs(over.get("措施说明"))) or _flat(edition.get("detail", ""))
                         or (_flat(advice.detail) if advice and advice.detail else "")
                         or (main.say("detail") if main else "")
-                        or f"将针对“{view.name}”扣分的原因逐项整改，{measure}。")
+                        or f"将针对{quoted(view.name)}扣分的原因逐项整改，{measure}。")
         if over.get("说明"):
             text = "\n\n".join(paragraphs(over.get("说明")))
         elif sentences.get(view.name):
@@ -312,7 +318,7 @@ def problems(fig: Figures, narrative: dict, outline=None, sentences: dict | None
         elif said:
             text = f"{fig.case.year}年度，" + "".join(_lead_off(f.say("finding"), fig.case.year) for f in said)
         else:
-            text = f"{fig.case.year}年度，“{view.name}”指标参考分值{view.weight}分，得{view.score}分。"
+            text = f"{fig.case.year}年度，{quoted(view.name)}指标参考分值{view.weight}分，得{view.score}分。"
         parts.append(_Part(view, found, title, text, measure, measure_text, theme_of(view, fig, said, placed)))
 
     by_theme: dict[str, list[_Part]] = {}
@@ -429,7 +435,6 @@ def _metrics_like(fig: Figures, pattern: str):
     if not pattern:
         return []
     rx = re.compile("^" + ".*".join(re.escape(p) for p in pattern.split("*")) + "$")
-    from jixiao.reports.figures import plain_key
 
     return [m for m in fig.metrics if rx.match(plain_key(m.label)) or rx.match(m.label)]
 

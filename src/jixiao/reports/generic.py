@@ -14,7 +14,7 @@ from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_bound, fmt_count, fmt_points
 from jixiao.core.rules.base import each_rule, node
 from jixiao.reports.figures import Figures, pct
-from jixiao.reports.findings import _fact_text, _num
+from jixiao.reports.findings import _fact_text, _num, in_words, quoted
 
 
 @dataclass
@@ -40,7 +40,8 @@ def tree(fig: Figures, sentences: dict | None = None) -> list[Node]:
 
     def build(ind) -> Node:
         if not ind.children:
-            return Node(ind.name, True, sentences.get(ind.name) or sentence(fig, ind.id))
+            own = sentences.get(ind.name)
+            return Node(ind.name, True, f"{own}{score(fig, ind.id)}" if own else sentence(fig, ind.id))
         return Node(ind.name, False, children=[build(c) for c in ind.children])
 
     return [build(i) for i in fig.fw.indicators]
@@ -95,7 +96,7 @@ def sentence(fig: Figures, leaf_id: str) -> str:
             if v is not None:
                 parts.append(f"{rule.label}为{_num(v, rule.as_pct)}")
             elif rule.judged and isinstance(env.get(rule.judged), str):
-                parts.append(f"经评定，{rule.label}为“{env[rule.judged]}”")
+                parts.append(f"经评定，{rule.label}为{quoted(in_words(env[rule.judged]))}")
         elif kind == "pace":
             qs = [f"第{q.name}预算执行率为{q.rate}" for q in fig.quarters if q.value is not None]
             avg = value(rule.average())
@@ -110,7 +111,7 @@ def sentence(fig: Figures, leaf_id: str) -> str:
                 got = value(item.lower())
                 if got is None:
                     continue
-                (met if float(got) >= item.points - 1e-12 else unmet).append(f"“{item.says}”")
+                (met if float(got) >= item.points - 1e-12 else unmet).append(quoted(item.says))
             if met and not unmet:
                 parts.append(f"经评价，{'、'.join(met)}{'均' if len(met) > 1 else ''}达到要求")
             elif unmet:
@@ -122,10 +123,16 @@ def sentence(fig: Figures, leaf_id: str) -> str:
         elif kind == "graded":
             level = env.get(rule.fact)
             if isinstance(level, str):
-                parts.append(f"{rule.label}情况为“{level}”")
+                parts.append(f"{rule.label}情况为{quoted(level)}")
         elif kind == "expert":
             s = value(E.Ref(rule.fact))
             if s is not None:
                 parts.append(f"{rule.label}为{fmt_points(float(s))}分（满分{fmt_points(rule.points)}分）")
-    score = f"该指标得{fmt_points(r.score)}分（参考分值{fmt_points(r.weight)}分）。"
-    return (f"{fig.case.year}年度，" + "；".join(parts) + "。" if parts else "") + score
+    return (f"{fig.case.year}年度，" + "；".join(parts) + "。" if parts else "") + score(fig, leaf_id)
+
+
+def score(fig: Figures, leaf_id: str) -> str:
+    r = fig.ev[leaf_id]
+    if r.score is None:
+        return ""
+    return f"该指标得{fmt_points(r.score)}分（参考分值{fmt_points(r.weight)}分）。"
