@@ -335,13 +335,29 @@ def test_a_report_with_an_unscorable_indicator_says_its_total_is_incomplete(tmp_
         "实际政府采购金额: {value: 4222.66", "实际政府采购金额: {value: 0")
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    result = runner.invoke(app, ["report", str(path), "-o", str(out), "--format", "md"])
+    result = runner.invoke(app, ["report", str(path), "-o", str(out), "--format", "md,xlsx"])
     assert result.exit_code == 0, result.output
     assert "（不完整）" in result.stdout and "政府采购执行情况" in result.stderr
     md = (out / "report.md").read_text(encoding="utf-8")
     sentence = "其中“政府采购执行情况”指标无法评分（政府采购计划金额 为 0"
     assert md.count(sentence) == 2  # beside the total in chapters 三 and 四
     assert "未计入得分，以上得分不完整。" in md
+    # The scoring sheet says so too, instead of summing silently.
+    sheet = openpyxl.load_workbook(out / "scoring.xlsx")["评分表"]
+    total = next(r for r in sheet.iter_rows() if str(r[0].value or "").startswith("合计"))
+    assert total[0].value == "合计（不完整）" and "政府采购执行情况 无法评分" in total[7].value
+
+
+def test_deductions_are_spaced_as_the_report_writes_figures_and_rows_never_split(docx):
+    text = all_text(docx)
+    assert "扣0.73分" in text and "扣 0.73 分" not in text
+    rows = docx.tables[-1]._tbl.tr_lst
+    assert all(tr.trPr is not None and tr.trPr.find(qn("w:cantSplit")) is not None for tr in rows)
+
+
+def test_the_effects_subsections_are_real_headings(docx):
+    h4 = [p.text for p in docx.paragraphs if p.style.name == "Heading 4"]
+    assert "（1）社会效益方面" in h4 and "（2）经济效益方面" in h4 and "（3）可持续影响方面" in h4
 
 
 def test_unknown_indicator_in_problems_is_a_user_error(tmp_path):
@@ -563,3 +579,23 @@ def test_output_that_is_a_file_is_refused(tmp_path):
     result = runner.invoke(app, ["report", str(SEED), "-o", str(target), "--format", "md"])
     assert result.exit_code == 2 and "E-OUT-DIR" in result.stderr
     assert target.read_text(encoding="utf-8") == "不是文件夹"
+
+
+def test_report_into_a_folder_that_is_a_symlink_to_another_file_system(tmp_path):
+    """Staged beside the link (another file system), the final renames failed with EXDEV."""
+    import os
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second file system to link to")
+    target = Path(shm / f"jixiao-test-{os.getpid()}")
+    target.mkdir()
+    try:
+        (target / "keep.txt").write_text("mine", encoding="utf-8")
+        link = tmp_path / "out"
+        link.symlink_to(target, target_is_directory=True)
+        result = runner.invoke(app, ["report", str(SEED), "-o", str(link), "--format", "docx,md"])
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in target.iterdir()) == ["chart.png", "keep.txt", "report.docx", "report.md"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left beside the link
+    finally:
+        shutil.rmtree(target, ignore_errors=True)

@@ -363,3 +363,13 @@ def test_the_national_2013_edition_reads_back_as_a_filed_report(tmp_path, which)
         themes = [i.theme for i in compose.compose(fw, case, evaluate(fw, case))[2]]
         assert len(themes) == len(set(themes)) and "预算编制与调整" in themes
         assert len(titles) <= 6
+
+
+def test_the_trace_states_only_what_holds_and_quotes_never_double(tmp_path):
+    """The reviewer's list: “未达到，扣 1 分（19,000 ≥ 20,741）” was false; “属““三公”经费…” doubled."""
+    case, fw = load_case(low_seed(tmp_path))
+    ev = evaluate(fw, case)
+    visits = ev["群众信访办理情况"].trace
+    assert "19,000 < 20,741" in visits and "19,000 ≥ 20,741" not in visits
+    economy = ev["公用经费控制率"].trace
+    assert "属“90%≤‘三公’经费控制率≤100%”档" in economy and "““" not in economy

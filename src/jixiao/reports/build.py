@@ -14,7 +14,9 @@ import math
 import os
 import re
 import shutil
+import signal
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,16 +101,51 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
         made_parents = _make_parents(outdir.parent)
     except OSError as exc:
         raise _output_problem(outdir, f"的上级目录无法创建（{exc.strerror}）；请换一个 -o 目录") from None
+    with _terminate_as_exit():
+        return _build(jobs, outdir, formats, made_parents)
+
+
+def _staging(outdir: Path) -> Path:
+    """A private folder on the same file system as OUTDIR, so every final move is a rename.
+
+    An existing OUTDIR may be a mount point or a symlink to another file system: the staging
+    folder then goes inside it (its parent may be elsewhere). A new OUTDIR is created by
+    renaming the staging folder, so that one is staged beside it."""
+    if outdir.is_dir():
+        try:
+            return Path(tempfile.mkdtemp(prefix=".jixiao-", dir=outdir))
+        except OSError:
+            raise _output_problem(outdir, "不可写；请换一个 -o 目录") from None
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name or 'out'}.jixiao-", dir=outdir.parent))
+        return Path(tempfile.mkdtemp(prefix=f".{outdir.name or 'out'}.jixiao-", dir=outdir.parent))
     except OSError:
-        if not outdir.is_dir():
-            raise _output_problem(outdir, "所在目录不可写；请换一个 -o 目录") from None
-        # The parent is not ours to write in: stage inside OUTDIR itself (removed afterwards).
-        staging = Path(tempfile.mkdtemp(prefix=".jixiao-", dir=outdir))
+        raise _output_problem(outdir, "所在目录不可写；请换一个 -o 目录") from None
+
+
+@contextmanager
+def _terminate_as_exit():
+    """SIGTERM raised as SystemExit (in the main thread), so every ``finally`` below runs: the
+    staging folder is removed, LibreOffice is stopped and its profile deleted, OUTDIR kept."""
+    def handler(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _build(jobs: list[Job], outdir: Path, formats: list[str], made_parents: list[Path]) -> list[Job]:
+    staging: Path | None = None
     done = False
     conversions: list[tuple[office.Conversion, list]] = []
     try:
+        staging = _staging(outdir)
         payload = staging / "out"
         scratch = staging / "convert"
         payload.mkdir()
@@ -120,7 +157,8 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
 
         def convert_ready():
             while sum(1 for c, _ in conversions if c.proc is not None and c.proc.poll() is None) >= 2:
-                _finish(conversions.pop(0), payload)  # at most two LibreOffice runs at a time
+                _finish(conversions[0], payload)  # at most two LibreOffice runs at a time
+                conversions.pop(0)  # only once finished: an interrupted run must still be stopped below
             outdir_pdf = scratch / f"pdf{next(runs):03d}"
             conversions.append((office.Conversion([p for _, _, p, _ in ready], "pdf", outdir_pdf), list(ready)))
             ready.clear()
@@ -152,7 +190,8 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
         if ready:
             convert_ready()
         while conversions:
-            _finish(conversions.pop(0), payload)
+            _finish(conversions[0], payload)
+            conversions.pop(0)
         shutil.rmtree(scratch)
         for job in jobs:
             base = outdir / job.folder if job.folder else outdir
@@ -162,10 +201,11 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
         _commit(payload, outdir)
         done = True
     finally:
-        for conversion, _ in conversions:  # after an error: stop what still runs
+        for conversion, _ in conversions:  # after an error or a signal: stop what still runs
             conversion.kill()
             conversion.cleanup()
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         if not done:
             for d in reversed(made_parents):
                 try:
@@ -227,7 +267,19 @@ def _make_parents(path: Path) -> list[Path]:
 
 
 def _commit(payload: Path, outdir: Path) -> None:
-    """Move the staged files into ``outdir``; undo every move if one fails."""
+    """Move the staged files into ``outdir``; undo every move if one fails. SIGINT and SIGTERM
+    wait until the moves are done, so a signal never leaves OUTDIR half old, half new."""
+    blocked = hasattr(signal, "pthread_sigmask")
+    if blocked:
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        _moves(payload, outdir)
+    finally:
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+
+def _moves(payload: Path, outdir: Path) -> None:
     if not outdir.exists():
         os.replace(payload, outdir)
         return

@@ -113,6 +113,22 @@ def text(value, what: str = "") -> Safe:
     return Safe(outline.escape("\n\n".join(paras)))
 
 
+_BOLD_HEADING = re.compile(r"^\*\*[（(]\d+[）)]\s*(.+?)\*\*$")
+
+
+def headed(value, what: str = "") -> Safe:
+    """Like :func:`text`, but a paragraph that is only a bold “（1）社会效益方面” becomes a real level-4
+    heading (numbered （1） by the outline), so Word's navigation and the 目录 see it."""
+    paras = value.paragraphs if isinstance(value, NarrativeValue) else paragraphs(value)
+    if not paras:
+        return text(value, what)
+    out = []
+    for p in paras:
+        m = _BOLD_HEADING.match(p.strip())
+        out.append(f"#### {outline.escape(m.group(1)).lstrip(chr(92))}" if m else outline.escape(p))
+    return Safe("\n\n".join(out))
+
+
 def before(value: NarrativeValue) -> Safe:
     """The paragraphs before the generated sentence; the last runs on into it (no paragraph break)."""
     return Safe(outline.escape("\n\n".join(value.before))) if value else Safe("")
@@ -171,7 +187,7 @@ def compose(fw: Framework, case: Case, ev: Evaluation, outline_: Outline | None 
         "year": case.year, "subject": case.subject, "dept": dept, "title": title,
         "f": fig.f, "m": fig.m, "quarters": fig.quarters, "ind": fig.ind, "total": fig.total, "grade": ev.grade,
         "ev": ev, "fw": fw, "losses": fig.losses(), "n": n, "lists": case.lists,
-        "text": text, "before": before, "after": after, "keep": Safe, "has": lambda name: fw.find(name) is not None,
+        "text": text, "headed": headed, "before": before, "after": after, "keep": Safe, "has": lambda name: fw.find(name) is not None,
         "review": review,
     }
     env = environment()
