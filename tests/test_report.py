@@ -599,3 +599,10 @@ def test_report_into_a_folder_that_is_a_symlink_to_another_file_system(tmp_path)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left beside the link
     finally:
         shutil.rmtree(target, ignore_errors=True)
+
+
+def test_the_attachment_is_in_the_documents_outline(docx):
+    style = docx.styles["Attachment Label"]
+    level = style.element.pPr.find(qn("w:outlineLvl"))
+    assert level is not None and level.get(qn("w:val")) == "0"
+    assert [p.text for p in docx.paragraphs if p.style.name == "Attachment Label"] == ["附件1"]

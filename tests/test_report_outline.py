@@ -373,3 +373,24 @@ def test_the_trace_states_only_what_holds_and_quotes_never_double(tmp_path):
     assert "19,000 < 20,741" in visits and "19,000 ≥ 20,741" not in visits
     economy = ev["公用经费控制率"].trace
     assert "属“90%≤‘三公’经费控制率≤100%”档" in economy and "““" not in economy
+
+
+def test_a_narrative_naming_one_late_project_when_more_were_late_is_warned(tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    text = text.replace("  计划完成项目数: {value: 39, evidence: 部门预算安排项目共39个}\n", "")
+    text = text.replace("  按时完成项目数: {value: 38, evidence: “追缴和案件调查取证费”项目因疫情原因未能按时完成}\n", "")
+    text = re.sub(r"\nstated:\n(  .*\n)+", "\n", text)
+    text += """
+lists:
+  项目清单:
+    - {名称: 追缴和案件调查取证费, 按时完成: false, 已编报绩效目标: true}
+    - {名称: 工伤预防项目验收, 按时完成: false, 已编报绩效目标: true}
+    - {名称: 叫号机维护服务, 按时完成: false, 已编报绩效目标: true}
+    - {名称: 社保窗口经办人员工作服, 按时完成: true, 已编报绩效目标: false}
+"""
+    # The seed's own narrative.项目完成及时性 names the one late project it had.
+    path = tmp_path / "case.yaml"
+    path.write_text(text, encoding="utf-8")
+    case, fw = load_case(path)
+    _, _, _, review = compose.compose(fw, case, evaluate(fw, case))
+    assert any("只提到1个" in w and "3个项目未按时完成" in w for w in review), review

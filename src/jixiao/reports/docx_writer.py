@@ -401,6 +401,10 @@ def _styles(doc) -> None:
     _style_font(label, HEITI, SAN_HAO)
     label.paragraph_format.first_line_indent = Pt(0)
     label.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    # 附件1 is a level-1 entry of the document's outline (Word's navigation pane), like the chapters.
+    level = OxmlElement("w:outlineLvl")
+    level.set(qn("w:val"), "0")
+    _insert(label.element.get_or_add_pPr(), level, ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange"))
 
     att = styles.add_style("Attachment Title", WD_STYLE_TYPE.PARAGRAPH)
     att.base_style = title
