@@ -194,7 +194,7 @@ def _tiers(rule, value, env, lost: float, base: dict) -> Finding:
     show = (lambda x: fmt_bound(x)) if rule.as_pct else (lambda x: f"{x:g}")
     if v is None:
         level = env.get(rule.judged) if rule.judged else None
-        base["level"] = quoted(in_words(level)) if isinstance(level, str) else "较低档次"
+        base["level"] = in_words(level) if isinstance(level, str) else f"{base['label']}处于较低档次"
         return Finding("tiers", "band", lost, base)
     lo, _ = best.low()
     hi, _ = best.high()
@@ -302,6 +302,9 @@ def problems(fig: Figures, narrative: dict, outline=None, sentences: dict | None
         edition = advice_of.get(view.name, {}) if isinstance(advice_of.get(view.name), dict) else {}
         advice = view.advice
         directed = main is not None and main.kind in ("rate", "deduct_over", "tiers", "pace")
+        if directed and len(said) > 1 and len({(f.kind, f.case) for f in said}) == 1:
+            # Several parts lost the same way (“三公”经费 and 日常公用经费 both too high): name the indicator.
+            main = Finding(main.kind, main.case, main.lost, {**main.values, "label": view.name})
         title = (_one(over.get("问题")) or edition.get("problem")
                  or (main.say("title") if directed else "") or (advice.problem if advice else "")
                  or (main.say("title") if main else "") or f"{view.name}有待改进")
