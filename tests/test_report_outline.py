@@ -394,3 +394,13 @@ lists:
     case, fw = load_case(path)
     _, _, _, review = compose.compose(fw, case, evaluate(fw, case))
     assert any("只提到1个" in w and "3个项目未按时完成" in w for w in review), review
+
+
+def test_a_job_may_carry_its_editions_outline(tmp_path):
+    """An edition registry hands the outline in; here the seed drafted with the generic outline."""
+    from jixiao.reports.build import Job, build
+
+    case, fw = load_case(SEED)
+    build([Job(case, fw, outline=GENERIC)], tmp_path / "out", ["md"])
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## 二、绩效分析" in md and "### （一）部门决策" in md and "#### 1. 预算编制" in md

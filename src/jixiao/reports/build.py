@@ -36,6 +36,7 @@ from jixiao.reports import (
     tables,
     xlsx_writer,
 )
+from jixiao.reports.edition_outline import Outline
 from jixiao.reports.figures import Figures
 
 FORMATS = ("docx", "pdf", "html", "md", "xlsx")
@@ -59,10 +60,12 @@ class Report:
         return self.figures.ev
 
 
-def draft(fw: Framework, case: Case, ev: Evaluation | None = None, with_chart: bool = True) -> Report:
-    """Draft the report for one case (scoring it first unless ``ev`` is given)."""
+def draft(fw: Framework, case: Case, ev: Evaluation | None = None, with_chart: bool = True,
+          plan: Outline | None = None) -> Report:
+    """Draft the report for one case (scoring it first unless ``ev`` is given), with the edition's
+    outline ``plan`` (default: the one shipped beside the framework, else the generic report)."""
     ev = ev or evaluate(fw, case)
-    doc, fig, items, review = compose.compose(fw, case, ev)
+    doc, fig, items, review = compose.compose(fw, case, ev, plan)
     report = Report(doc, fig, items, tables.summary_table(ev), [tables.indicator_table(fw, ev)], review=review)
     if with_chart:
         report.chart = chart.render(ev)
@@ -77,6 +80,7 @@ class Job:
     framework: Framework
     folder: str = ""  # "" for a single case: the files go straight into OUTDIR
     evaluation: Evaluation | None = None
+    outline: Outline | None = None  # the edition's (edition_outline.load_outline); None: found by id
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -169,7 +173,7 @@ def _build(jobs: list[Job], outdir: Path, formats: list[str], made_parents: list
             ev = job.evaluation or evaluate(job.framework, job.case)
             job.evaluation = ev
             visual = any(f in formats for f in ("docx", "pdf", "html", "md"))
-            report = draft(job.framework, job.case, ev, with_chart=visual)
+            report = draft(job.framework, job.case, ev, with_chart=visual, plan=job.outline)
             job.warnings += report.figures.stated_differences()
             job.warnings += [f"叙述与数据不一致：{w}（已列入报告的审阅提示页）" for w in report.review]
             if "docx" in formats or "pdf" in formats:
