@@ -248,8 +248,10 @@ def _rows(raw, key, ed: TargetEdition, doc, problems, warnings) -> list[Indicato
         label = f"绩效指标第 {i + 1} 行“{name}”"
         row = Indicator(period, level1, level2, name, where=doc.where((key, i)))
         row.basis = _text(v.get("指标值确定依据"))
-        if row.basis.endswith("标准") is False and row.basis + "标准" in ed.bases:
-            row.basis += "标准"  # 计划 → 计划标准; 其他 is itself a basis
+        if not row.basis.endswith("标准") and row.basis + "标准" in ed.bases:
+            row.basis += "标准"  # 计划 → 计划标准
+        elif row.basis.endswith("标准") and row.basis not in ed.bases and row.basis[:-2] in ed.bases:
+            row.basis = row.basis[:-2]  # 其他标准 (the vendor's word) → 其他
         _bind_value(row, v, label, at, problems, warnings)
         if v.get("预算支出标准") not in (None, ""):
             try:
