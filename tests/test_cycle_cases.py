@@ -181,3 +181,16 @@ def test_registry_binders_bind_against_a_loaded_edition_and_return_problems(kind
     broken = Located({"framework": doc.data["framework"]}, {}, "x.yaml")
     bound, problems = bind(broken, edition)
     assert bound is None and any(p.code == "E-IN-MISSING" for p in problems)
+
+
+def test_every_rule_of_every_cycle_edition_cites_its_source():
+    from jixiao.intake.cycle import load_edition
+
+    for ref, kind in cycle_editions():
+        ed = load_edition(ref, kind)
+        rules = {"target": lambda e: [*e.checks, *e.grades], "monitoring": lambda e: e.lights,
+                 "preassessment": lambda e: e.dimensions, "apply": lambda e: e.rows}[kind](ed)
+        unsourced = [getattr(r, "id", None) or getattr(r, "name", None) or getattr(r, "grade", "") for r in rules if not r.source]
+        assert rules and not unsourced, (ref, unsourced)
+        if kind == "monitoring" and ed.decisions:
+            assert ed.decision_text
