@@ -43,8 +43,9 @@ from jixiao.cli import db as _db  # noqa: E402
 from jixiao.cli import intake as _intake  # noqa: E402
 from jixiao.cli import report as _report  # noqa: E402
 from jixiao.cli import score as _score  # noqa: E402
+from jixiao.cli import serve as _serve  # noqa: E402
 
-for _group in (_score, _intake, _report, _batch, _db):
+for _group in (_score, _intake, _report, _batch, _db, _serve):
     _group.register(app)
 
 

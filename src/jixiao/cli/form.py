@@ -73,7 +73,9 @@ def show_form(path: Path, framework: str | None, format: str) -> None:
     except InvalidInput as exc:
         fail(exc)
     warn(warnings)
-    print_form(score_form(fw, form), format)
+    r = score_form(fw, form)
+    r.warnings = list(warnings)  # also in --format json, as a department case's are
+    print_form(r, format)
 
 
 def print_form(r: FormResult, format: str) -> None:

@@ -30,7 +30,7 @@ and SQL. Scores are rounded to cents with :func:`~jixiao.core.numbers.round_half
 >>> r.total, r.grade, [f.code for f in r.findings]
 (85.0, '良', ['EXEC_NO_REASON'])
 >>> r.lines[1].trace
-'指标值 ≥50人，完成值 40人，完成比例 80.00%：未达到年度指标值，按完成值与指标值之比计分，扣 11 分，得 44 分'
+'指标值 ≥50人，完成值 40人，完成比例 80.00%：未达到（40 < 50），按完成值与指标值之比计分，扣 11 分，得 44 分'
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from jixiao.core.rules.target import Qualitative, Target
 
 # The line types of a form, as the long format writes them in 行类型.
 FUNDS, QUANT, QUAL, TOTAL = "资金", "定量", "定性", "合计"
+NA = "不适用"  # a row marked not applicable ("/", "不适用"): see NotApplicable
 LINE_KINDS = (FUNDS, QUANT, QUAL)
 
 # Reason codes beyond the row rules' own (see jixiao.core.rules.target.CODES).
@@ -61,6 +62,7 @@ CODE_TEXT = dict(ROW_CODES) | {
     "EXEC_MET": "预算全部执行，得满分",
     "EXEC_BELOW": "预算未全部执行，按执行率计分",
     "ROW_TYPE": "行类型不是 资金、定量 或 定性，无法评分",
+    "NOT_APPLICABLE": "指标不适用，不予考核",
 }
 
 # What a reviewer is told, by check code (stable; tests match codes, not wording).
@@ -77,10 +79,16 @@ FINDINGS = {
     "NOT_SCORABLE": "缺少数据或预算数为 0，无法评分",
     "WEIGHT_SUM": "分值合计不符合要求",
     "WEIGHT_DEFAULT": "一级指标分值与默认权重不同（允许调整，仅作提示）",
+    "TOTAL_ABOVE_MAX": "总分超过满分",
+    "EDITION_YEAR": "表的年度早于所用指标体系版本的适用年度",
+    "BUDGET_CHANGE_NO_REASON": "年中预算调整未说明理由",
+    "DOUBLE_COUNT": "同一笔未执行的预算重复扣分（预算执行率与以预算为指标值的指标）",
+    "NA_RESCALED": "有不适用的指标，按适用指标得分折算为百分制（提示）",
 }
 # The order a summary lists them in; all but WEIGHT_DEFAULT put a form on the review list.
 REVIEW_CODES = ("TOTAL_DIFF", "SUM_DIFF", "SCORE_DIFF", "EXEC_NO_REASON", "REASON_MISSING",
-                "QUAL_OUT_OF_BAND", "OVERSHOOT", "NOT_SCORABLE", "WEIGHT_SUM", "RATE_DIFF", "FUND_SUM")
+                "QUAL_OUT_OF_BAND", "OVERSHOOT", "NOT_SCORABLE", "WEIGHT_SUM", "RATE_DIFF", "FUND_SUM",
+                "TOTAL_ABOVE_MAX", "EDITION_YEAR", "BUDGET_CHANGE_NO_REASON", "DOUBLE_COUNT")
 
 
 class Quote(BaseModel):
@@ -105,6 +113,7 @@ class Execution(BaseModel):
     denominator: str = "全年预算数"
     cap: float = 1.0
     reason_below: float = 1.0  # a rate below this needs a written reason (偏差原因)
+    change_reason: bool = False  # a mid-year change (调整后 ≠ 年初预算数) needs a written reason (Sichuan)
     rule_text: list[Quote] = Field(default_factory=list)
 
     def rule(self) -> Rate:
@@ -147,6 +156,16 @@ class RowRules(BaseModel):
     rule_text: list[Quote] = Field(default_factory=list)
 
 
+class NotApplicable(BaseModel):
+    """Rows marked not applicable ("/", "不适用"): dropped and the rest rescaled to the total, or
+    kept at their full 分值. The edition says which, and quotes why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["rescale", "keep"] = "rescale"
+    rule_text: list[Quote] = Field(default_factory=list)
+
+
 class FormFramework(BaseModel):
     """A project self-evaluation form framework (national, or a regional overlay resolved)."""
 
@@ -165,6 +184,7 @@ class FormFramework(BaseModel):
     rows: RowRules
     grades: list[GradeBand]
     grade_text: list[Quote] = Field(default_factory=list)
+    not_applicable: NotApplicable = Field(default_factory=NotApplicable)
     notes: str = ""
 
     _memo: dict = PrivateAttr(default_factory=dict)  # trees and fingerprint, built once per framework
@@ -392,6 +412,8 @@ class LineResult:
 
     @property
     def status(self) -> str:
+        if self.code == "NOT_APPLICABLE":
+            return "not_applicable"
         return "scored" if self.score is not None else "not_scorable"
 
     @property
@@ -422,6 +444,7 @@ class FormResult:
     grade: str
     rate: float | None
     findings: list[Finding]
+    warnings: list = field(default_factory=list)  # the reader's warnings (W-IN-…), as for a department case
 
     @property
     def review(self) -> list[Finding]:
@@ -440,6 +463,7 @@ class FormResult:
                        "stated": ln.stated, "diff": ln.diff, "trace": ln.trace} for ln in self.lines],
             "findings": [{"code": x.code, "message": x.message, "where": x.where, "line": x.line,
                           "review": x.review} for x in self.findings],
+            "warnings": [str(w) for w in self.warnings],
         }
 
 
@@ -535,6 +559,18 @@ def score_line(fw: FormFramework, line: FundLine | Row, kind: str | None, money_
                       line.where)
 
 
+def not_applicable_line(fw: FormFramework, row: Row) -> LineResult:
+    """A row marked not applicable: never scored as a miss; the edition decides what it counts."""
+    points = row.points or 0.0
+    if fw.not_applicable.mode == "keep":
+        text = f"不适用：按本版本规定保留其分值，计 {fmt_points(points)} 分"
+        return LineResult(NA, row.level3, row.level1, row.level2, points, points, "NOT_APPLICABLE",
+                          [Step(text, points, points)], row.stated, False, row.where)
+    text = "不适用：按本版本规定不予考核，其余指标得分按百分制折算"
+    return LineResult(NA, row.level3, row.level1, row.level2, points, None, "NOT_APPLICABLE",
+                      [Step(text, points, 0.0)], row.stated, False, row.where)
+
+
 def score_form(fw: FormFramework, form: Form, explain: bool = True) -> FormResult:
     """Score a form line by line with traces, add up in cents, grade it, and list what to review.
 
@@ -550,10 +586,21 @@ def score_form(fw: FormFramework, form: Form, explain: bool = True) -> FormResul
     rate = E.evaluate(fw._cached("ratio", fw.execution.ratio), line_env(total_line, FUNDS))
     rate = None if isinstance(rate, E.Missing) else float(rate)
     for row in form.rows:
-        lines.append(score_line(fw, row, row.kind, form.money_unit, explain))
+        if row.kind == NA:
+            lines.append(not_applicable_line(fw, row))
+        else:
+            lines.append(score_line(fw, row, row.kind, form.money_unit, explain))
 
-    scored = all(ln.score is not None for ln in lines)
+    scored = all(ln.score is not None or ln.status == "not_applicable" for ln in lines)
     total = sum(ln.cents for ln in lines if ln.cents is not None) / 100
+    dropped = [ln for ln in lines if ln.status == "not_applicable"]
+    if dropped and fw.not_applicable.mode == "rescale":
+        applicable = sum(cents(ln.points) for ln in lines if ln.status != "not_applicable") / 100
+        if applicable > 0:
+            raw = total
+            total = cents(total * float(fw.total) / applicable) / 100
+            findings.append(Finding("NA_RESCALED", f"{len(dropped)} 项指标不适用，适用指标满分 {fmt_points(applicable)} 分、"
+                                                   f"得 {fmt_points(raw)} 分，折算为百分制 {fmt_points(total)} 分", form.source, "总分"))
     result = FormResult(fw.id, fw.name, fw.fingerprint(), form, lines, total, "scored" if scored else "incomplete",
                         fw.grade(total) if scored else "", rate, findings)
     findings.extend(check_form(fw, form, result))
@@ -565,6 +612,8 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
     out: list[Finding] = []
     exec_line = r.lines[0]
     for ln in r.lines:
+        if ln.status == "not_applicable":
+            continue
         if ln.score is None:
             code = "QUAL_OUT_OF_BAND" if ln.code == "QUAL_OUT_OF_BAND" else "NOT_SCORABLE"
             out.append(Finding(code, f"{FINDINGS[code]}：{reason_text(ln.code)}", ln.where, ln.name))
@@ -582,14 +631,19 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
                 out.append(Finding("REASON_MISSING", f"{FINDINGS['REASON_MISSING']}（得 {fmt_points(ln.score or 0)}"
                                                      f" / {fmt_points(ln.points)} 分）", ln.where, ln.name))
 
-    stated_lines = [ln.stated for ln in r.lines]
+    stated_lines = [ln.stated for ln in r.lines if not (ln.status == "not_applicable" and ln.stated is None)]
     if form.stated_total is not None:
         if r.status == "scored" and cents(form.stated_total) != round(r.total * 100):
             out.append(Finding("TOTAL_DIFF", f"表列总分 {fmt_points(form.stated_total)}，重算总分 {fmt_points(r.total)}",
                                form.total_where or form.source, "总分"))
         if all(s is not None for s in stated_lines):
             summed = sum(cents(s) for s in stated_lines) / 100
-            if cents(form.stated_total) != round(summed * 100):
+            rescaled = summed
+            na = [ln for ln in r.lines if ln.status == "not_applicable"]
+            if na and fw.not_applicable.mode == "rescale":  # the stated lines, rescaled as the total is
+                applicable = sum(cents(ln.points) for ln in r.lines if ln.status != "not_applicable") / 100
+                rescaled = cents(summed * float(fw.total) / applicable) / 100 if applicable > 0 else summed
+            if cents(form.stated_total) not in (round(summed * 100), round(rescaled * 100)):
                 out.append(Finding("SUM_DIFF", f"表列总分 {fmt_points(form.stated_total)}，而表列各项得分之和为 "
                                                f"{fmt_points(summed)}", form.total_where or form.source, "总分"))
 
@@ -609,6 +663,9 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
             out.append(Finding("RATE_DIFF", f"表列执行率 {given.rate * 100:.{given.rate_digits}f}%，重算执行率 "
                                             f"{shown:.{given.rate_digits}f}%", given.where, "执行率"))
     out.extend(check_weights(fw, form, given))
+    from jixiao.core.form_checks import form_checks
+
+    out.extend(Finding(*found) for found in form_checks(fw, form, r))
     return out
 
 
@@ -623,7 +680,7 @@ def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list
         out.append(Finding("WEIGHT_SUM", f"预算执行率分值为 {fmt_points(funds.points)}，应为 "
                                          f"{fmt_points(fw.execution.points)}", funds.where, "预算执行率"))
     points = [r.points for r in form.rows]
-    if any(p is None for p in points):
+    if any(p is None for p in points):  # a blank 分值 (or a not-applicable row without one): no sum to check
         return out
     total = sum(cents(p) for p in points) / 100
     if cents(total) != cents(fw.indicators.points):

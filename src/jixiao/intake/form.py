@@ -38,7 +38,7 @@ from pathlib import Path
 
 from jixiao.core.edition import PROJECT_FORM, Edition
 from jixiao.core.errors import InvalidInput, Problem, Problems
-from jixiao.core.form import QUAL, QUANT, Form, FormFramework, FundLine, Row, normalise_heading
+from jixiao.core.form import NA, QUAL, QUANT, Form, FormFramework, FundLine, Row, normalise_heading
 from jixiao.core.form_check import validate_form_framework  # noqa: F401  (moved to core; kept importable here)
 from jixiao.core.rules.target import GRADES
 from jixiao.intake.editions import REGISTRY, load_edition, locate, require
@@ -436,13 +436,30 @@ def _rows(raw, key: str, fw: FormFramework, doc: Located, problems: Problems, wa
                 setattr(row, attr, parse_number(v.get(lab), lab))
             except BadCell as exc:
                 problems.add(exc.code, f"{label}：{exc}", at(lab))
+        if not_applicable(v, row.points):
+            row.kind, row.target_text, row.actual_text = NA, _text(v.get("年度指标值")), _text(v.get("实际完成值"))
+            rows.append(row)
+            continue
         if row.points is None:
-            problems.add("E-IN-MISSING", f"{label}：缺少分值", at("分值"))
+            warnings.append(Problem("W-IN-FORM-POINTS", f"{label}：缺少分值，本行无法评分", at("分值")))
         elif row.points <= 0:
             problems.add("E-IN-FORM-NUMBER", f"{label}：分值应大于 0", at("分值"))
         _bind_target(row, v, label, at, problems, warnings)
         rows.append(row)
     return rows
+
+
+NA_MARKS = ("/", "不适用", "不涉及")
+
+
+def not_applicable(v: dict, points: float | None) -> bool:
+    """A row marked not applicable: “/” or “不适用” as its 年度指标值 or 实际完成值, or a blank 分值
+    with a note saying so (偏差原因 “不适用…”). How it counts is the edition's choice."""
+    for key in ("年度指标值", "实际完成值"):
+        if v.get(key) is not None and _plain(v.get(key)) in NA_MARKS:
+            return True
+    note = _plain(v.get("偏差原因") or "")
+    return points is None and any(note.startswith(m) for m in NA_MARKS[1:])
 
 
 def _bind_target(row: Row, v: dict, label: str, at, problems: Problems, warnings: list[Problem]) -> None:
@@ -468,11 +485,11 @@ def _bind_target(row: Row, v: dict, label: str, at, problems: Problems, warnings
         row.grade = grade_of(given) if given not in (None, "") else grade_of(v.get("实际完成值"))
         if given not in (None, "") and row.grade is None:
             problems.add("E-IN-FORM-GRADE", f"{label}：评价等级“{given}”应为 {'、'.join(GRADES)} 之一", at("评价等级"))
-        elif row.grade is None:
-            warnings.append(Problem("W-IN-FORM-GRADE", f"{label}：定性指标的完成情况“{row.actual_text or '（空）'}”看不出属于哪一档；"
-                                    f"本行无法评分，请在“评价等级”中写明 {'、'.join(GRADES)} 之一", at("实际完成值")))
+        # Without grade words the 完成值 is evidence and the stated 得分 the evaluator's judgement
+        # (scored when within 0–分值). Without a 得分 there is nothing to score: the row is not
+        # scorable (MISSING:得分), the form is scored as far as it goes — never refused.
         if row.stated is None:
-            problems.add("E-IN-MISSING", f"{label}：定性指标须填写评价人员给出的得分", at("得分"))
+            warnings.append(Problem("W-IN-FORM-SCORE", f"{label}：定性指标未填评价人员给出的得分，本行无法评分", at("得分")))
         return
     row.op, row.target, row.unit = target.op, target.number, target.unit
     if target.assumed:
