@@ -136,3 +136,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
 }
+
+# The web pages' additions (their app, WhiteNoise, django-axes, cookies): see jixiao/web/conf.py.
+from jixiao.web.conf import extend as _web  # noqa: E402
+
+_web(globals())

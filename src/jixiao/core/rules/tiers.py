@@ -155,4 +155,6 @@ class Tiers(RuleBase):
         shown = fmt_pct(v) if self.as_pct else ev.show(node(self.value), v)
         formula = ev.substitute(node(self.value))
         head = f"{self.label} = {formula} = {shown}" if formula != shown else f"{self.label} = {shown}"
-        return [Step(f"{head}，属“{band.name(self.as_pct, self.label)}”档，{won_text(won, available)}", available, won)]
+        # A label in quotes (“三公”经费控制率) is quoted inside the band's own quotes as ‘三公’.
+        shown = band.name(self.as_pct, self.label).replace("“", "‘").replace("”", "’")
+        return [Step(f"{head}，属“{shown}”档，{won_text(won, available)}", available, won)]
