@@ -35,5 +35,8 @@ test:
 bench:
 	$(PY) benchmarks/batch.py
 
+# Lint: ruff's rule set, mypy over core/, and the layer contracts (all configured in pyproject.toml).
 lint:
 	$(PY) -m ruff check src tests
+	PYTHONPATH=src $(PY) -m mypy
+	PYTHONPATH=src lint-imports

@@ -437,7 +437,7 @@ def test_rendering_happens_before_the_target_folder_is_touched(tmp_path, monkeyp
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        export.write_atomic(tmp_path / "x.xlsx", boom)
+        export.write_rendered(tmp_path / "x.xlsx", boom)
     assert list(tmp_path.iterdir()) == []
-    export.write_atomic(tmp_path / "y.json", lambda b: b.write(b"{}"))
+    export.write_rendered(tmp_path / "y.json", lambda b: b.write(b"{}"))
     assert (tmp_path / "y.json").read_bytes() == b"{}" and len(list(tmp_path.iterdir())) == 1

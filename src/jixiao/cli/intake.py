@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         framework: str = typer.Option(DEFAULT_FRAMEWORK, "--framework", "-f", help="指标体系编号或文件"),
     ) -> None:
         """按指标体系生成填报用的 Excel 工作簿（带单位、下拉列表、数据校验和说明）。"""
-        from jixiao.intake.export import write_atomic
+        from jixiao.intake.export import write_rendered
         from jixiao.intake.framework import framework_path, load_framework
         from jixiao.intake.layout import layout_for
         from jixiao.intake.template import build_workbook
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
             layout = layout_for(fw, framework_path(framework))
         except InvalidInput as exc:
             fail(exc)
-        _write(output, lambda: write_atomic(output, lambda out: build_workbook(fw, layout).save(out)))
+        _write(output, lambda: write_rendered(output, lambda out: build_workbook(fw, layout).save(out)))
         sheets = "、".join(s.name for s in layout.sheets)
         print(f"已生成 {output}：{fw.name}（{fw.id}），工作表：{sheets}")
 

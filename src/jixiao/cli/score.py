@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -54,7 +53,10 @@ def register(app: typer.Typer) -> None:
         if format not in ("table", "json"):
             print(f"错误：--format 只能是 table 或 json，实际为“{format}”", file=sys.stderr)
             raise typer.Exit(2)
-        from jixiao.cli.cycle import cycle_kind_of, show  # target, monitoring and 事前评估: by their edition's kind
+        from jixiao.cli.cycle import (  # target, monitoring and 事前评估: by their edition's kind
+            cycle_kind_of,
+            show,
+        )
 
         if (kind := cycle_kind_of(case)) is not None:
             return show(case, kind, framework, format)

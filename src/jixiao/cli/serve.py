@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
             accounts = prepare(database, data, demo)
         except OSError as exc:
             print(f"错误：无法准备数据文件夹“{data}”：{exc.strerror or exc}；请检查路径和权限", file=sys.stderr)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         from waitress import serve as waitress_serve
 
         from jixiao.server.wsgi import application
@@ -88,4 +88,4 @@ def register(app: typer.Typer) -> None:
                            clear_untrusted_proxy_headers=True, _quiet=True)
         except OSError as exc:
             print(f"错误：无法在 {host}:{port} 上监听：{exc.strerror or exc}；请换一个端口（--port）", file=sys.stderr)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None

@@ -12,7 +12,8 @@ import json
 import math
 import re
 import unicodedata
-from typing import Iterator, Literal
+from collections.abc import Callable, Iterator
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
 
@@ -20,6 +21,7 @@ from jixiao.core.errors import Problems
 from jixiao.core.facts import FactSpec, ListSpec
 from jixiao.core.rules import CheckContext, Rule
 from jixiao.core.rules.base import Finite, each_rule
+from jixiao.core.rules.expert import Expert
 
 WEIGHT_TOLERANCE = 1e-9
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -69,7 +71,7 @@ class Indicator(Finite):
     scoring: str = ""
     rule: Rule | None = None
     advice: Advice | None = None
-    children: list["Indicator"] = Field(default_factory=list)
+    children: list[Indicator] = Field(default_factory=list)
 
     # Set when the framework is built: the dotted id, the level (1 = 一级) and the parent's id.
     _id: str = PrivateAttr("")
@@ -119,8 +121,8 @@ class Framework(Finite):
     indicators: list[Indicator]
     notes: str = ""
 
-    def model_post_init(self, _context) -> None:
-        def assign(items, parent: Indicator | None, path: tuple):
+    def model_post_init(self, _context: object) -> None:
+        def assign(items: list[Indicator], parent: Indicator | None, path: tuple) -> None:
             for i, ind in enumerate(items):
                 ind._path = path + (i,)
                 ind._level = 1 if parent is None else parent.level + 1
@@ -133,7 +135,7 @@ class Framework(Finite):
     def walk(self) -> Iterator[Indicator]:
         """Every indicator, parents before children, in the file's order."""
 
-        def visit(items):
+        def visit(items: list[Indicator]) -> Iterator[Indicator]:
             for ind in items:
                 yield ind
                 yield from visit(ind.children)
@@ -169,12 +171,12 @@ class Framework(Finite):
         out: dict[str, float] = {}
         for leaf in self.leaves():
             for rule in each_rule(leaf.rule):
-                if rule.kind == "expert":
+                if isinstance(rule, Expert):
                     out[rule.fact] = rule.points
         return out
 
 
-def validate(fw: Framework, where=lambda path: "") -> Problems:
+def validate(fw: Framework, where: Callable[[tuple], str] = lambda path: "") -> Problems:
     """Every problem in a framework that its schema cannot see. ``where(path)`` names the place."""
     problems = Problems()
     seen: dict[str, Indicator] = {}

@@ -130,37 +130,50 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, write) -> None:
-    """Render with ``write(buffer)`` into memory, then write the bytes to a hidden file beside
-    ``path`` (same folder, so the same file system) and rename it into place.
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
 
-    Any failure — a full disk, a missing permission, Ctrl-C — leaves ``path`` as it was and no
-    hidden file behind. Rendering in memory first means no half-closed zip or YAML stream is
-    left for the garbage collector to trip over (“Exception ignored … OSError” on a full disk).
+
+def write_atomic(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` on a hidden file beside ``path`` (same folder, so the same file
+    system), then rename it into place; on any failure, leave ``path`` be and no hidden file.
     The file gets the mode of the file it replaces, or the usual mode under the umask (not
     mkstemp's 0600)."""
     path = Path(path)
-    buffer = io.BytesIO()
-    write(buffer)
-    data = buffer.getvalue()
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        mode = 0o666 & ~_umask()
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    os.close(fd)
     try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fchmod(fd, mode)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write(Path(tmp))
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_rendered(path: Path, render) -> None:
+    """Render with ``render(buffer)`` into memory first, then write the bytes as
+    :func:`write_atomic` does. Rendering in memory means no half-closed zip or YAML stream is
+    left for the garbage collector to trip over (“Exception ignored … OSError” on a full disk)."""
+    buffer = io.BytesIO()
+    render(buffer)
+    data = buffer.getvalue()
+
+    def write(tmp: Path) -> None:
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    write_atomic(path, write)
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -202,4 +215,4 @@ def write_case(case: Case, fw: Framework, path: Path, framework_file: Path | Non
             build_workbook(fw, layout, doc).save(out)
     else:
         raise ValueError(suffix)  # the CLI refuses other extensions before reading anything
-    write_atomic(path, write)
+    write_rendered(path, write)

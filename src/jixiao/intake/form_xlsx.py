@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 from jixiao.core.errors import InvalidInput, Problem
-from jixiao.intake.form import FUND_KEYS, ROW_KEYS, _plain
+from jixiao.intake.form_labels import FUND_KEYS, ROW_KEYS, _plain
 from jixiao.intake.yamlio import Located
 
 STOP = ("年度总体目标", "绩效指标", "项目基本情况", "总分", "合计", "评价结论", "存在问题", "改进措施", "项目负责人", "填表人")

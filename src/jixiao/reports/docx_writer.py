@@ -371,7 +371,7 @@ def _styles(doc) -> None:
     pf = _document_paragraph(normal)
     pf.widow_control = True
 
-    for level, (name, east, size, bold) in HEADINGS.items():
+    for name, east, size, bold in HEADINGS.values():
         st = styles[name]
         _style_font(st, east, size, bold)
         _document_paragraph(st).keep_with_next = True

@@ -38,10 +38,19 @@ def framework_source(ev: Evaluation) -> str:
 
 
 def framework(ev: Evaluation) -> Framework:
-    """The framework an evaluation was made with (the frozen edition, however the shipped one moved)."""
-    from jixiao.intake.framework import load_framework
+    """The framework an evaluation was made with (the frozen edition, however the shipped one moved).
 
-    return load_framework(framework_source(ev))
+    Kept per edition hash: an edition never changes, and reading and validating its YAML on every
+    page and every keystroke's live score would be most of the page's time."""
+    fw = _FRAMEWORKS.get(ev.edition.hash)
+    if fw is None:
+        from jixiao.intake.framework import load_framework
+
+        fw = _FRAMEWORKS[ev.edition.hash] = load_framework(framework_source(ev))
+    return fw
+
+
+_FRAMEWORKS: dict[str, Framework] = {}
 
 
 def score_draft(ev: Evaluation, document: dict) -> entry.Draft:
