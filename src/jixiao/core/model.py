@@ -12,7 +12,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
@@ -27,20 +27,20 @@ WEIGHT_TOLERANCE = 1e-9
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
-def normal_name(name) -> str:
+def normal_name(name: object) -> str:
     """A name as a reader sees it: NFKC (full-width ｘ is x), zero-width characters removed, trimmed.
     Python's parser reads an expression's ``ｘ`` as ``x`` too, so names are compared this way."""
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(name))).strip()
 
 
-def _shown(name) -> str:
+def _shown(name: object) -> str:
     text = str(name)
     visible = "".join(f"\\u{ord(c):04x}" if _INVISIBLE.match(c) else c for c in text)
     ends = "（首尾有空格）" if text != text.strip() else ""
     return f"“{visible}”{ends}"
 
 
-def _clashes(items, what: str, problems: Problems) -> None:
+def _clashes(items: Iterable[tuple[str, str, str]], what: str, problems: Problems) -> None:
     """``items``: (name, place, indicator) in file order; the second of two look-alikes is reported."""
     first: dict[str, str] = {}
     for name, at, indicator in items:
@@ -240,11 +240,11 @@ def validate(fw: Framework, where: Callable[[tuple], str] = lambda path: "") -> 
         if spec.type == "money" and spec.unit not in ("元", "万元", "亿元"):
             problems.add("E-FW-FACT-UNIT", f"金额事实“{name}”的 unit 应为 元、万元 或 亿元，实际为“{spec.unit}”", at)
         if spec.count_of:
-            lst = fw.lists.get(spec.count_of)
-            if lst is None:
+            counted = fw.lists.get(spec.count_of)
+            if counted is None:
                 problems.add("E-FW-LIST", f"事实“{name}”的 count_of 指向未声明的清单“{spec.count_of}”", at)
             else:
                 for field in (spec.where, spec.where_not):
-                    if field and lst.fields.get(field) != "flag":
+                    if field and counted.fields.get(field) != "flag":
                         problems.add("E-FW-LIST", f"事实“{name}”的条件字段“{field}”须是清单“{spec.count_of}”中 flag 类型的字段", at)
     return problems
