@@ -140,6 +140,7 @@ def test_journey(server, browser):
     unit = _login(browser, url, "danwei")
     _shot(unit, "02-home-unit")
     unit.get_by_label("年度").fill("2020")
+    unit.get_by_label("指标体系").select_option("shenzhen-dept/2020")
     unit.locator("#new-eval").click()
     unit.wait_for_selector("#entry-form")
     for name, value in _seed_inputs().items():

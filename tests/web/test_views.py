@@ -330,3 +330,10 @@ def test_bulk_form_upload_imports_once(demo, monkeypatch):
     page = c.get(r["Location"]).content.decode()
     assert "已完成" in page and 'max="1" value="1"' in page
     assert Evaluation.objects.filter(kind="project", unit__code="4403RS04").exists()
+
+
+def test_new_evaluation_offers_the_units_usual_edition(demo):
+    # national-dept/2013 sorts first; a unit that filled in under shenzhen-dept/2020 keeps it preselected
+    html = client_for("danwei2").get("/").content.decode()
+    assert "<option selected>shenzhen-dept/2020</option>" in html
+    assert "<option>national-dept/2013</option>" in html

@@ -54,13 +54,16 @@ def home(request):
     my_units = [m.unit for m in selectors.memberships(request.user) if m.role == Role.UNIT and m.unit]
     # the year after the newest one the user has: the 自评 most likely due next
     latest = max(e.year for e in evs) + 1 if evs else datetime.date.today().year - 1
+    # the edition of the user's newest department evaluation: a unit keeps its framework year to year
+    dept = [e for e in evs if e.edition.ref in editions()]
+    usual = max(dept, key=lambda e: e.year).edition.ref if dept else None
     scores = {eid: s.total for eid, s in current_scores(
         selectors.evaluations(request.user).filter(id__in=[e.id for e in evs])).items()}
     for ev in evs:
         ev.score_total = scores.get(ev.id)
     return render(request, "web/home.html", {
         "nav": "home", "columns": [(key, label, columns[key]) for key, label in stored.TASK_STATES],
-        "projects": projects, "my_units": my_units, "new_year": latest, "editions": editions()})
+        "projects": projects, "my_units": my_units, "new_year": latest, "editions": editions(), "usual_edition": usual})
 
 
 @login_required
