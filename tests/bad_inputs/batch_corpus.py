@@ -52,6 +52,20 @@ def on_row(column: str, row: int, value) -> Callable[[pl.DataFrame], pl.DataFram
     return change
 
 
+def special(name: str, kind: str) -> Callable[[Path], Path]:
+    """Not a regular file: a link to /dev/zero (a stream without end) or a FIFO (no writer)."""
+    def make(tmp: Path) -> Path:
+        import os
+
+        out = tmp / name
+        if kind == "zero":
+            out.symlink_to("/dev/zero")
+        else:
+            os.mkfifo(out)
+        return out
+    return make
+
+
 BATCH_CORPUS = [
     BadBatch("年度指标值为负数", "E-IN-BATCH-VALUE", copy("negative_target.csv"), "年度指标值"),
     BadBatch("预算数与执行数为负数", "E-IN-BATCH-VALUE", copy("negative_money.csv"), "全年预算数"),
@@ -78,4 +92,8 @@ BATCH_CORPUS = [
              parquet("negative.parquet", on_row("全年预算数", 1, -100.0)), "全年预算数"),
     BadBatch("Parquet 中的无穷大执行数", "E-IN-BATCH-VALUE",
              parquet("inf.parquet", on_row("全年执行数", 1, float("inf"))), "全年执行数"),
+    # Read whole before any check, these ended in MemoryError (a traceback) or a hang.
+    BadBatch("指向 /dev/zero 的 CSV", "E-IN-FILE", special("zero.csv", "zero"), "设备"),
+    BadBatch("指向 /dev/zero 的 Parquet", "E-IN-FILE", special("zero.parquet", "zero"), "设备"),
+    BadBatch("命名管道充当 CSV", "E-IN-FILE", special("fifo.csv", "fifo"), "管道"),
 ]

@@ -46,6 +46,7 @@ from jixiao.intake.form import (
     parse_actual,
     parse_target,
 )
+from jixiao.intake.yamlio import regular_file
 
 TEXT, NUMBER, INT = pl.String, pl.Float64, pl.Int64
 SCHEMA: dict[str, pl.DataType] = {
@@ -85,6 +86,11 @@ def read_batch(path: str | Path) -> Batch:
     if not path.exists():
         raise InvalidInput("找不到文件", [Problem("E-IN-FILE", f"文件不存在：{path}，请检查路径", str(path))])
     suffix = path.suffix.lower()
+    if not path.is_dir():
+        # A device or FIFO (a link to /dev/zero) is refused before polars or the encoding check
+        # reads it: neither stream ends. A regular table has no size limit here, as a batch may
+        # hold millions of rows; polars reads it in columns, not as one string.
+        regular_file(path, None, "批量数据文件")
     if path.is_file() and path.stat().st_size == 0:
         raise InvalidInput("批量数据为空", [Problem("E-IN-BATCH-EMPTY", "文件为空（0 字节）；请导出含表头和数据行的长表", str(path))])
     try:
@@ -92,7 +98,8 @@ def read_batch(path: str | Path) -> Batch:
             lf = pl.scan_parquet(path if path.is_file() else path / "*.parquet")
             names = lf.collect_schema()
         elif suffix == ".csv":
-            head = path.read_bytes()[:65536]
+            with path.open("rb") as fh:
+                head = fh.read(65536)
             try:
                 head.decode("utf-8")
             except UnicodeDecodeError as exc:

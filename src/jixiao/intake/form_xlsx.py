@@ -44,6 +44,11 @@ def _open(path: Path):
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from jixiao.intake.workbook import check_container
+
+    # File kind, size and zip checks before openpyxl sees a byte: given /dev/zero, zipfile reads
+    # the stream whole looking for the zip's directory (5 GB and a MemoryError on a 24 GiB machine).
+    check_container(path)
     try:
         return openpyxl.load_workbook(path, data_only=True)
     except FileNotFoundError:

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import math
 import re
-import stat
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
@@ -47,7 +46,7 @@ from jixiao.intake.sheets import (
     list_headers,
     split_header,
 )
-from jixiao.intake.yamlio import Located, check_text
+from jixiao.intake.yamlio import Located, check_text, regular_file
 
 MAX_FILE_BYTES = limits.WORKBOOK_BYTES
 MAX_UNPACKED_BYTES = limits.UNPACKED_BYTES
@@ -65,16 +64,10 @@ def refuse(code: str, message: str, where: str) -> InvalidInput:
 def check_container(path: Path) -> None:
     """Refuse, unopened, anything that is not a sane .xlsx: wrong kind, too big, a zip bomb."""
     where = str(path)
+    size = regular_file(path, None, "工作簿")
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            what = "目录" if stat.S_ISDIR(info.st_mode) else "设备、管道或套接字"
-            raise refuse("E-IN-FILE", f"这是{what}，不是普通文件；请给出保存在磁盘上的工作簿", where)
-        size = info.st_size
         with path.open("rb") as fh:
             head = fh.read(8)
-    except FileNotFoundError:
-        raise refuse("E-IN-FILE", f"文件不存在：{path}，请检查路径", where) from None
     except OSError as exc:
         raise refuse("E-IN-FILE", f"无法读取：{exc.strerror}", where) from None
     if size > MAX_FILE_BYTES:

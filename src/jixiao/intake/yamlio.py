@@ -51,9 +51,11 @@ def _refuse(code: str, message: str, where: str, title: str = "无法读取文�
     return InvalidInput(title, [Problem(code, message, where)])
 
 
-def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """A regular file's bytes, its size checked before a byte is read: a device (/dev/zero), a FIFO
-    or a folder is refused by name, and a file over ``max_bytes`` is never read at all."""
+def regular_file(path: Path, max_bytes: int | None, what: str = "文件") -> int:
+    """The size of a regular file, checked before anything opens it: a device (/dev/zero, also
+    through a symlink), a FIFO or a folder is refused by name, and so is a file over ``max_bytes``
+    (``None``: no size limit). Every reader of user files calls this first, so no parser (zipfile,
+    openpyxl, polars) ever reads a stream that has no end."""
     path = Path(path)
     where = str(path)
     try:
@@ -65,10 +67,18 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
     if stat.S_ISDIR(info.st_mode):
         raise _refuse("E-IN-FILE", "这是一个目录，不是文件；请给出文件路径", where)
     if not stat.S_ISREG(info.st_mode):
-        what = "设备" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "管道或套接字"
-        raise _refuse("E-IN-FILE", f"这是{what}，不是普通文件；请给出保存在磁盘上的文件", where)
-    if info.st_size > max_bytes:
-        raise _refuse("E-IN-TOO-LARGE", f"文件 {info.st_size:,} 字节，超过上限 {max_bytes:,}", where, "文件过大")
+        kind = "设备" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "管道或套接字"
+        raise _refuse("E-IN-FILE", f"这是{kind}，不是普通文件；请给出保存在磁盘上的{what}", where)
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise _refuse("E-IN-TOO-LARGE", f"{what} {info.st_size:,} 字节，超过上限 {max_bytes:,} 字节", where, "文件过大")
+    return info.st_size
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes, its size checked before a byte is read (:func:`regular_file`)."""
+    path = Path(path)
+    where = str(path)
+    regular_file(path, max_bytes)
     try:
         with path.open("rb") as fh:
             raw = fh.read(max_bytes + 1)  # a file that grew since stat() is still read no further
