@@ -94,6 +94,55 @@ def test_unpacked_bytes(tmp_path):
     refused("E-IN-ZIP-BOMB", check_container, zip_of(parts, tmp_path / "over.xlsx"))
 
 
+def declaring(path: Path, part: str, file_size: int) -> Path:
+    """``path`` with the central directory's inflated size of ``part`` set to ``file_size``: the
+    zip checks trust what the directory declares (Python's zip reader never inflates past it), so
+    a ratio can be set to the byte, as an attacker sets it."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    assert data[-22:-18] == b"PK\x05\x06"  # the end record, no comment
+    at = struct.unpack_from("<I", data, len(data) - 6)[0]  # where the central directory starts
+    while True:
+        assert data[at:at + 4] == b"PK\x01\x02"
+        name_len, extra, comment = struct.unpack_from("<HHH", data, at + 28)
+        if data[at + 46:at + 46 + name_len] == part.encode():
+            struct.pack_into("<I", data, at + 24, file_size)
+            break
+        at += 46 + name_len + extra + comment
+    path.write_bytes(bytes(data))
+    return path
+
+
+def stored(path: Path, part: str, size: int) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr(part, os.urandom(size))
+    return path
+
+
+def test_zip_ratio(tmp_path):
+    # 10,001 stored bytes declared to inflate to 100 times that (over the floor): at the ratio, then one byte past it.
+    packed = 10_001
+    at = declaring(stored(tmp_path / "at.xlsx", "xl/p.xml", packed), "xl/p.xml", packed * limits.ZIP_RATIO)
+    assert zipfile.ZipFile(at).getinfo("xl/p.xml").file_size > limits.RATIO_FLOOR
+    check_container(at)
+    over = declaring(stored(tmp_path / "over.xlsx", "xl/p.xml", packed), "xl/p.xml", packed * limits.ZIP_RATIO + 1)
+    refused("E-IN-ZIP-BOMB", check_container, over)
+
+
+def test_zip_ratio_floor(tmp_path):
+    # Zeros deflate about 1,000:1; a part of RATIO_FLOOR bytes is not judged by its ratio, one byte more is.
+    for size, ok in ((limits.RATIO_FLOOR, True), (limits.RATIO_FLOOR + 1, False)):
+        path = zip_of({"xl/zeros.xml": bytes(size)}, tmp_path / f"z{size}.xlsx")
+        info = zipfile.ZipFile(path).getinfo("xl/zeros.xml")
+        assert info.file_size / info.compress_size > limits.ZIP_RATIO
+        if ok:
+            check_container(path)
+        else:
+            refused("E-IN-ZIP-BOMB", check_container, path)
+
+
 def test_yaml_marks():
     _refuse_many(":" * limits.YAML_MARKS, "x")
     refused("E-IN-TOO-LARGE", _refuse_many, ":" * (limits.YAML_MARKS + 1), "x")
@@ -199,6 +248,22 @@ def test_expression_length():
     assert E.parse(at) == E.Ref(at)
     with pytest.raises(E.ExpressionError, match="过长"):
         E.parse(at + "a")
+
+
+def test_expression_nodes():
+    # max(1, 1, …): the expression, the call, the name max and its context, one node per argument.
+    at = "max(" + ",".join(["1"] * (E.MAX_NODES - 4)) + ")"
+    assert len(at) <= E.MAX_LENGTH
+    assert len(E.parse(at).args) == E.MAX_NODES - 4
+    with pytest.raises(E.ExpressionError, match="过于复杂"):
+        E.parse("max(" + ",".join(["1"] * (E.MAX_NODES - 3)) + ")")
+
+
+def test_expression_depth():
+    # Each unary minus is one level: -a is three (the minus, the name, its context).
+    E.parse("-" * (E.MAX_DEPTH - 2) + "a")
+    with pytest.raises(E.ExpressionError, match="嵌套过深"):
+        E.parse("-" * (E.MAX_DEPTH - 1) + "a")
 
 
 def checklist_framework(n: int) -> str:
@@ -308,13 +373,17 @@ def test_the_form_probe_opens_nothing_before_the_zip_checks(tmp_path, monkeypatc
     bomb = tmp_path / "bomb.xlsx"
     bomb.write_bytes(zip_bomb(tmp_path))
 
-    def never(*a, **k):
+    opened = []
+
+    def never(*a, **k):  # recorded, not only raised: the form probe swallows any exception
+        opened.append(a)
         raise AssertionError("openpyxl opened a file that fails the zip checks")
 
     monkeypatch.setattr(openpyxl, "load_workbook", never)
     monkeypatch.setattr("openpyxl.reader.excel.load_workbook", never)
     result = runner.invoke(app, ["score", str(bomb)])
     assert result.exit_code == 2 and "[E-IN-ZIP-BOMB]" in result.output, result.output
+    assert not opened, "openpyxl was given the bomb before the zip checks"
 
 
 def test_merged_cells_in_an_extra_column_are_ignored(tmp_path):

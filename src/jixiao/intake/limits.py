@@ -45,6 +45,7 @@ TABLE = [
     ("工作簿文件大小", WORKBOOK_BYTES, "字节", "E-IN-TOO-LARGE"),
     ("工作簿解压后合计", UNPACKED_BYTES, "字节", "E-IN-ZIP-BOMB"),
     ("工作簿部件数", ZIP_PARTS, "个", "E-IN-ZIP-BOMB"),
+    ("工作簿部件的压缩比（部件解压后超过 1,000,000 字节时）", ZIP_RATIO, "倍", "E-IN-ZIP-BOMB"),
     ("YAML 条目标记（冒号、逗号、列表项）", YAML_MARKS, "个", "E-IN-TOO-LARGE"),
     ("展开后的节点", NODES, "个", "E-IN-TOO-LARGE"),
     ("嵌套层数", NESTING, "层", "E-IN-YAML-BOMB"),
