@@ -378,4 +378,6 @@ CORPUS += [
     Bad("单元格超过预算", "E-IN-TOO-LARGE", too_many_cells),
     Bad("规则过宽的指标体系", "E-FW-RULE-SIZE", with_framework("wide.yaml", wide_checklist(330))),
     Bad("事实名全角半角相似", "E-FW-NAME-CLASH", with_framework("names.yaml", LOOKALIKE_FRAMEWORK)),
+    # Found by the fuzz test: convert to .xlsx crashed (openpyxl IllegalCharacterError) on the key.
+    Bad("说明标题含控制字符（JSON）", "E-IN-CHAR", copy("control_char_key.json")),
 ]

@@ -148,6 +148,19 @@ def _refuse_many(text: str, where: str) -> None:
 # Lone surrogates no UTF-8 can encode, and the two non-characters no XML (.xlsx, .docx) can hold.
 # Control characters (a line break pasted from Word is \x0b) are kept: the writers clean them.
 _BAD_CHAR = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# A name (a key: a fact, a heading of the narrative) is one line of plain text: a control character
+# in it is never meant, cannot be written to a worksheet cell, and cleaning it could merge two names.
+_BAD_NAME_CHAR = re.compile("[\x00-\x1f\x7f]")
+
+
+def check_name(name: str, where: str) -> str:
+    """A key, checked as text is and refused if it holds a control character."""
+    m = _BAD_NAME_CHAR.search(name)
+    if m:
+        raise InvalidInput("名称含有控制字符", [Problem(
+            "E-IN-CHAR", f"名称“{_BAD_NAME_CHAR.sub('�', name)}”第 {m.start() + 1} 个字符 U+{ord(m.group()):04X} 是控制字符，"
+            "无法保存到 Excel；请删去", where)])
+    return check_text(name, where)
 
 
 def check_text(text: str, where: str) -> str:
@@ -192,7 +205,7 @@ def checked(data, where) -> object:
         elif isinstance(value, dict):
             for k, v in value.items():
                 if isinstance(k, str):
-                    check_text(k, where(path))
+                    check_name(k, where(path))
                 stack.append((v, path + (k,)))
         elif isinstance(value, list):
             if len(value) > limits.LIST_ITEMS:
