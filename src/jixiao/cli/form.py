@@ -73,7 +73,7 @@ def show_form(path: Path, framework: str | None, format: str) -> None:
     except InvalidInput as exc:
         fail(exc)
     warn(warnings)
-    r = score_form(fw, form)
+    r = score_form(fw, form, warnings=warnings)
     if format == "json":
         print(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
     else:

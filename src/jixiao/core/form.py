@@ -36,8 +36,6 @@ and SQL. Scores are rounded to cents with :func:`~jixiao.core.numbers.round_half
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -45,42 +43,22 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
 
 from jixiao.core import expr as E
-from jixiao.core.model import GradeBand
+from jixiao.core.errors import Problem
+from jixiao.core.model import GradeBand, content_hash, grade_of
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, fmt_points, round_half_up
+from jixiao.core.reasons import CODE_TEXT  # noqa: F401  (re-exported: the line codes' texts)
+from jixiao.core.reasons import reason_text as _reason_text
+from jixiao.core.review import REVIEW_CODES, TITLES  # noqa: F401  (REVIEW_CODES re-exported)
 from jixiao.core.rules.base import Step
 from jixiao.core.rules.rate import Rate
-from jixiao.core.rules.target import CODES as ROW_CODES
 from jixiao.core.rules.target import Qualitative, Target
 
 # The line types of a form, as the long format writes them in 行类型.
 FUNDS, QUANT, QUAL, TOTAL = "资金", "定量", "定性", "合计"
 LINE_KINDS = (FUNDS, QUANT, QUAL)
 
-# Reason codes beyond the row rules' own (see jixiao.core.rules.target.CODES).
-CODE_TEXT = dict(ROW_CODES) | {
-    "EXEC_MET": "预算全部执行，得满分",
-    "EXEC_BELOW": "预算未全部执行，按执行率计分",
-    "ROW_TYPE": "行类型不是 资金、定量 或 定性，无法评分",
-}
-
-# What a reviewer is told, by check code (stable; tests match codes, not wording).
-FINDINGS = {
-    "TOTAL_DIFF": "表列总分与重算总分不符",
-    "SUM_DIFF": "表列总分不等于表列各项得分之和",
-    "SCORE_DIFF": "表列得分与重算得分不符",
-    "RATE_DIFF": "表列执行率与重算执行率不符",
-    "FUND_SUM": "年度资金总额与其中各项之和不符",
-    "EXEC_NO_REASON": "预算执行率未达要求而未说明原因",
-    "REASON_MISSING": "未得满分而未填写偏差原因分析",
-    "QUAL_OUT_OF_BAND": "定性指标评分超出所评档次的分值区间",
-    "OVERSHOOT": "完成值远高于指标值，需复核指标值是否设定偏低（偏离度）",
-    "NOT_SCORABLE": "缺少数据或预算数为 0，无法评分",
-    "WEIGHT_SUM": "分值合计不符合要求",
-    "WEIGHT_DEFAULT": "一级指标分值与默认权重不同（允许调整，仅作提示）",
-}
-# The order a summary lists them in; all but WEIGHT_DEFAULT put a form on the review list.
-REVIEW_CODES = ("TOTAL_DIFF", "SUM_DIFF", "SCORE_DIFF", "EXEC_NO_REASON", "REASON_MISSING",
-                "QUAL_OUT_OF_BAND", "OVERSHOOT", "NOT_SCORABLE", "WEIGHT_SUM", "RATE_DIFF", "FUND_SUM")
+# What a reviewer is told, by check code: the one table of jixiao.core.review (severity, title, batch).
+FINDINGS = TITLES
 
 
 class Quote(BaseModel):
@@ -175,11 +153,7 @@ class FormFramework(BaseModel):
         return self._memo[key]
 
     def fingerprint(self) -> str:
-        def build():
-            canonical = json.dumps(self.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
-            return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-        return self._cached("fingerprint", build)
+        return self._cached("fingerprint", lambda: content_hash(self))
 
     # --- the trees every engine evaluates -------------------------------------------------------
 
@@ -223,8 +197,8 @@ class FormFramework(BaseModel):
         return out
 
     def grade(self, total: float) -> str:
-        g = E.evaluate(self._cached("grade", lambda: self.grade_tree(E.Ref("总分"))), {"总分": total})
-        return g if isinstance(g, str) else ""
+        """The grade of a total as the form shows it (two decimals, 四舍五入)."""
+        return grade_of(self.grades, total)
 
     def inputs(self) -> list[str]:
         """Every column a line may be read from (the long format's scoring columns)."""
@@ -358,20 +332,8 @@ class Form:
 # --- scoring one form ------------------------------------------------------------------------------
 
 
-@dataclass
-class Finding:
-    code: str
-    message: str
-    where: str = ""
-    line: str = ""
-
-    @property
-    def review(self) -> bool:
-        return self.code in REVIEW_CODES
-
-    def __str__(self) -> str:
-        head = f"{self.where} " if self.where else ""
-        return f"{head}{self.line + '：' if self.line else ''}{self.message} [{self.code}]"
+# A reviewer's finding is a Problem (code, severity, message, place); the old name still works.
+Finding = Problem
 
 
 @dataclass
@@ -421,10 +383,11 @@ class FormResult:
     status: str  # scored or incomplete
     grade: str
     rate: float | None
-    findings: list[Finding]
+    findings: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)  # intake's, about the form as read
 
     @property
-    def review(self) -> list[Finding]:
+    def review(self) -> list[Problem]:
         return [f for f in self.findings if f.review]
 
     def to_json(self) -> dict:
@@ -438,8 +401,8 @@ class FormResult:
             "lines": [{"kind": ln.kind, "name": ln.name, "level1": ln.level1, "level2": ln.level2,
                        "points": ln.points, "score": ln.score, "status": ln.status, "code": ln.code,
                        "stated": ln.stated, "diff": ln.diff, "trace": ln.trace} for ln in self.lines],
-            "findings": [{"code": x.code, "message": x.message, "where": x.where, "line": x.line,
-                          "review": x.review} for x in self.findings],
+            "findings": [x.to_json() | {"line": x.indicator, "review": x.review} for x in self.findings],
+            "warnings": [x.to_json() for x in self.warnings],
         }
 
 
@@ -449,12 +412,8 @@ def cents(x: float) -> int:
 
 
 def reason_text(code: str) -> str:
-    kind, _, what = code.partition(":")
-    if kind == "MISSING":
-        return f"缺少“{what}”，无法评分；请在表中填写"
-    if kind == "ZERO":
-        return f"{what} 为 0，比率无法计算，本行无法评分；请核实数据"
-    return CODE_TEXT.get(code, code)
+    """The Chinese sentence for a line's reason code (see :func:`jixiao.core.reasons.reason_text`)."""
+    return _reason_text(code, on="line")
 
 
 def line_env(line: FundLine | Row, kind: str | None) -> dict[str, E.Value]:
@@ -535,17 +494,18 @@ def score_line(fw: FormFramework, line: FundLine | Row, kind: str | None, money_
                       line.where)
 
 
-def score_form(fw: FormFramework, form: Form, explain: bool = True) -> FormResult:
+def score_form(fw: FormFramework, form: Form, explain: bool = True, warnings: list[Problem] | None = None) -> FormResult:
     """Score a form line by line with traces, add up in cents, grade it, and list what to review.
 
     ``explain=False`` skips writing traces (the batch's scalar engine scores millions of lines).
+    ``warnings`` are intake's about this form; the result carries them (and its JSON prints them).
     """
     lines: list[LineResult] = []
-    findings: list[Finding] = []
+    findings: list[Problem] = []
     total_line = form.funds_total()
     if total_line is None:
         total_line = FundLine("年度资金总额")
-        findings.append(Finding("NOT_SCORABLE", "表中没有项目资金（年度资金总额）行，预算执行率无法评分", form.source))
+        findings.append(Problem("NOT_SCORABLE", "表中没有项目资金（年度资金总额）行，预算执行率无法评分", form.source))
     lines.append(score_line(fw, total_line, FUNDS, form.money_unit, explain))
     rate = E.evaluate(fw._cached("ratio", fw.execution.ratio), line_env(total_line, FUNDS))
     rate = None if isinstance(rate, E.Missing) else float(rate)
@@ -555,42 +515,45 @@ def score_form(fw: FormFramework, form: Form, explain: bool = True) -> FormResul
     scored = all(ln.score is not None for ln in lines)
     total = sum(ln.cents for ln in lines if ln.cents is not None) / 100
     result = FormResult(fw.id, fw.name, fw.fingerprint(), form, lines, total, "scored" if scored else "incomplete",
-                        fw.grade(total) if scored else "", rate, findings)
+                        fw.grade(total) if scored else "", rate, findings, list(warnings or []))
     findings.extend(check_form(fw, form, result))
     return result
 
 
-def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
+def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Problem]:
     """What a reviewer (抽查复核) must look at, beyond the scores themselves."""
-    out: list[Finding] = []
+    out: list[Problem] = []
     exec_line = r.lines[0]
     for ln in r.lines:
         if ln.score is None:
             code = "QUAL_OUT_OF_BAND" if ln.code == "QUAL_OUT_OF_BAND" else "NOT_SCORABLE"
-            out.append(Finding(code, f"{FINDINGS[code]}：{reason_text(ln.code)}", ln.where, ln.name))
+            out.append(Problem(code, f"{FINDINGS[code]}：{reason_text(ln.code)}", ln.where, ln.name))
         elif ln.stated is not None and cents(ln.stated) != ln.cents:
-            out.append(Finding("SCORE_DIFF", f"表列得分 {fmt_points(ln.stated)}，重算得分 {fmt_points(ln.score)}"
+            out.append(Problem("SCORE_DIFF", f"表列得分 {fmt_points(ln.stated)}，重算得分 {fmt_points(ln.score)}"
                                              f"（{ln.trace}）", ln.where, ln.name))
         if ln.code == "OVERSHOOT":
-            out.append(Finding("OVERSHOOT", FINDINGS["OVERSHOOT"], ln.where, ln.name))
+            out.append(Problem("OVERSHOOT", FINDINGS["OVERSHOOT"], ln.where, ln.name))
         if ln.needs_reason:
             if ln is exec_line:
                 below = fmt_pct(fw.execution.reason_below).replace(".00%", "%")
-                out.append(Finding("EXEC_NO_REASON", f"预算执行率 {fmt_pct(r.rate)}，低于 {below}，须说明原因",
+                out.append(Problem("EXEC_NO_REASON", f"预算执行率 {fmt_pct(r.rate)}，低于 {below}，须说明原因",
                                    ln.where, ln.name))
             else:
-                out.append(Finding("REASON_MISSING", f"{FINDINGS['REASON_MISSING']}（得 {fmt_points(ln.score or 0)}"
-                                                     f" / {fmt_points(ln.points)} 分）", ln.where, ln.name))
+                # A line that could not be scored has no score to state: say what the form states.
+                got = (f"得 {fmt_points(ln.score)}" if ln.score is not None else
+                       "本行无法重算" + (f"，表列得分 {fmt_points(ln.stated)}" if ln.stated is not None else ""))
+                out.append(Problem("REASON_MISSING", f"{FINDINGS['REASON_MISSING']}（{got} / {fmt_points(ln.points)} 分）",
+                                   ln.where, ln.name))
 
     stated_lines = [ln.stated for ln in r.lines]
     if form.stated_total is not None:
         if r.status == "scored" and cents(form.stated_total) != round(r.total * 100):
-            out.append(Finding("TOTAL_DIFF", f"表列总分 {fmt_points(form.stated_total)}，重算总分 {fmt_points(r.total)}",
+            out.append(Problem("TOTAL_DIFF", f"表列总分 {fmt_points(form.stated_total)}，重算总分 {fmt_points(r.total)}",
                                form.total_where or form.source, "总分"))
         if all(s is not None for s in stated_lines):
             summed = sum(cents(s) for s in stated_lines) / 100
             if cents(form.stated_total) != round(summed * 100):
-                out.append(Finding("SUM_DIFF", f"表列总分 {fmt_points(form.stated_total)}，而表列各项得分之和为 "
+                out.append(Problem("SUM_DIFF", f"表列总分 {fmt_points(form.stated_total)}，而表列各项得分之和为 "
                                                f"{fmt_points(summed)}", form.total_where or form.source, "总分"))
 
     total_line, given = form.funds_total(), (form.funds[0] if form.funds else None)
@@ -601,12 +564,12 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
             if want is not None and (got is None or abs(want - got) > 1e-9 * max(1.0, abs(want))):
                 wrong.append(f"{label}{'未填' if got is None else ' ' + _amount(got)}，其中各项之和为 {_amount(want)}")
         if wrong:
-            out.append(Finding("FUND_SUM", f"年度资金总额{'；'.join(wrong)}（{form.money_unit}）；按其中各项之和计算",
+            out.append(Problem("FUND_SUM", f"年度资金总额{'；'.join(wrong)}（{form.money_unit}）；按其中各项之和计算",
                                given.where, "年度资金总额"))
     if given is not None and given.rate is not None and r.rate is not None:
         shown = round_half_up(min(r.rate, 1.0) * 100, given.rate_digits)
         if abs(shown - round_half_up(given.rate * 100, given.rate_digits)) > 1e-9:
-            out.append(Finding("RATE_DIFF", f"表列执行率 {given.rate * 100:.{given.rate_digits}f}%，重算执行率 "
+            out.append(Problem("RATE_DIFF", f"表列执行率 {given.rate * 100:.{given.rate_digits}f}%，重算执行率 "
                                             f"{shown:.{given.rate_digits}f}%", given.where, "执行率"))
     out.extend(check_weights(fw, form, given))
     return out
@@ -616,18 +579,18 @@ def _amount(x: float) -> str:
     return fmt_amount(x, 6).rstrip("0").rstrip(".")
 
 
-def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list[Finding]:
+def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list[Problem]:
     """分值: the rows must add up to the indicators' points (90) and the funds line to its 10."""
-    out: list[Finding] = []
+    out: list[Problem] = []
     if funds is not None and funds.points is not None and not math.isclose(funds.points, fw.execution.points):
-        out.append(Finding("WEIGHT_SUM", f"预算执行率分值为 {fmt_points(funds.points)}，应为 "
+        out.append(Problem("WEIGHT_SUM", f"预算执行率分值为 {fmt_points(funds.points)}，应为 "
                                          f"{fmt_points(fw.execution.points)}", funds.where, "预算执行率"))
     points = [r.points for r in form.rows]
     if any(p is None for p in points):
         return out
     total = sum(cents(p) for p in points) / 100
     if cents(total) != cents(fw.indicators.points):
-        out.append(Finding("WEIGHT_SUM", f"绩效指标分值合计 {fmt_points(total)}，应为 {fmt_points(fw.indicators.points)}",
+        out.append(Problem("WEIGHT_SUM", f"绩效指标分值合计 {fmt_points(total)}，应为 {fmt_points(fw.indicators.points)}",
                            form.source, "绩效指标"))
         return out
     expected = default_weights(fw, {fw.level1(r.level1).name for r in form.rows if fw.level1(r.level1)})
@@ -635,7 +598,7 @@ def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list
         got = sum(r.points for r in form.rows if fw.level1(r.level1) is lv)
         want = expected.get(lv.name, 0.0)
         if got and cents(got) != cents(want):
-            out.append(Finding("WEIGHT_DEFAULT", f"{lv.name}分值合计 {fmt_points(got)}，默认为 {fmt_points(want)}",
+            out.append(Problem("WEIGHT_DEFAULT", f"{lv.name}分值合计 {fmt_points(got)}，默认为 {fmt_points(want)}",
                                form.source, lv.name))
     return out
 

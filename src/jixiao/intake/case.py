@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from jixiao.core.errors import InvalidInput, Problem, Problems
+from jixiao.core.errors import InvalidInput, Place, Problem, Problems, Where
 from jixiao.core.facts import MONEY_UNITS, NUMERIC_TYPES, Case, Fact, Judgement
 from jixiao.core.model import Framework
 from jixiao.intake.framework import framework_path, load_framework
@@ -60,8 +60,7 @@ class JsonDoc(Located):
     """A JSON case: places are field paths (``facts.年初预算数``), since JSON has no useful lines."""
 
     def where(self, path: tuple) -> str:
-        tail = ".".join(str(p) if not isinstance(p, int) else f"[{p + 1}]" for p in path).replace(".[", "[")
-        return f"{self.source}:{tail}" if tail else self.source
+        return Where(Place(file=self.source, path=tuple(path)))
 
 
 def load_case(path: str | Path, framework: str | Path | None = None) -> tuple[Case, Framework]:
