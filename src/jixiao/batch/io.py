@@ -17,6 +17,12 @@ Normalising is done here, once, so every engine sees the same values:
 * 行类型, 运算符 and 评价等级 become Enums of the rule's own words, other spellings mapped (">=",
   "达成预期指标", "定量指标"); a text that names none of them is missing (MISSING:运算符 …);
   NaN is missing; 偏差原因 becomes yes/null (blank text is no reason).
+
+What the single-form reader refuses is refused here too, for the whole batch and before any
+engine runs, so every engine gives the same verdict (``check_values``): a column of dates, lists,
+structs or yes/no where numbers belong (``E-IN-BATCH-TYPE``); an empty file or a table without
+rows (``E-IN-BATCH-EMPTY``); a negative 年度指标值, budget, spending or 分值, an infinite or
+absurdly large number, a blank 表单编号 (``E-IN-BATCH-VALUE``, with the first places found).
 """
 
 from __future__ import annotations
@@ -48,6 +54,13 @@ SCHEMA: dict[str, pl.DataType] = {
     "年初预算数": NUMBER, "全年预算数": NUMBER, "调整后预算数": NUMBER, "全年执行数": NUMBER,
 }
 REQUIRED = ("表单编号", "行类型")
+MONEY_COLUMNS = ("年初预算数", "全年预算数", "调整后预算数", "全年执行数")
+# Numbers a person would not write on a form: 10^15 of any unit (a hundred times the national
+# budget in 元), and points beyond 1,000 (a form totals 100). Beyond these, cents overflow.
+LIMITS = {"分值": 1000.0, "得分": 1000.0}
+LIMIT = 1e15
+NON_NEGATIVE = ("年度指标值", "分值", *MONEY_COLUMNS)
+SHOWN = 5  # places listed per kind of bad value
 OP_WORDS = dict(SYMBOLS) | dict(WORDS) | {"＞": ">", "＜": "<", "＝": "=", "＞＝": "≥", "＜＝": "≤"}
 LINE_TYPES = ("资金", "定量", "定性", "合计")
 KIND_WORDS = {"定量指标": "定量", "定性指标": "定性", "总分": "合计", "年度资金总额": "资金", "项目资金": "资金",
@@ -69,6 +82,8 @@ def read_batch(path: str | Path) -> Batch:
     if not path.exists():
         raise InvalidInput("找不到文件", [Problem("E-IN-FILE", f"文件不存在：{path}，请检查路径", str(path))])
     suffix = path.suffix.lower()
+    if path.is_file() and path.stat().st_size == 0:
+        raise InvalidInput("批量数据为空", [Problem("E-IN-BATCH-EMPTY", "文件为空（0 字节）；请导出含表头和数据行的长表", str(path))])
     try:
         if suffix == ".parquet" or path.is_dir():
             lf = pl.scan_parquet(path if path.is_file() else path / "*.parquet")
@@ -88,8 +103,12 @@ def read_batch(path: str | Path) -> Batch:
         else:
             raise InvalidInput("不支持的文件格式", [Problem(
                 "E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：批量评分请使用 .parquet 或 .csv", str(path))])
-    except (pl.exceptions.ComputeError, OSError) as exc:
-        raise InvalidInput("无法读取文件", [Problem("E-IN-FILE", f"无法读取：{str(exc).splitlines()[0]}", str(path))]) from None
+    except pl.exceptions.NoDataError:
+        raise InvalidInput("批量数据为空", [Problem("E-IN-BATCH-EMPTY", "文件中没有表头和数据行；请导出含表头和数据行的长表",
+                                                  str(path))]) from None
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise InvalidInput("无法读取文件", [Problem("E-IN-FILE", f"无法读取：{first}", str(path))]) from None
     return normalise(lf, dict(names), str(path))
 
 
@@ -99,6 +118,7 @@ def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
     if missing:
         raise InvalidInput("批量数据缺少必需的列", [Problem(
             "E-IN-BATCH-COLUMN", f"缺少列：{'、'.join(missing)}；长表每行须有 表单编号 和 行类型（资金/定量/定性/合计）", source)])
+    check_types(schema, source)
     batch = Batch(lf, source)
     # Text targets first: they fill 运算符 and 单位 where those are absent.
     if "年度指标值" in schema and schema["年度指标值"] == pl.String:
@@ -135,8 +155,82 @@ def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
         lf = _convert_units(lf, batch, schema)
     if "行号" not in schema:
         lf = lf.with_columns(pl.int_range(pl.len()).over("表单编号").cast(INT).alias("行号"))
+    check_values(lf, source)
     batch.frame = lf
     return batch
+
+
+def _kind(dtype) -> str:
+    """What a column holds, for the type check: number, text, yes/no, date, nested or other."""
+    if dtype == pl.Null:
+        return "null"
+    if dtype.is_numeric():
+        return "number"
+    if dtype == pl.String or isinstance(dtype, (pl.Enum, pl.Categorical)):
+        return "text"
+    if dtype == pl.Boolean:
+        return "是/否"
+    if dtype.is_temporal():
+        return "日期或时间"
+    if dtype.is_nested():
+        return "列表或结构"
+    return str(dtype)
+
+
+def check_types(schema: dict, source: str) -> None:
+    """Refuse columns whose type cannot hold what the long format means: a date is not an amount
+    (a Parquet date read as a number is days since 1970), a list is not a score."""
+    problems = []
+    for name, want in SCHEMA.items():
+        if name not in schema:
+            continue
+        kind = _kind(schema[name])
+        ok = ("number", "text", "null") if want in (NUMBER, INT) else ("number", "text", "null", "日期或时间")
+        if kind not in ok:
+            need = "数字" if want in (NUMBER, INT) else "文字"
+            problems.append(Problem("E-IN-BATCH-TYPE", f"列“{name}”的类型为{kind}（{schema[name]}），应为{need}；"
+                                                       f"请在导出前把该列改为{need}", source))
+    if problems:
+        raise InvalidInput("批量数据的列类型有误", problems)
+
+
+def check_values(lf: pl.LazyFrame, source: str) -> None:
+    """Refuse a batch holding what no form can hold (see the module docstring); one pass.
+
+    Every kind of bad value is reported with how many rows hold it and the first places
+    (表单编号, 行号 and the value), so the user can fix the export in one go.
+    """
+    checks: dict[str, tuple[pl.Expr, str]] = {"表单编号": (pl.col("表单编号").is_null(), "表单编号为空")}
+    for name, dtype in SCHEMA.items():
+        if dtype != NUMBER:
+            continue
+        col = pl.col(name)
+        checks[f"{name}:inf"] = (col.is_infinite(), f"“{name}”不是有限的数（如 inf、1e309）")
+        limit = LIMITS.get(name, LIMIT)
+        checks[f"{name}:big"] = (col.abs().gt(limit) & col.is_finite(), f"“{name}”超出合理范围（绝对值不超过 {limit:g}）")
+        if name in NON_NEGATIVE:
+            hint = "；反向指标请写正数并用 ≤ 运算符" if name == "年度指标值" else ""
+            checks[f"{name}:neg"] = (col < 0, f"“{name}”为负数（应为 0 或正数{hint}）")
+    flags = lf.select(pl.len().alias("_rows"), *[e.fill_null(False).sum().alias(k) for k, (e, _) in checks.items()]).collect()
+    if flags["_rows"][0] == 0:
+        raise InvalidInput("批量数据为空", [Problem("E-IN-BATCH-EMPTY", "长表只有表头，没有数据行；请导出含数据行的长表", source)])
+    found = {k: int(flags[k][0]) for k in checks if flags[k][0]}
+    if not found:
+        return
+    problems = []
+    for k, n in found.items():
+        e, what = checks[k]
+        name = k.split(":")[0]
+        sample = lf.filter(e.fill_null(False)).select("表单编号", "行号", pl.col(name).alias("_v")).head(SHOWN).collect()
+        places = "；".join(f"表单编号 {f or '（空）'} 第 {r} 行 {_shown(v)}" for f, r, v in sample.iter_rows())
+        problems.append(Problem("E-IN-BATCH-VALUE", f"{what}：共 {n:,} 行，如 {places}；请更正后重试", source))
+    raise InvalidInput("批量数据有误", problems)
+
+
+def _shown(v) -> str:
+    if isinstance(v, float):
+        return f"“{v:g}”"
+    return "" if v is None else f"“{v}”"
 
 
 def _enum(name: str, words: dict, values: tuple, given=None) -> pl.Expr:

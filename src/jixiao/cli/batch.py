@@ -71,20 +71,32 @@ def register(app: typer.Typer) -> None:
         except InvalidInput as exc:
             fail(exc)
         plan = plan_for(fw)
-        out.mkdir(parents=True, exist_ok=True)
-        lines_path, forms_path = out / "lines.parquet", out / "forms.parquet"
+        if out.exists() and not out.is_dir():
+            _err(f"--out 应为结果目录，而“{out}”是一个文件；请换一个目录名", where=str(out))
+        from jixiao.batch.output import staged
+
+        # Written into a staging folder and moved into place whole: an interrupted or failed run
+        # leaves the old results (or nothing) behind.
         try:
-            with console.status(f"正在用 {engine} 评分……"):
-                _score(engine, plan, batch_in.frame, lines_path, forms_path, master)
+            with staged(out) as stage:
+                lines_path, forms_path = stage / "lines.parquet", stage / "forms.parquet"
+                with console.status(f"正在用 {engine} 评分……"):
+                    _score(engine, plan, batch_in.frame, lines_path, forms_path, master)
+                elapsed = time.perf_counter() - started
+                counts = _counts(forms_path)
+                meta = {"framework": fw.id, "edition_hash": fw.fingerprint(), "engine": engine,
+                        "input": str(forms.resolve()), "elapsed_seconds": round(elapsed, 3), **counts}
+                (stage / "run.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         except InvalidInput as exc:
             fail(exc)
+        except KeyboardInterrupt:
+            print(f"已中断：结果目录 {out} 未改动。", file=sys.stderr)
+            raise typer.Exit(130) from None
+        except OSError as exc:
+            fail(InvalidInput("无法写出结果", [Problem("E-BATCH-WRITE", f"无法写入结果目录：{exc.strerror or exc}；"
+                                                                        "请检查磁盘空间和写权限", str(out))]))
         for note in batch_in.notes:
             print(f"提示：{note}", file=sys.stderr)
-        elapsed = time.perf_counter() - started
-        counts = _counts(forms_path)
-        meta = {"framework": fw.id, "edition_hash": fw.fingerprint(), "engine": engine, "input": str(forms.resolve()),
-                "elapsed_seconds": round(elapsed, 3), **counts}
-        (out / "run.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"已评分 {counts['forms']:,} 份自评表（{counts['lines']:,} 行），用时 {elapsed:.2f} 秒（{engine}）；"
               f"需复核 {counts['review']:,} 份。结果在 {out}/")
 

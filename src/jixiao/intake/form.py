@@ -82,6 +82,19 @@ class BadCell(ValueError):
         self.code = code
 
 
+# The batch reader's bounds (jixiao.batch.io.LIMITS), so a number refused in a batch is refused here.
+LIMIT, POINTS_LIMIT = Decimal("1e15"), Decimal(1000)
+
+
+def _bounded(value: Decimal, raw, what: str, code: str, limit: Decimal = LIMIT) -> Decimal:
+    """A number a person would read as one: finite, and within the bounds no form exceeds."""
+    if not value.is_finite():
+        raise BadCell(f"{what}“{raw}”不是有限的数", code)
+    if abs(value) > limit:
+        raise BadCell(f"{what}“{raw}”超出合理范围（绝对值不超过 {limit:g}）", code)
+    return value
+
+
 def _plain(text: str) -> str:
     out = unicodedata.normalize("NFKC", str(text)).strip()
     for a, b in (("，", ""), (",", ""), (" ", ""), ("\u3000", ""), ("≧", "≥"), ("≦", "≤")):
@@ -99,7 +112,10 @@ def parse_target(raw) -> ParsedTarget | None:
     if isinstance(raw, bool) or raw is None:
         return None
     if isinstance(raw, (int, float, Decimal)):
-        return ParsedTarget("≥", float(raw), "", True)
+        number = _bounded(Decimal(str(raw)), raw, "指标值", "E-IN-FORM-TARGET")
+        if number < 0:
+            raise BadCell(f"指标值“{raw}”为负数；请改写为正数并选用相应的运算符", "E-IN-FORM-TARGET")
+        return ParsedTarget("≥", float(number), "", True)
     text = _plain(raw)
     op = ""
     for sym in sorted(SYMBOLS, key=len, reverse=True):
@@ -116,7 +132,7 @@ def parse_target(raw) -> ParsedTarget | None:
         if op:
             raise BadCell(f"指标值“{raw}”有运算符“{op}”但没有可读的数字；请写成“{op}50个”的形式", "E-IN-FORM-TARGET")
         return None
-    number = Decimal(m.group(1))
+    number = _bounded(Decimal(m.group(1)), raw, "指标值", "E-IN-FORM-TARGET")
     if number < 0:
         raise BadCell(f"指标值“{raw}”为负数；请改写为正数并选用相应的运算符", "E-IN-FORM-TARGET")
     return ParsedTarget(op or "≥", float(number), _unit(m.group(2)), not op)
@@ -127,7 +143,7 @@ def parse_actual(raw, unit: str) -> float:
     if isinstance(raw, bool) or raw is None or raw == "":
         raise BadCell("实际完成值为空；请填写完成值", "E-IN-FORM-ACTUAL")
     if isinstance(raw, (int, float, Decimal)):
-        return float(Decimal(str(raw)))
+        return float(_bounded(Decimal(str(raw)), raw, "实际完成值", "E-IN-FORM-ACTUAL"))
     text = _plain(raw)
     for sym in sorted(SYMBOLS, key=len, reverse=True):
         if text.startswith(sym):  # "≥50个" written as an actual: the number is what counts
@@ -136,7 +152,7 @@ def parse_actual(raw, unit: str) -> float:
     m = _NUM.match(text)
     if not m:
         raise BadCell(f"实际完成值“{raw}”不是数字；定量指标须填写数值（如 50、50个、98%）", "E-IN-FORM-ACTUAL")
-    value, given = Decimal(m.group(1)), _unit(m.group(2))
+    value, given = _bounded(Decimal(m.group(1)), raw, "实际完成值", "E-IN-FORM-ACTUAL"), _unit(m.group(2))
     if not given or given == unit:
         return float(value)
     if given in MONEY and unit in MONEY:
@@ -160,6 +176,7 @@ def parse_money(raw, unit: str, default_unit: str) -> float | None:
         if not m or (m.group(2) and m.group(2) not in MONEY):
             raise BadCell(f"金额“{raw}”无法识别；请填写数字，可带单位 元/万元", "E-IN-FORM-MONEY")
         value, given = Decimal(m.group(1)), m.group(2) or default_unit
+    _bounded(value * MONEY[given] / MONEY[unit], raw, "金额", "E-IN-FORM-MONEY")
     if value < 0:
         raise BadCell(f"金额“{raw}”为负数", "E-IN-FORM-MONEY")
     return float(value * MONEY[given] / MONEY[unit])
@@ -170,14 +187,14 @@ def parse_number(raw, what: str) -> float | None:
     if raw is None or isinstance(raw, bool):
         return None
     if isinstance(raw, (int, float, Decimal)):
-        return float(Decimal(str(raw)))
+        return float(_bounded(Decimal(str(raw)), raw, what, "E-IN-FORM-NUMBER", POINTS_LIMIT))
     text = _plain(raw)
     if text in ("", "-", "—", "/", "－"):
         return None
     m = _NUM.match(text)
     if not m or m.group(2) not in ("", "分"):
         raise BadCell(f"{what}“{raw}”不是数字", "E-IN-FORM-NUMBER")
-    return float(Decimal(m.group(1)))
+    return float(_bounded(Decimal(m.group(1)), raw, what, "E-IN-FORM-NUMBER", POINTS_LIMIT))
 
 
 def parse_rate(raw) -> tuple[float, int] | None:
