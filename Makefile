@@ -26,8 +26,10 @@ demo: setup
 	jixiao score $(EXAMPLE)
 	jixiao report $(EXAMPLE) -o out/shenzhen-sibao-2020
 
+# The whole suite (store tests on SQLite), then the store tests again on a private PostgreSQL.
 test:
 	$(PY) -m pytest
+	PY=$(PY) tests/store/run_on_postgres.sh
 
 bench:
 	$(PY) benchmarks/batch.py

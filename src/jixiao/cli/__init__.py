@@ -42,6 +42,7 @@ _score.register(app)
 from jixiao.cli import intake as _intake; _intake.register(app)  # noqa: E402,E702
 from jixiao.cli import report as _report; _report.register(app)  # noqa: E402,E702
 from jixiao.cli import batch as _batch; _batch.register(app)  # noqa: E402,E702
+from jixiao.cli import db as _db; _db.register(app)  # noqa: E402,E702
 
 
 def main() -> None:

@@ -1,0 +1,424 @@
+"""The REST API under ``/api/v1`` (django-ninja; OpenAPI at ``/api/v1/openapi.json``).
+
+Auth: ``Authorization: Bearer <token>`` for programs (``jixiao user token NAME``), the session
+cookie (with its CSRF token on writes) for the browser. Every 4xx answer is one JSON shape,
+``{code, message, problems}``, with a Chinese message (see :mod:`jixiao.store.middleware` for the
+answers Django gives before the API sees a request). Objects outside the caller's scope are 404.
+Lists are keyset-paginated: ``?after=<id>&limit=<n>``; the answer's ``next`` is the next ``after``.
+The calls are described in ``docs/api.md``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.db.models import OuterRef, Subquery
+from django.http import FileResponse, HttpResponse, JsonResponse
+from ninja import File, Form, NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.files import UploadedFile
+from ninja.security import HttpBearer, django_auth
+
+from jixiao.core.errors import InvalidInput
+from jixiao.store import selectors, services
+from jixiao.store.errors import Invalid, NotFound, StoreError, from_invalid_input
+from jixiao.store.models import Adjustment, Attachment, AuditEvent, Evaluation, Opinion, Role, Score
+from jixiao.store.workflow import allowed_from
+
+MAX_LIMIT = 500
+REPORT_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "pdf": "application/pdf", "html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+class Bearer(HttpBearer):
+    def authenticate(self, request, token):
+        user = services.user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(title="绩效评价 API", version="1", urls_namespace="jixiao-api", auth=[Bearer(), django_auth],
+               description="预算绩效评价数据：单位、评价、版本、审核流程、评分调整与意见、佐证材料、报告。")
+
+
+def error(status: int, code: str, message: str, problems: list | None = None) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message, "problems": problems or []}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@api.exception_handler(StoreError)
+def _store_error(request, exc: StoreError):
+    return error(exc.status, exc.code, exc.message, exc.problems)
+
+
+@api.exception_handler(InvalidInput)
+def _invalid_input(request, exc: InvalidInput):
+    e = from_invalid_input(exc)
+    return error(e.status, e.code, e.message, e.problems)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request, exc: ValidationError):
+    problems = [{"code": "E-API-FIELD", "where": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "form")),
+                 "message": _field_text(e)} for e in exc.errors]
+    return error(422, "E-API-VALIDATION", f"请求参数有误（{len(problems)} 处）", problems)
+
+
+def _field_text(e: dict) -> str:
+    kind = e.get("type", "")
+    if kind == "missing":
+        return "缺少必填项"
+    if "int" in kind:
+        return "应为整数"
+    if "string" in kind:
+        return "应为文字"
+    if "dict" in kind or "model" in kind:
+        return "应为键值映射"
+    return f"取值无效（{e.get('msg', '')}）"
+
+
+@api.exception_handler(AuthenticationError)
+def _auth(request, exc):
+    return error(401, "E-API-AUTH", "需要登录，或在 Authorization 头中提供访问令牌（Bearer）")
+
+
+@api.exception_handler(HttpError)
+def _http(request, exc: HttpError):
+    text = str(exc)
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):  # ninja's own English messages
+        text = {400: "请求体无法解析：应为 JSON（Content-Type: application/json）或表单"}.get(exc.status_code, f"请求无效（{text}）")
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return error(403, "E-API-CSRF", "CSRF 校验失败：浏览器提交须带 CSRF 令牌，程序请使用 Bearer 令牌")
+    return error(exc.status_code, f"E-API-{exc.status_code}", text)
+
+
+def _int(value, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Invalid(f"{name} 应为整数，实际为“{value}”", [{"code": "E-API-FIELD", "where": name, "message": "应为整数"}],
+                      "E-API-VALIDATION") from None
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit 应在 1 到 {MAX_LIMIT} 之间", [{"code": "E-API-FIELD", "where": "limit", "message": "超出范围"}],
+                      "E-API-VALIDATION")
+    return limit
+
+
+def _evaluation(request, pk: int) -> Evaluation:
+    ev = selectors.evaluation(request.user, pk)
+    if ev is None:
+        raise NotFound(f"找不到编号为 {pk} 的评价")
+    return ev
+
+
+def _time(t) -> str:
+    return t.isoformat() if t else None
+
+
+# --- schemas --------------------------------------------------------------------------------------
+
+class UnitIn(Schema):
+    code: str
+    name: str
+    parent: str | None = None
+
+
+class VersionIn(Schema):
+    facts: dict
+    base_version: int
+    note: str = ""
+
+
+class FactsIn(Schema):
+    facts: dict
+
+
+class TransitionIn(Schema):
+    action: str
+    opinion: str = ""
+    expected_state: str | None = None
+
+
+class AdjustmentIn(Schema):
+    target: str
+    value: object = None
+    reason: str
+    base_version: int | None = None
+
+
+class OpinionIn(Schema):
+    text: str
+    indicator: str = ""
+
+
+class ExpertIn(Schema):
+    username: str
+
+
+# --- who am I, units ------------------------------------------------------------------------------
+
+@api.get("/me", summary="当前用户及其角色")
+def me(request):
+    return {"username": request.user.get_username(),
+            "roles": [{"role": m.role, "label": Role(m.role).label, "unit": m.unit.code if m.unit_id else None}
+                      for m in selectors.memberships(request.user)]}
+
+
+def unit_json(u) -> dict:
+    return {"id": u.id, "code": u.code, "name": u.name, "parent": u.parent.code if u.parent_id else None}
+
+
+@api.get("/units", summary="可见的单位（按编号分页）")
+def units(request, after: int = 0, limit: int = 100):
+    rows = list(selectors.units(request.user).filter(id__gt=after).order_by("id")[: _limit(limit) + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [unit_json(u) for u in rows], "next": rows[-1].id if more else None}
+
+
+@api.post("/units", summary="新建单位（管理员）", response={201: dict})
+def create_unit(request, body: UnitIn):
+    u = services.create_unit(actor=request.user, code=body.code, name=body.name, parent_code=body.parent)
+    return Status(201, unit_json(u))
+
+
+# --- evaluations ----------------------------------------------------------------------------------
+
+def summary(ev: Evaluation, total=None, grade=None) -> dict:
+    return {"id": ev.id, "unit": {"code": ev.unit.code, "name": ev.unit.name}, "year": ev.year, "kind": ev.kind,
+            "kind_label": ev.get_kind_display(), "title": ev.title, "state": ev.state,
+            "state_label": ev.get_state_display(), "edition": {"ref": ev.edition.ref, "hash": ev.edition.hash},
+            "current_version": ev.current, "total": total, "grade": grade, "updated": _time(ev.updated)}
+
+
+@api.get("/evaluations", summary="可见的评价（按编号分页；可按年度、单位、类型、状态筛选）")
+def evaluations(request, year: int | None = None, unit: str | None = None, kind: str | None = None,
+                state: str | None = None, after: int = 0, limit: int = 50):
+    qs = selectors.evaluations(request.user).filter(id__gt=after)
+    if year:
+        qs = qs.filter(year=year)
+    if unit:
+        qs = qs.filter(unit__code=unit)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    latest = Score.objects.filter(version__evaluation=OuterRef("pk"), version__number=OuterRef("current"))
+    qs = qs.annotate(_total=Subquery(latest.values("total")[:1]), _grade=Subquery(latest.values("grade")[:1]))
+    rows = list(qs.order_by("id")[: _limit(limit) + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [summary(e, e._total, e._grade) for e in rows], "next": rows[-1].id if more else None}
+
+
+@api.post("/evaluations/import", summary="批量导入案例或项目自评表（每个文件全部成功或不变）")
+def import_files(request, unit: Form[str], year: Form[int | None] = None, files: File[list[UploadedFile]] = None):
+    if not files:
+        raise Invalid("请上传至少一个文件（字段名 files）", [], "E-API-VALIDATION")
+    results, failed = [], 0
+    for f in files:
+        try:
+            ev, v = services.import_upload(actor=request.user, name=f.name, data=f.read(), unit_code=unit, year=year)
+            results.append({"file": services.safe_name(f.name), "ok": True, "evaluation": ev.id,
+                            "version": v.number if v else ev.current, "unchanged": v is None})
+        except NotFound:
+            raise
+        except StoreError as exc:
+            failed += 1
+            results.append({"file": services.safe_name(f.name), "ok": False, "code": exc.code, "message": exc.message,
+                            "problems": exc.problems})
+    return {"imported": len(results) - failed, "failed": failed, "results": results}
+
+
+@api.get("/evaluations/{pk}", summary="一个评价：记录、状态、版本、可执行的操作")
+def evaluation(request, pk: int):
+    ev = _evaluation(request, pk)
+    versions = list(ev.versions.select_related("score").order_by("number"))
+    latest = versions[-1] if versions else None
+    held = selectors.roles(request.user, ev)
+    out = summary(ev, latest.score.total if latest else None, latest.score.grade if latest else None)
+    out.update({
+        "versions": [{"number": v.number, "author": v.author_name, "created": _time(v.created), "note": v.note,
+                      "source": v.source, "digest": v.digest, "total": v.score.total} for v in versions],
+        "record": latest.score.record if latest else None,
+        "facts": latest.facts if latest else None,
+        "transitions": [{"action": t.action, "label": t.label, "needs": t.needs or None}
+                        for t in allowed_from(ev.state) if held & set(t.roles)],
+        "experts": list(ev.assignments.values_list("user__username", flat=True)),
+    })
+    return out
+
+
+@api.get("/evaluations/{pk}/versions/{number}", summary="一个版本的事实与评分记录")
+def version(request, pk: int, number: int):
+    ev = _evaluation(request, pk)
+    v = ev.versions.select_related("score").filter(number=number).first()
+    if v is None:
+        raise NotFound(f"评价 {pk} 没有第 {number} 版")
+    return {"number": v.number, "author": v.author_name, "created": _time(v.created), "note": v.note,
+            "source": v.source, "digest": v.digest, "facts": v.facts, "record": v.score.record}
+
+
+def _saved(ev: Evaluation, v) -> dict:
+    ev.refresh_from_db()
+    if v is None:
+        return {"evaluation": ev.id, "version": ev.current, "unchanged": True}
+    return {"evaluation": ev.id, "version": v.number, "unchanged": False, "total": v.score.total,
+            "grade": v.score.grade, "status": v.score.status}
+
+
+@api.post("/evaluations/{pk}/versions", summary="保存新版本（JSON 事实；base_version 为加载时的版本号）",
+          response={201: dict, 200: dict})
+def post_version(request, pk: int, body: VersionIn):
+    ev = _evaluation(request, pk)
+    v = services.save_version(actor=request.user, evaluation=ev, document=body.facts, base_version=body.base_version,
+                              note=body.note, source="API")
+    return Status(200 if v is None else 201, _saved(ev, v))
+
+
+@api.post("/evaluations/{pk}/upload", summary="上传案例文件（XLSX、YAML、JSON）保存为新版本",
+          response={201: dict, 200: dict})
+def upload_version(request, pk: int, base_version: Form[int], file: File[UploadedFile], note: Form[str] = ""):
+    ev = _evaluation(request, pk)
+    scored = services.read_upload(name=file.name, data=file.read())
+    if scored.kind != ev.kind:
+        raise Invalid(f"上传的是{'项目自评表' if scored.kind == 'project' else '部门整体自评案例'}，与该评价类型不符", [],
+                      "E-ST-KIND")
+    v = services.save_version(actor=request.user, evaluation=ev, document=scored.document, base_version=base_version,
+                              note=note, source=services.safe_name(file.name))
+    return Status(200 if v is None else 201, _saved(ev, v))
+
+
+@api.post("/evaluations/{pk}/score", summary="按该评价的指标体系版本试算（不保存）")
+def score_draft(request, pk: int, body: FactsIn):
+    ev = _evaluation(request, pk)
+    s = services.score_draft(evaluation=ev, document=body.facts)
+    return {"total": s.total, "grade": s.grade, "status": s.status, "record": s.record, "warnings": s.warnings}
+
+
+@api.post("/evaluations/{pk}/transitions", summary="流程操作：送审、撤回、审核通过、退回、终审、重新打开")
+def post_transition(request, pk: int, body: TransitionIn):
+    ev = _evaluation(request, pk)
+    ev = services.transition(actor=request.user, evaluation=ev, action=body.action, text=body.opinion,
+                             expected_state=body.expected_state)
+    return {"id": ev.id, "state": ev.state, "state_label": ev.get_state_display()}
+
+
+def adjustment_json(a: Adjustment) -> dict:
+    return {"id": a.id, "target": a.target, "before": a.before, "after": a.after, "reason": a.reason,
+            "version": a.version.number, "author": a.author.get_username() if a.author_id else None,
+            "role": a.role, "created": _time(a.created)}
+
+
+@api.get("/evaluations/{pk}/adjustments", summary="评分调整")
+def adjustments(request, pk: int):
+    ev = _evaluation(request, pk)
+    return {"items": [adjustment_json(a) for a in ev.adjustments.select_related("version", "author").order_by("id")]}
+
+
+@api.post("/evaluations/{pk}/adjustments", summary="调整一个指标的判断或专家评分（须填理由）", response={201: dict})
+def post_adjustment(request, pk: int, body: AdjustmentIn):
+    ev = _evaluation(request, pk)
+    a = services.adjust(actor=request.user, evaluation=ev, target=body.target, value=body.value, reason=body.reason,
+                        base_version=body.base_version)
+    return Status(201, adjustment_json(a))
+
+
+def opinion_json(o: Opinion) -> dict:
+    return {"id": o.id, "indicator": o.indicator or None, "text": o.text, "state": o.state,
+            "author": o.author.get_username() if o.author_id else None, "role": o.role, "created": _time(o.created)}
+
+
+@api.get("/evaluations/{pk}/opinions", summary="审核意见（逐项与总体）")
+def opinions(request, pk: int):
+    ev = _evaluation(request, pk)
+    return {"items": [opinion_json(o) for o in ev.opinions.select_related("author").order_by("id")]}
+
+
+@api.post("/evaluations/{pk}/opinions", summary="提出意见（indicator 为空即总体意见）", response={201: dict})
+def post_opinion(request, pk: int, body: OpinionIn):
+    ev = _evaluation(request, pk)
+    op = services.add_opinion(actor=request.user, evaluation=ev, text=body.text, indicator=body.indicator)
+    return Status(201, opinion_json(op))
+
+
+@api.post("/evaluations/{pk}/experts", summary="指派专家或第三方（财政、管理员）", response={201: dict})
+def post_expert(request, pk: int, body: ExpertIn):
+    ev = _evaluation(request, pk)
+    services.assign_expert(actor=request.user, evaluation=ev, username=body.username)
+    return Status(201, {"evaluation": ev.id, "experts": list(ev.assignments.values_list("user__username", flat=True))})
+
+
+def attachment_json(a: Attachment) -> dict:
+    return {"id": a.id, "name": a.name, "size": a.size, "sha256": a.sha256, "content_type": a.content_type,
+            "target": a.target or None, "created": _time(a.created)}
+
+
+@api.get("/evaluations/{pk}/attachments", summary="佐证材料")
+def attachments(request, pk: int):
+    ev = _evaluation(request, pk)
+    return {"items": [attachment_json(a) for a in ev.attachments.order_by("id")]}
+
+
+@api.post("/evaluations/{pk}/attachments", summary="上传佐证材料（PDF、OFD、图片、DOCX、XLSX、TXT）", response={201: dict})
+def post_attachment(request, pk: int, file: File[UploadedFile], target: Form[str] = ""):
+    ev = _evaluation(request, pk)
+    if file.size and file.size > services.settings.JIXIAO_MAX_UPLOAD:
+        raise Invalid(f"文件超过大小上限 {services.settings.JIXIAO_MAX_UPLOAD // 1048576} MB", [], "E-ST-TOO-LARGE")
+    a = services.add_attachment(actor=request.user, evaluation=ev, name=file.name, data=file.read(), target=target)
+    return Status(201, attachment_json(a))
+
+
+@api.get("/attachments/{aid}", summary="下载佐证材料")
+def download_attachment(request, aid: int):
+    a = Attachment.objects.filter(pk=aid).first()
+    if a is None or selectors.evaluation(request.user, a.evaluation_id) is None:
+        raise NotFound(f"找不到编号为 {aid} 的佐证材料")
+    return FileResponse(services.attachment_path(a.sha256).open("rb"), as_attachment=True, filename=a.name,
+                        content_type=a.content_type)
+
+
+@api.get("/evaluations/{pk}/report", summary="评价报告（docx、pdf、html、md）或评分表（xlsx）")
+def report(request, pk: int, format: str = "html", version: int | None = None):
+    ev = _evaluation(request, pk)
+    if format not in REPORT_TYPES:
+        raise Invalid(f"format 只能是 {'、'.join(REPORT_TYPES)}", [{"code": "E-API-FIELD", "where": "format",
+                                                                  "message": "取值无效"}], "E-API-VALIDATION")
+    v = ev.versions.filter(number=version or ev.current).first()
+    if v is None:
+        raise NotFound("该评价还没有保存任何版本" if not version else f"评价 {pk} 没有第 {version} 版")
+    from jixiao.store import scoring
+
+    with tempfile.TemporaryDirectory(prefix="jixiao-report-") as tmp:
+        try:
+            path = scoring.write_report(ev.kind, v.facts, format, Path(tmp) / "out", services.edition_of(ev),
+                                        services._frozen_dir())
+        except InvalidInput as exc:
+            raise from_invalid_input(exc) from None
+        data = path.read_bytes()
+    resp = HttpResponse(data, content_type=REPORT_TYPES[format])
+    name = f"{ev.year}-{ev.title}.{format}"
+    from urllib.parse import quote
+
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return resp
+
+
+@api.get("/evaluations/{pk}/audit", summary="该评价的审计日志（只读）")
+def audit(request, pk: int, after: int = 0, limit: int = 100):
+    ev = _evaluation(request, pk)
+    qs = AuditEvent.objects.filter(evaluation=ev, id__gt=after).order_by("id")
+    rows = list(qs[: _limit(limit) + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [{"id": e.id, "at": _time(e.at), "actor": e.actor_name, "action": e.action,
+                       "object": f"{e.object_type}:{e.object_id}", "before": e.before or None, "after": e.after or None,
+                       "detail": e.detail} for e in rows], "next": rows[-1].id if more else None}
