@@ -84,6 +84,7 @@ CON.register("t", FRAME.to_arrow())
 @example(E.Compare("<", E.Const(0.0), E.Cond(E.Const(True), E.Fail("FAIL_N"), E.Ref("a"))))
 @example(E.Binary("/", E.Ref("a"), E.Unary("-", E.Const(1e-09))))
 @example(E.Cond(E.Const(True), E.Const(True), E.Compare("<", E.Const(0.0), E.Ref("a"))))
+@example(E.Binary("/", E.Cond(E.Const(True), E.Const(0.0), E.Ref("a")), E.Const(1.0)))  # a literal ÷ a constant
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(numbers(3), booleans(3)))
 def test_compiled_trees_agree_with_the_walker_row_by_row(tree):
@@ -98,6 +99,8 @@ def test_compiled_trees_agree_with_the_walker_row_by_row(tree):
         assert same(want, sv, sr, plan), (E.render(tree), row, want, sv, plan.reason_of(sr))
 
 
+@example(E.Binary("/", E.Const(0.0), E.Ref("a")), ROWS[0] | {"a": 0.0}, {"a"})  # ZERO:a, not ZERO:0
+@example(E.Binary("/", E.Ref("b"), E.Ref("a")), ROWS[0] | {"a": 0.0, "b": None}, {"a"})  # the missing b first
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(numbers(3), booleans(3)), st.sampled_from(ROWS), st.sets(st.sampled_from(["a", "b", "p", "s"])))
 def test_specialising_a_tree_keeps_its_meaning(tree, row, fixed):

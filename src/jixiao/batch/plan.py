@@ -193,7 +193,16 @@ def specialise(tree: E.Node, known: dict[str, object]) -> E.Node:
         if isinstance(n, E.Unary):
             out = E.Unary(n.op, go(n.operand))
         elif isinstance(n, (E.Binary, E.Compare)):
-            out = type(n)(n.op, go(n.left), go(n.right))
+            left, right = go(n.left), go(n.right)
+            if (isinstance(n, E.Binary) and n.op == "/" and isinstance(right, E.Const) and right.value == 0
+                    and not isinstance(n.right, E.Const)):
+                # The walker names the divisor as written (ZERO:a), not its fixed value (ZERO:0); a
+                # missing dividend still comes first, as in the walker's reading order.
+                zero = E.Fail(f"ZERO:{E.render(n.right)}")
+                if isinstance(left, E.Fail):
+                    return left
+                return zero if fixed(left) else E.Cond(E.Call("present", (left,)), zero, left)
+            out = type(n)(n.op, left, right)
         else:
             if n.fn == "present":
                 inner = go(n.args[0])

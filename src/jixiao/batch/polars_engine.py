@@ -96,6 +96,12 @@ class Compiler:
             return n.then if E.evaluate(test, {}) else n.other
         return None
 
+    def _fold(self, n: E.Node) -> E.Node:
+        """The node with every fixed part computed and every fixed test's branch taken."""
+        while (folded := self._constant(n) or self._branch(n)) is not None:
+            n = folded
+        return n
+
     def _always_missing(self, n: E.Node) -> bool:
         """Whether a node is missing whatever the row holds (a failure reaches it on every path,
         once fixed tests have taken their branch). Compiled as a column of nulls: Polars folds
@@ -138,7 +144,12 @@ class Compiler:
                 divisor = self._constant(n.right) or n.right
                 if isinstance(divisor, E.Const):  # see by_constant: Polars would multiply by 1 / c
                     c = float(divisor.value)
-                    return by_constant(a, c) if c != 0 else pl.repeat(None, pl.len())
+                    if c == 0:
+                        return pl.repeat(None, pl.len())
+                    top = self._fold(n.left)
+                    if isinstance(top, E.Const):  # a literal is one row, and so would its quotient be
+                        return pl.repeat(float(top.value) / c, pl.len(), dtype=pl.Float64)
+                    return by_constant(a, c)
                 return a / pl.when(b != 0).then(b)
             return a + b if n.op == "+" else a - b if n.op == "-" else a * b
         if isinstance(n, E.Compare):
