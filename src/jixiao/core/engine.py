@@ -125,7 +125,8 @@ def evaluate(fw: Framework, case: Case) -> Evaluation:
     return Evaluation(
         framework=fw.id, framework_name=fw.name, edition=fw.edition, edition_hash=fw.fingerprint(),
         subject=case.subject, year=case.year, total=total, status=status,
-        grade=fw.grade(total) if status == "scored" else "", results=ordered,
+        grade=fw.grade(total) if status == "scored" else "", results=tuple(ordered),
+        warnings=tuple(case.warnings),  # intake's, so the record says all that was said about the case
     )
 
 

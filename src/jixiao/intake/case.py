@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -171,7 +171,7 @@ def bind_case(doc: Located, base: Path, framework: str | Path | None = None, wit
     from jixiao.intake.layout import layout_for
 
     fw_file = framework_path(fw_source)
-    case.warnings = warnings_for(fw, case, reading, layout_for(fw, fw_file).checks)
+    case = replace(case, warnings=tuple(warnings_for(fw, case, reading, layout_for(fw, fw_file).checks)))
     return (case, fw, fw_file) if with_source else (case, fw)
 
 

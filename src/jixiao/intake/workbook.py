@@ -12,6 +12,7 @@ so a workbook's errors read “政府采购!C4 实际政府采购金额：应为
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -450,5 +451,5 @@ def read_workbook_case(path: Path, framework: str | Path | None = None, with_sou
         case, fw, fw_file = bind_case(doc, Path(path).parent, source, with_source=True)
     except InvalidInput as exc:
         raise InvalidInput("工作簿有误", exc.problems + warns) from None
-    case.warnings = warns + case.warnings
+    case = dataclasses.replace(case, warnings=(*warns, *case.warnings))
     return (case, fw, fw_file) if with_source else (case, fw)
