@@ -47,6 +47,9 @@ def _progress(console: Console) -> Progress:
 def register(app: typer.Typer) -> None:
     batch = typer.Typer(help="批量评分：项目支出绩效自评表，按百万份计。", no_args_is_help=True)
     app.add_typer(batch, name="batch")
+    from jixiao.cli import cycle_batch  # monitoring lights at scale
+
+    cycle_batch.register(batch)
 
     @batch.command("score")
     def score(

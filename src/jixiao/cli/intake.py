@@ -36,6 +36,19 @@ def _write(output: Path, write) -> None:
             str(output))]))
 
 
+def _target_template(output: Path, ref: str) -> None:
+    from jixiao.intake.cycle import load_edition
+    from jixiao.intake.export import write_atomic
+    from jixiao.intake.target_xlsx import write_workbook
+
+    try:
+        ed = load_edition(ref, "target")
+    except InvalidInput as exc:
+        fail(exc)
+    _write(output, lambda: write_atomic(output, lambda tmp: write_workbook({}, tmp, ed)))
+    print(f"已生成 {output}：{ed.name}（{ed.id}）空白申报表，另有“历史完成值”工作表")
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def template(
@@ -49,6 +62,10 @@ def register(app: typer.Typer) -> None:
         from jixiao.intake.template import build_workbook
 
         _check_output(output, (".xlsx",))
+        from jixiao.intake.cycle import kind_of_ref
+
+        if kind_of_ref(framework) == "target":  # a blank 绩效目标申报表 to fill in
+            return _target_template(output, framework)
         try:
             fw = load_framework(framework)
             layout = layout_for(fw, framework_path(framework))

@@ -51,6 +51,10 @@ def register(app: typer.Typer) -> None:
         if format not in ("table", "json"):
             print(f"错误：--format 只能是 table 或 json，实际为“{format}”", file=__import__("sys").stderr)
             raise typer.Exit(2)
+        from jixiao.cli.cycle import cycle_kind_of, show  # target, monitoring and 事前评估 forms
+
+        if (kind := cycle_kind_of(case)) is not None:
+            return show(case, kind, framework, format)
         from jixiao.intake.form import looks_like_form  # a project self-evaluation form has its own path
 
         if looks_like_form(case):
@@ -91,6 +95,11 @@ def register(app: typer.Typer) -> None:
         for ref in form_editions():
             ff = load_form_framework(ref)
             t.add_row(ref, ff.name, ff.edition, "按表", ff.fingerprint()[:12])
+        from jixiao.intake.cycle import KINDS, cycle_editions, fingerprint, load_edition  # the cycle's editions
+
+        for ref, kind in cycle_editions():
+            ed = load_edition(ref, kind)
+            t.add_row(ref, ed.name, ed.edition, KINDS[kind][1], fingerprint(ed)[:12])
         Console(width=160).print(t)
 
     @app.command("check-framework")
@@ -99,6 +108,14 @@ def register(app: typer.Typer) -> None:
         from jixiao.intake.framework import load_framework
         from jixiao.intake.form import form_editions, load_form_framework
 
+        from jixiao.intake.cycle import KINDS, fingerprint, kind_of_ref, load_edition
+
+        if (kind := kind_of_ref(path)) is not None:  # a target, monitoring, 事前评估 or 结果应用 edition
+            try:
+                ed = load_edition(path, kind)
+            except InvalidInput as exc:
+                fail(exc)
+            return print(f"通过：{ed.name}（{ed.id}，{KINDS[kind][1]}），指纹 {fingerprint(ed)[:16]}")
         if path in form_editions() or Path(path).name == "form.yaml":  # a project-form edition
             try:
                 ff = load_form_framework(path)

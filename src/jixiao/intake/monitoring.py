@@ -1,0 +1,252 @@
+"""Reading a 项目支出绩效目标执行监控表 from YAML or JSON.
+
+    framework: national-monitoring/2019
+    年度: 2022
+    监控期间: 1—7月                       # or 已过月数: 7; default: the edition's period
+    项目名称: 委托业务项目
+    金额单位: 万元
+    项目资金: {年初预算数: 90, 执行数: 52.5, 全年预计执行数: 90, 偏差原因: …, 纠偏措施: …}
+    绩效指标:
+      - {一级指标: 产出指标, 二级指标: 数量指标, 三级指标: 委托业务项目数量, 年度指标值: ≥50个,
+         执行情况: 30个, 全年预计完成: 50个, 偏差原因: [经费保障], 偏差原因说明: …,
+         完成目标可能性: 确定能, 纠偏措施: …, 是否需要整改: 否}
+    处理决定: 继续执行                     # where the edition requires one (四川)
+
+年度指标值 is parsed by the project form's parser; 执行情况 and 全年预计完成 are read in its unit.
+Refused with their place: a negative figure, a 执行数 above the annual budget, a 全年预计 below
+what is already done, a period that is not 1–12 months.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from jixiao.core.cycle.monitoring import (
+    POSSIBILITY,
+    REASON_FLAGS,
+    MonIndicator,
+    MonitoringEdition,
+    MonitoringForm,
+)
+from jixiao.core.errors import InvalidInput, Problem, Problems
+from jixiao.core.rules.target import GRADES
+from jixiao.intake.cycle import load_edition
+from jixiao.intake.form import (
+    MONEY,
+    BadCell,
+    _plain,
+    canonical,
+    grade_of,
+    normalise_heading,
+    parse_actual,
+    parse_money,
+    parse_target,
+)
+from jixiao.intake.yamlio import Located, load, read_text
+
+KEYS = {
+    "framework": ("framework", "预警规则"), "表名": ("表名",), "年度": ("年度",), "监控期间": ("监控期间", "期间"),
+    "已过月数": ("已过月数",), "项目名称": ("项目名称",), "主管部门及代码": ("主管部门及代码", "主管部门"),
+    "实施单位": ("实施单位",), "金额单位": ("金额单位",), "项目资金": ("项目资金", "预算执行情况"),
+    "年度总体目标": ("年度总体目标",), "绩效指标": ("绩效指标",), "处理决定": ("处理决定",), "说明": ("说明", "备注"),
+}
+FUND_KEYS = {"预算数": ("年初预算数", "全年预算数", "预算数", "调整后预算数"), "执行数": ("执行数", "累计执行数"),
+             "执行率": ("执行率",), "全年预计执行数": ("全年预计执行数", "全年预计执行"), "偏差原因": ("偏差原因", "偏差原因分析"),
+             "纠偏措施": ("纠偏措施",)}
+ROW_KEYS = {"一级指标": ("一级指标",), "二级指标": ("二级指标",), "三级指标": ("三级指标",),
+            "年度指标值": ("年度指标值", "指标值"), "执行情况": ("执行情况", "累计完成"),
+            "全年预计完成": ("全年预计完成", "全年预计完成情况"), "偏差原因": ("偏差原因", "偏差原因分析"),
+            "偏差原因说明": ("偏差原因说明", "说明"), "完成目标可能性": ("完成目标可能性",), "纠偏措施": ("纠偏措施",),
+            "是否需要整改": ("是否需要整改",), "备注": ("备注",)}
+GRADE_SHORT = dict(zip(GRADES, ("达成", "部分达成", "未达成")))
+_PERIOD = re.compile(r"^(?:1[-—–~至]+)?(\d{1,2})月(?:末|底)?$")
+
+
+def read_monitoring(path: str | Path, edition: str | Path | None = None) -> tuple[MonitoringForm, MonitoringEdition, list[Problem]]:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            doc = Located(json.loads(read_text(path)), {}, str(path))
+        except json.JSONDecodeError as exc:
+            raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 格式错误：{exc.msg}", f"{path}:{exc.lineno}")]) from None
+    elif suffix in (".yaml", ".yml"):
+        doc = load(path)
+    else:
+        raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"监控表请使用 .yaml 或 .json，实际为“{path.suffix}”", str(path))])
+    return bind_monitoring(doc, path.parent, edition)
+
+
+def _text(v) -> str:
+    return "" if v is None else str(v).strip()
+
+
+def months_of(raw) -> int:
+    """'1—7月' → 7, '7月末' → 7, 7 → 7; anything else is refused."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        n = raw
+    else:
+        m = _PERIOD.match(_plain(raw).replace("－", "-"))
+        if not m:
+            raise BadCell(f"监控期间“{raw}”无法识别；请写成“1—7月”或填写已过月数 7", "E-IN-MON-PERIOD")
+        n = int(m.group(1))
+    if not 1 <= n <= 12:
+        raise BadCell(f"已过月数应在 1 到 12 之间，实际为 {n}", "E-IN-MON-PERIOD")
+    return n
+
+
+def bind_monitoring(doc: Located, base: Path, edition: str | Path | None = None) -> tuple[MonitoringForm, MonitoringEdition, list[Problem]]:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InvalidInput("监控表无效", [Problem("E-IN-SCHEMA", "监控表应为键值映射（项目名称、项目资金、绩效指标……）", doc.source)])
+    problems, warnings = Problems(), []
+    top, keys, unknown = canonical(data, KEYS)
+    for k in unknown:
+        problems.add("E-IN-UNKNOWN-KEY", f"不认识的字段“{k}”；可用：{'、'.join(KEYS)}", doc.where((k,)))
+
+    def at(*p) -> str:
+        return doc.where((keys.get(p[0], p[0]),) + tuple(p[1:]))
+
+    ref = edition or top.get("framework") or "national-monitoring/2019"
+    candidate = base / str(ref)
+    ed: MonitoringEdition = load_edition(candidate if candidate.is_file() else ref, "monitoring")
+    unit = _text(top.get("金额单位")) or "万元"
+    if unit not in MONEY:
+        problems.add("E-IN-UNIT", f"金额单位应为 元、千元、万元 或 亿元，实际为“{unit}”", at("金额单位"))
+        unit = "万元"
+    months, label = ed.months, ed.period_label
+    raw_period = top.get("已过月数") if top.get("已过月数") not in (None, "") else top.get("监控期间")
+    if raw_period not in (None, ""):
+        try:
+            months = months_of(raw_period)
+            label = _text(top.get("监控期间")) or f"1—{months}月"
+        except BadCell as exc:
+            problems.add(exc.code, str(exc), at("已过月数" if "已过月数" in keys else "监控期间"))
+    year = top.get("年度")
+    try:
+        year = int(_plain(year).rstrip("年度").rstrip("年")) if year not in (None, "") else None
+    except ValueError:
+        problems.add("E-IN-YEAR", f"年度应为四位年份，实际为“{top.get('年度')}”", at("年度"))
+        year = None
+    form = MonitoringForm(project=_text(top.get("项目名称")), months=months, department=_text(top.get("主管部门及代码")),
+                          unit=_text(top.get("实施单位")), year=year, money_unit=unit, period_label=label, edition=ed.id,
+                          decision=_text(top.get("处理决定")), source=doc.source, funds_where=at("项目资金"))
+    if not form.project:
+        problems.add("E-IN-MISSING", "缺少项目名称", doc.source)
+    if form.decision and ed.decisions and form.decision not in ed.decisions:
+        problems.add("E-IN-VALUE", f"处理决定“{form.decision}”应为 {'、'.join(ed.decisions)} 之一", at("处理决定"))
+    goal = top.get("年度总体目标")
+    if isinstance(goal, dict):
+        form.goal = _text(goal.get("目标") or goal.get("年度目标"))
+        form.goal_forecast = _text(goal.get("全年预计完成情况"))
+    elif goal:
+        form.goal = _text(goal)
+    _funds(top.get("项目资金"), keys.get("项目资金", "项目资金"), form, doc, problems)
+    form.indicators = _rows(top.get("绩效指标"), keys.get("绩效指标", "绩效指标"), doc, problems)
+    problems.raise_if_errors("监控表有误")
+    return form, ed, warnings
+
+
+def _funds(raw, key, form: MonitoringForm, doc, problems) -> None:
+    if not isinstance(raw, dict):
+        problems.add("E-IN-MISSING", "缺少项目资金（年初预算数、执行数、全年预计执行数）", doc.where((key,)) if raw is not None else doc.source)
+        return
+    v, orig, unk = canonical(raw, FUND_KEYS)
+    for k in unk:
+        problems.add("E-IN-UNKNOWN-KEY", f"项目资金：不认识的字段“{k}”；可用：{'、'.join(FUND_KEYS)}", doc.where((key, k)))
+
+    def at(label):
+        return doc.where((key, orig.get(label, label)))
+
+    u = form.money_unit
+    for attr, label in (("budget", "预算数"), ("spent", "执行数"), ("forecast", "全年预计执行数")):
+        try:
+            setattr(form, attr, parse_money(v.get(label), u, u))
+        except BadCell as exc:
+            problems.add(exc.code, f"项目资金的{orig.get(label, label)}：{exc}", at(label))
+    form.funds_reason, form.funds_measures = _text(v.get("偏差原因")), _text(v.get("纠偏措施"))
+    if form.budget is None:
+        problems.add("E-IN-MISSING", "项目资金缺少年初预算数（或全年预算数）", at("预算数"))
+    if form.spent is None:
+        problems.add("E-IN-MISSING", f"项目资金缺少{form.period_label}执行数", at("执行数"))
+    if form.budget is not None and form.spent is not None and form.spent > form.budget + 1e-9:
+        problems.add("E-IN-MON-OVER", f"{form.period_label}执行数 {form.spent:g}{u} 超过全年预算数 {form.budget:g}{u}；"
+                     "请核对执行数，或按调整后预算填写预算数", at("执行数"))
+    if form.forecast is not None and form.spent is not None and form.forecast < form.spent - 1e-9:
+        problems.add("E-IN-MON-FORECAST", f"全年预计执行数 {form.forecast:g}{u} 低于已执行的 {form.spent:g}{u}；"
+                     "全年预计应包含已执行部分", at("全年预计执行数"))
+
+
+def _rows(raw, key, doc, problems) -> list[MonIndicator]:
+    if not isinstance(raw, list) or not raw:
+        problems.add("E-IN-MISSING", "缺少绩效指标（每行：三级指标、年度指标值、执行情况、全年预计完成……）", doc.where((key,)) if raw else doc.source)
+        return []
+    out, level1, level2 = [], "", ""
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            problems.add("E-IN-SCHEMA", f"绩效指标第 {i + 1} 行应为键值映射", doc.where((key, i)))
+            continue
+        v, orig, unk = canonical(item, ROW_KEYS)
+
+        def at(label, _i=i, _o=orig):
+            return doc.where((key, _i, _o.get(label, label)))
+
+        for k in unk:
+            problems.add("E-IN-UNKNOWN-KEY", f"绩效指标第 {i + 1} 行：不认识的字段“{k}”；可用：{'、'.join(ROW_KEYS)}", doc.where((key, i, k)))
+        level1 = normalise_heading(_text(v.get("一级指标"))) or level1
+        level2 = _text(v.get("二级指标")) or level2
+        name = _text(v.get("三级指标")) or f"第{i + 1}行"
+        label = f"绩效指标第 {i + 1} 行“{name}”"
+        row = MonIndicator(level1, level2, name, where=doc.where((key, i)))
+        row.target_text = _text(v.get("年度指标值"))
+        flags = v.get("偏差原因")
+        flags = [flags] if isinstance(flags, str) else (flags or [])
+        bad = [f for f in flags if _text(f) not in REASON_FLAGS]
+        if bad:
+            problems.add("E-IN-VALUE", f"{label}：偏差原因“{'、'.join(map(str, bad))}”应为 {'、'.join(REASON_FLAGS)} 之一"
+                         "（文字说明请写在“偏差原因说明”）", at("偏差原因"))
+        row.reasons = [_text(f) for f in flags if _text(f) in REASON_FLAGS]
+        row.reason_text = _text(v.get("偏差原因说明"))
+        row.possibility = _text(v.get("完成目标可能性"))
+        if row.possibility and row.possibility not in POSSIBILITY:
+            problems.add("E-IN-VALUE", f"{label}：完成目标可能性应为 {'、'.join(POSSIBILITY)} 之一", at("完成目标可能性"))
+        row.measures = _text(v.get("纠偏措施"))
+        rect = _text(v.get("是否需要整改"))
+        row.rectify = {"是": True, "否": False}.get(rect) if rect else None
+        try:
+            t = parse_target(v.get("年度指标值"))
+        except BadCell as exc:
+            problems.add(exc.code, f"{label}：{exc}", at("年度指标值"))
+            out.append(row)
+            continue
+        if v.get("年度指标值") in (None, ""):
+            problems.add("E-IN-MISSING", f"{label}：缺少年度指标值（取自批复的绩效目标）", at("年度指标值"))
+        elif t is None:
+            row.kind = "定性"
+            done = v.get("执行情况")
+            g = grade_of(done)
+            row.grade = GRADE_SHORT.get(g, "") if g else ""
+            if done not in (None, "") and not row.grade:
+                problems.add("E-IN-VALUE", f"{label}：定性指标的执行情况“{done}”应为 达成、部分达成、未达成 之一", at("执行情况"))
+        else:
+            row.op, row.target, row.unit = t.op, t.number, t.unit
+            for attr, lab in (("done", "执行情况"), ("forecast", "全年预计完成")):
+                if v.get(lab) in (None, ""):
+                    continue
+                try:
+                    value = parse_actual(v.get(lab), row.unit)
+                except BadCell as exc:
+                    problems.add(exc.code, f"{label}：{str(exc).replace('实际完成值', lab)}", at(lab))
+                    continue
+                if value < 0:
+                    problems.add("E-IN-MON-NEGATIVE", f"{label}：{lab} {value:g} 为负数", at(lab))
+                    continue
+                setattr(row, attr, value)
+            if (row.done is not None and row.forecast is not None and row.unit != "%" and row.op not in ("≤", "<")
+                    and row.forecast < row.done - 1e-9):
+                problems.add("E-IN-MON-FORECAST", f"{label}：全年预计完成 {row.forecast:g}{row.unit} 低于已完成的 "
+                             f"{row.done:g}{row.unit}", at("全年预计完成"))
+        out.append(row)
+    return out

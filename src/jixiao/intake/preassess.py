@@ -1,0 +1,111 @@
+"""Reading an 事前绩效评估 expert scoring sheet from YAML or JSON.
+
+    framework: national-preassessment/2018
+    表名: 事前绩效评估专家评分表
+    项目名称: 乡村道路养护项目
+    主管部门: 某县交通运输局
+    申请资金: 300               # in 金额单位 (万元 by default)
+    专家:
+      - {姓名: 专家甲, 立项必要性: 18, 投入经济性: 良, 绩效目标合理性: 16, 实施方案可行性: 17, 筹资合规性: 19, 意见: …}
+
+Each expert marks every dimension with points (0 to its weight) or a grade 优/良/中/差. A missing
+mark, a mark above the weight, a negative mark or an unknown dimension refuses the sheet with its place.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jixiao.core.cycle.preassess import GRADES, ExpertScores, PreassessEdition, Sheet
+from jixiao.core.errors import InvalidInput, Problem, Problems
+from jixiao.intake.cycle import load_edition
+from jixiao.intake.form import MONEY, BadCell, _plain, canonical, parse_money, parse_number
+from jixiao.intake.yamlio import Located, load, read_text
+
+KEYS = {"framework": ("framework", "评估规则"), "表名": ("表名",), "年度": ("年度",), "项目名称": ("项目名称", "政策或项目名称"),
+        "主管部门": ("主管部门", "主管部门及代码"), "申请资金": ("申请资金", "资金总额"), "金额单位": ("金额单位",),
+        "专家": ("专家", "专家评分"), "说明": ("说明", "备注")}
+
+
+def read_preassessment(path: str | Path, edition: str | Path | None = None) -> tuple[Sheet, PreassessEdition, list[Problem]]:
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        try:
+            doc = Located(json.loads(read_text(path)), {}, str(path))
+        except json.JSONDecodeError as exc:
+            raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 格式错误：{exc.msg}", f"{path}:{exc.lineno}")]) from None
+    elif path.suffix.lower() in (".yaml", ".yml"):
+        doc = load(path)
+    else:
+        raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"评分表请使用 .yaml 或 .json，实际为“{path.suffix}”", str(path))])
+    return bind_preassessment(doc, path.parent, edition)
+
+
+def _text(v) -> str:
+    return "" if v is None else str(v).strip()
+
+
+def bind_preassessment(doc: Located, base: Path, edition=None) -> tuple[Sheet, PreassessEdition, list[Problem]]:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InvalidInput("评分表无效", [Problem("E-IN-SCHEMA", "评分表应为键值映射（项目名称、专家……）", doc.source)])
+    problems = Problems()
+    top, keys, unknown = canonical(data, KEYS)
+    for k in unknown:
+        problems.add("E-IN-UNKNOWN-KEY", f"不认识的字段“{k}”；可用：{'、'.join(KEYS)}", doc.where((k,)))
+    ref = edition or top.get("framework") or "national-preassessment/2018"
+    candidate = base / str(ref)
+    ed: PreassessEdition = load_edition(candidate if candidate.is_file() else ref, "preassessment")
+    unit = _text(top.get("金额单位")) or "万元"
+    if unit not in MONEY:
+        problems.add("E-IN-UNIT", f"金额单位应为 元、千元、万元 或 亿元，实际为“{unit}”", doc.where((keys.get("金额单位"),)))
+        unit = "万元"
+    sheet = Sheet(project=_text(top.get("项目名称")), experts=[], department=_text(top.get("主管部门")), money_unit=unit,
+                  source=doc.source)
+    if not sheet.project:
+        problems.add("E-IN-MISSING", "缺少项目名称", doc.source)
+    try:
+        sheet.amount = parse_money(top.get("申请资金"), unit, unit)
+    except BadCell as exc:
+        problems.add(exc.code, f"申请资金：{exc}", doc.where((keys.get("申请资金"),)))
+    raw = top.get("专家")
+    key = keys.get("专家", "专家")
+    if not isinstance(raw, list) or not raw:
+        problems.add("E-IN-MISSING", "缺少专家评分（每位专家一行：姓名及五个维度的分数或等级）", doc.where((key,)) if raw else doc.source)
+        raw = []
+    names = {d.name: d for d in ed.dimensions}
+    for i, item in enumerate(raw):
+        place = doc.where((key, i))
+        if not isinstance(item, dict):
+            problems.add("E-IN-SCHEMA", f"专家第 {i + 1} 行应为键值映射", place)
+            continue
+        who = _text(item.get("姓名")) or f"专家{i + 1}"
+        marks: dict[str, float | str] = {}
+        for k, v in item.items():
+            k = str(k).strip()
+            if k in ("姓名", "意见", "职称", "工作单位"):
+                continue
+            if k not in names:
+                problems.add("E-IN-UNKNOWN-KEY", f"{who}：“{k}”不是评估维度；维度为 {'、'.join(names)}", doc.where((key, i, k)))
+                continue
+            d = names[k]
+            text = _plain(v) if isinstance(v, str) else None
+            if text in GRADES:
+                marks[k] = text
+                continue
+            try:
+                n = parse_number(v, f"{who}的{k}评分")
+            except BadCell as exc:
+                problems.add("E-IN-PRE-MARK", f"{exc}；请填写 0 到 {d.weight:g} 的分数或 优、良、中、差", doc.where((key, i, k)))
+                continue
+            if n is None or n < 0 or n > d.weight + 1e-9:
+                problems.add("E-IN-PRE-MARK", f"{who}的{k}评分“{v}”应在 0 到 {d.weight:g} 分之间", doc.where((key, i, k)))
+                continue
+            marks[k] = n
+        missing = [n for n in names if n not in marks]
+        if missing and not any(p.where.startswith(place) for p in problems.errors):
+            problems.add("E-IN-MISSING", f"{who}未对 {'、'.join(missing)} 评分；每位专家须对全部维度评分", place)
+        sheet.experts.append(ExpertScores(who, marks, _text(item.get("意见")), place))
+    problems.raise_if_errors("事前绩效评估评分表有误")
+    return sheet, ed, []
