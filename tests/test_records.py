@@ -81,3 +81,20 @@ def test_form_json_carries_intake_warnings(tmp_path):
     assert op and op[0]["severity"] == "warning" and op[0]["place"]["path"][0] == "绩效指标"
     for f in doc["findings"]:
         assert f["severity"] in ("review", "warning") and "place" in f
+
+
+def test_a_form_line_is_the_one_indicator_record():
+    from jixiao.core.evaluation import IndicatorResult
+
+    form = Form(project="p", funds=[FundLine("年度资金总额", budget=100.0, spent=95.0)], rows=[
+        Row(kind="定量", level1="产出指标", level2="数量指标", level3="培训人数", op="≥", target=50.0, actual=40.0,
+            unit="人", points=90.0, reason="部分学员延期")])
+    r = score_form(FW, form)
+    funds, row = r.lines
+    assert isinstance(funds, IndicatorResult) and isinstance(row, IndicatorResult)
+    assert (funds.id, funds.level, funds.parent, funds.weight) == ("预算执行率", 1, "", 10.0)
+    assert (row.id, row.level, row.parent, row.weight, row.status) == ("产出指标.数量指标.培训人数", 3, "产出指标.数量指标", 90.0, "scored")
+    assert row.facts["年度指标值"] == 50.0 and row.facts["实际完成值"] == 40.0 and row.reason == row.code == "BELOW"
+    assert row.steps and sum(s.won for s in row.steps) == row.score == 72.0
+    line = r.to_json()["lines"][1]
+    assert line["steps"][0]["lost"] == 18.0 and line["facts"]["运算符"] == "≥" and line["id"] == row.id

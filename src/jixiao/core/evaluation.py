@@ -67,10 +67,10 @@ class IndicatorResult:
     @computed_field  # type: ignore[prop-decorator]
     @property
     def trace(self) -> str:
-        """The steps' sentences, or why it could not be scored."""
-        if self.status == "not_scorable":
-            return self.reason_text
-        return "；".join(s.text for s in self.steps)
+        """The steps' sentences; without steps, the reason (why it could not be scored)."""
+        if self.steps:
+            return "；".join(s.text for s in self.steps)
+        return self.reason_text
 
     @computed_field(alias="lost")  # type: ignore[prop-decorator]
     @property

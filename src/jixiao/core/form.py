@@ -41,9 +41,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
+from pydantic.dataclasses import dataclass as record
 
 from jixiao.core import expr as E
 from jixiao.core.errors import Problem
+from jixiao.core.evaluation import RECORD, IndicatorResult
 from jixiao.core.model import GradeBand, content_hash, grade_of
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, fmt_points, round_half_up
 from jixiao.core.reasons import CODE_TEXT  # noqa: F401  (re-exported: the line codes' texts)
@@ -336,33 +338,34 @@ class Form:
 Finding = Problem
 
 
-@dataclass
-class LineResult:
-    """A scored line: the 预算执行率 line or an indicator row."""
+@record(frozen=True, config=RECORD)
+class LineResult(IndicatorResult):
+    """A scored line (the 预算执行率 line or an indicator row): the one indicator record of every kind
+    of framework — id, name, level, parent, weight (the line's 分值), score, status, steps, reason
+    code and text, facts read — plus what the form states about the line.
 
-    kind: str
-    name: str
-    level1: str
-    level2: str
-    points: float
-    score: float | None
-    code: str  # reason code: EXEC_MET, BELOW, …, or MISSING:x / ZERO:x / QUAL_OUT_OF_BAND when not scorable
-    steps: list[Step]
-    stated: float | None
-    needs_reason: bool
+    ``reason`` is the line's code whether scored or not: EXEC_MET, BELOW, …, or MISSING:x / ZERO:x /
+    QUAL_OUT_OF_BAND when not scorable.
+    """
+
+    kind: str | None = ""
+    level1: str = ""
+    level2: str = ""
+    stated: float | None = None
+    needs_reason: bool = False
     where: str = ""
 
     @property
-    def status(self) -> str:
-        return "scored" if self.score is not None else "not_scorable"
+    def points(self) -> float:
+        return self.weight
+
+    @property
+    def code(self) -> str:
+        return self.reason
 
     @property
     def cents(self) -> int | None:
         return None if self.score is None else cents(self.score)
-
-    @property
-    def trace(self) -> str:
-        return "；".join(s.text for s in self.steps) if self.steps else reason_text(self.code)
 
     @property
     def diff(self) -> float | None:
@@ -400,7 +403,10 @@ class FormResult:
             "grade": self.grade,
             "lines": [{"kind": ln.kind, "name": ln.name, "level1": ln.level1, "level2": ln.level2,
                        "points": ln.points, "score": ln.score, "status": ln.status, "code": ln.code,
-                       "stated": ln.stated, "diff": ln.diff, "trace": ln.trace} for ln in self.lines],
+                       "stated": ln.stated, "diff": ln.diff, "trace": ln.trace,
+                       "id": ln.id, "level": ln.level, "parent": ln.parent or None, "reason_text": ln.reason_text,
+                       "steps": [{"text": s.text, "available": s.available, "won": s.won, "lost": s.lost}
+                                 for s in ln.steps], "facts": ln.facts} for ln in self.lines],
             "findings": [x.to_json() | {"line": x.indicator, "review": x.review} for x in self.findings],
             "warnings": [x.to_json() for x in self.warnings],
         }
@@ -487,11 +493,22 @@ def score_line(fw: FormFramework, line: FundLine | Row, kind: str | None, money_
     if isinstance(score, E.Missing):
         # An out-of-band score is explained with its band; a missing value by its reason code alone.
         steps = rule.explain(ev) if explain and score.reason == "QUAL_OUT_OF_BAND" else []
-        return LineResult(kind, name, level1, level2, points, None, score.reason, steps, line.stated, needs,
-                          line.where)
+        return _line(kind, name, level1, level2, points, None, score.reason, steps, line, needs, env)
     steps = rule.explain(ev) if explain else []
-    return LineResult(kind, name, level1, level2, points, float(score), str(code), steps, line.stated, needs,
-                      line.where)
+    return _line(kind, name, level1, level2, points, float(score), str(code), steps, line, needs, env)
+
+
+def _line(kind: str | None, name: str, level1: str, level2: str, points: float, score: float | None, code: str,
+          steps: list[Step], line: FundLine | Row, needs: bool, env: dict[str, E.Value]) -> LineResult:
+    """The record of a line: a form's funds line is a 一级指标 of its own, a row a 三级指标 under its groups."""
+    group = ".".join(p for p in (level1, level2) if p)
+    return LineResult(
+        id=name if kind == FUNDS else ".".join(p for p in (group, name) if p), name=name,
+        level=1 if kind == FUNDS else 3, parent="" if kind == FUNDS else group, weight=points, score=score,
+        status="scored" if score is not None else "not_scorable", steps=tuple(steps), reason=code,
+        reason_text=reason_text(code),
+        facts={k: None if isinstance(v, E.Missing) else v for k, v in env.items() if k != "行类型"},
+        kind=kind, level1=level1, level2=level2, stated=line.stated, needs_reason=needs, where=line.where)
 
 
 def score_form(fw: FormFramework, form: Form, explain: bool = True, warnings: list[Problem] | None = None) -> FormResult:
