@@ -1,7 +1,7 @@
 """``jixiao score FORM`` for a project self-evaluation form: recomputed scores, traces, disagreements.
 
-``jixiao score`` hands a file here when it is a form (:func:`jixiao.intake.form.looks_like_form`);
-department cases keep their own path. The table shows each line's 分值, the form's stated 得分, the
+``jixiao score`` hands a result here when the file's edition is of kind ``project-form``;
+department cases keep their own table. The table shows each line's 分值, the form's stated 得分, the
 recomputed 得分 and the trace; below it, every disagreement with what the form states and every
 item a reviewer must look at, each with its stable code.
 """
@@ -73,7 +73,11 @@ def show_form(path: Path, framework: str | None, format: str) -> None:
     except InvalidInput as exc:
         fail(exc)
     warn(warnings)
-    r = score_form(fw, form, warnings=warnings)
+    print_form(score_form(fw, form, warnings=warnings), format)
+
+
+def print_form(r: FormResult, format: str) -> None:
+    """Print a scored form as a table (or its JSON); exit 3 when some line cannot be scored."""
     if format == "json":
         print(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
     else:

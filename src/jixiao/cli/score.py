@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -11,11 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from jixiao.cli import fail, warn
-from jixiao.core.engine import evaluate
+from jixiao.core.edition import DEPARTMENT, PROJECT_FORM
 from jixiao.core.errors import InvalidInput
 from jixiao.core.evaluation import STATUS_TEXT, Evaluation
 from jixiao.core.numbers import fmt_points, round_half_up
-from jixiao.frameworks import editions
 
 
 def table(e: Evaluation) -> Table:
@@ -41,32 +41,30 @@ def table(e: Evaluation) -> Table:
 def register(app: typer.Typer) -> None:
     @app.command()
     def score(
-        case: Path = typer.Argument(..., help="案例文件（YAML、JSON 或 XLSX）"),
-        framework: Optional[str] = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
+        case: Path = typer.Argument(..., help="案例或自评表文件（YAML、JSON 或 XLSX）"),
+        framework: str | None = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
         format: str = typer.Option("table", "--format", help="输出格式：table 或 json"),
     ) -> None:
-        """为一个部门或项目评分，并说明每一分的得失。"""
-        from jixiao.intake.case import load_case
+        """为一个部门或项目评分，并说明每一分的得失（指标体系的种类决定如何评分）。"""
+        from jixiao.services.scoring import score_file
 
         if format not in ("table", "json"):
-            print(f"错误：--format 只能是 table 或 json，实际为“{format}”", file=__import__("sys").stderr)
+            print(f"错误：--format 只能是 table 或 json，实际为“{format}”", file=sys.stderr)
             raise typer.Exit(2)
-        from jixiao.cli.cycle import cycle_kind_of, show  # target, monitoring and 事前评估 forms
+        from jixiao.cli.cycle import cycle_kind_of, show  # target, monitoring and 事前评估: by their edition's kind
 
         if (kind := cycle_kind_of(case)) is not None:
             return show(case, kind, framework, format)
-        from jixiao.intake.form import looks_like_form  # a project self-evaluation form has its own path
-
-        if looks_like_form(case):
-            from jixiao.cli.form import show_form
-
-            return show_form(case, framework, format)
         try:
-            c, fw = load_case(case, framework)
+            scored = score_file(case, framework)
         except InvalidInput as exc:
             fail(exc)
-        warn(c.warnings)
-        e = evaluate(fw, c)
+        warn(scored.warnings)
+        if scored.kind == PROJECT_FORM:
+            from jixiao.cli.form import print_form
+
+            return print_form(scored.result, format)
+        e = scored.result
         if format == "json":
             print(json.dumps(e.to_json(), ensure_ascii=False, indent=2))
         else:
@@ -76,54 +74,57 @@ def register(app: typer.Typer) -> None:
         if e.status != "scored":
             # The total is not final: say so on stderr and exit 3, so no script takes it for a score.
             missing = [r.name for r in e.results if r.status == "not_scorable"]
-            print(f"注意：{len(missing)} 个指标无法评分（{'、'.join(missing)}），合计不完整", file=__import__("sys").stderr)
+            print(f"注意：{len(missing)} 个指标无法评分（{'、'.join(missing)}），合计不完整", file=sys.stderr)
             raise typer.Exit(3)
 
     @app.command("frameworks")
     def list_frameworks() -> None:
-        """列出随附的指标体系版本。"""
-        from jixiao.intake.framework import load_framework
+        """列出随附的指标体系版本（各种类）。"""
+        from jixiao.intake.editions import KINDS, REGISTRY
 
         t = Table(title="随附的指标体系")
-        for col in ("编号", "名称", "版本", "末级指标数", "指纹"):
+        for col in ("编号", "种类", "名称", "版本", "末级指标数", "测试用例", "指纹"):
             t.add_column(col)
-        for ref in editions():
-            fw = load_framework(ref)
-            t.add_row(ref, fw.name, fw.edition, str(len(fw.leaves())), fw.fingerprint()[:12])
-        from jixiao.intake.form import form_editions, load_form_framework  # project self-evaluation forms
-
-        for ref in form_editions():
-            ff = load_form_framework(ref)
-            t.add_row(ref, ff.name, ff.edition, "按表", ff.fingerprint()[:12])
-        from jixiao.intake.cycle import KINDS, cycle_editions, fingerprint, load_edition  # the cycle's editions
-
-        for ref, kind in cycle_editions():
-            ed = load_edition(ref, kind)
-            t.add_row(ref, ed.name, ed.edition, KINDS[kind][1], fingerprint(ed)[:12])
-        Console(width=160).print(t)
+        for ed in sorted(REGISTRY.shipped(), key=lambda e: (e.kind != DEPARTMENT, e.kind, e.id)):
+            leaves = str(len(ed.framework.leaves())) if hasattr(ed.framework, "leaves") else "按表"
+            cases = str(len((ed.tests or {}).get("cases") or [])) if ed.tests else "—"
+            t.add_row(ed.id, KINDS[ed.kind].label, ed.name, ed.edition, leaves, cases, ed.hash[:12])
+        Console(width=170).print(t)
 
     @app.command("check-framework")
-    def check_framework(path: str = typer.Argument(..., help="指标体系文件或随附版本编号")) -> None:
-        """检查一个指标体系文件，列出全部错误。"""
-        from jixiao.intake.framework import load_framework
-        from jixiao.intake.form import form_editions, load_form_framework
+    def check_framework(path: str = typer.Argument(..., help="指标体系文件、版本文件夹或随附版本编号")) -> None:
+        """检查一个指标体系文件（任何种类），列出全部错误。"""
+        from jixiao.intake.editions import KINDS, load_edition
 
-        from jixiao.intake.cycle import KINDS, fingerprint, kind_of_ref, load_edition
-
-        if (kind := kind_of_ref(path)) is not None:  # a target, monitoring, 事前评估 or 结果应用 edition
-            try:
-                ed = load_edition(path, kind)
-            except InvalidInput as exc:
-                fail(exc)
-            return print(f"通过：{ed.name}（{ed.id}，{KINDS[kind][1]}），指纹 {fingerprint(ed)[:16]}")
-        if path in form_editions() or Path(path).name == "form.yaml":  # a project-form edition
-            try:
-                ff = load_form_framework(path)
-            except InvalidInput as exc:
-                fail(exc)
-            return print(f"通过：{ff.name}（{ff.id}，项目自评表，总分 {ff.total:g}），指纹 {ff.fingerprint()[:16]}")
         try:
-            fw = load_framework(path)
+            ed = load_edition(path)
         except InvalidInput as exc:
             fail(exc)
-        print(f"通过：{fw.name}（{fw.id}，{len(fw.leaves())} 个末级指标，总分 {fw.total:g}），指纹 {fw.fingerprint()[:16]}")
+        fw = ed.framework
+        size = f"{len(fw.leaves())} 个末级指标，" if hasattr(fw, "leaves") else ""
+        tests = f"；测试用例 {len((ed.tests or {}).get('cases') or [])} 个" if ed.tests else ""
+        print(f"通过：{ed.name}（{ed.id}，{size}总分 {fw.total:g}）；种类：{KINDS[ed.kind].label}{tests}；指纹 {ed.hash[:16]}")
+
+    @app.command("test-framework")
+    def test_framework(path: str = typer.Argument(..., help="指标体系文件、版本文件夹或随附版本编号")) -> None:
+        """运行指标体系旁的 tests.yaml：逐条显示通过或未通过及差异；有未通过的退出码为 1。"""
+        from jixiao.intake.editions import load_edition
+        from jixiao.services.testing import run_tests
+
+        try:
+            ed = load_edition(path)
+            outcomes = run_tests(ed)
+        except InvalidInput as exc:
+            fail(exc)
+        failed = 0
+        for o in outcomes:
+            if o.passed:
+                print(f"通过  {o.name}")
+                continue
+            failed += 1
+            print(f"未通过  {o.name}")
+            for d in o.differences:
+                print(f"    {d}")
+        print(f"{ed.id}（{ed.tests_source}）：{len(outcomes)} 个用例，通过 {len(outcomes) - failed} 个，未通过 {failed} 个")
+        if failed:
+            raise typer.Exit(1)

@@ -17,11 +17,15 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
+from jixiao.core.edition import DEPARTMENT, Edition
 from jixiao.core.errors import InvalidInput, Place, Problem, Problems, Where
 from jixiao.core.facts import MONEY_UNITS, NUMERIC_TYPES, Case, Fact, Judgement
 from jixiao.core.model import Framework
-from jixiao.intake.framework import framework_path, load_framework
+from jixiao.intake.checks import warnings_for
+from jixiao.intake.editions import load_edition, require
+from jixiao.intake.layout import layout_of
 from jixiao.intake.values import BadValue, flag, half_ulp, number, parse_date, to_decimal
+from jixiao.intake.workbook import read_workbook_document
 from jixiao.intake.yamlio import Located, decode, load, read_text
 
 TOP_KEYS = {"subject", "year", "framework", "money_unit", "facts", "lists", "narrative", "stated", "notes"}
@@ -74,8 +78,6 @@ def read_case(path: str | Path, framework: str | Path | None = None) -> tuple[Ca
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
-        from jixiao.intake.workbook import read_workbook_case
-
         return read_workbook_case(path, framework, with_source=True)
     if suffix == ".xls":
         raise InvalidInput("不支持的文件格式", [Problem(
@@ -84,6 +86,19 @@ def read_case(path: str | Path, framework: str | Path | None = None) -> tuple[Ca
         _refuse_unknown(path)
     doc = read_document(path)
     return bind_case(doc, path.parent, framework, with_source=True)
+
+
+def read_workbook_case(path: Path, framework: str | Path | None = None, with_source: bool = False):
+    """A case from a workbook: structure, then cells, then the same binding as YAML and JSON.
+
+    Returns ``(case, framework)``, or with ``with_source`` also the framework's file."""
+    doc, fw, source, warns = read_workbook_document(path, framework)
+    try:
+        case, fw, fw_file = bind_case(doc, Path(path).parent, source, with_source=True)
+    except InvalidInput as exc:
+        raise InvalidInput("工作簿有误", exc.problems + warns) from None
+    case = replace(case, warnings=(*warns, *case.warnings))
+    return (case, fw, fw_file) if with_source else (case, fw)
 
 
 def _refuse_unknown(path: Path) -> None:
@@ -118,32 +133,54 @@ class Reading:
 def bind_case(doc: Located, base: Path, framework: str | Path | None = None, with_source: bool = False):
     """Check plain case data against its framework; every problem at once, or the bound Case.
 
-    Returns ``(case, framework)``, or with ``with_source`` also the framework's file."""
+    The framework is ``framework`` or the case's own ``framework`` field (a shipped id, or a file
+    relative to ``base``). Returns ``(case, framework)``, or with ``with_source`` also the
+    framework's file. Raises :class:`InvalidInput` with every error (and the warnings)."""
+    ed = case_edition(doc, base, framework)
+    case, problems = bind_case_to(doc, ed)
+    if case is None:
+        raise InvalidInput("案例文件有误", problems)
+    fw: Framework = ed.framework
+    return (case, fw, Path(ed.source)) if with_source else (case, fw)
+
+
+def case_edition(doc: Located, base: Path | None, framework: str | Path | None = None) -> Edition:
+    """The department edition a case names (``framework`` wins over the case's own field)."""
     data = doc.data
     if not isinstance(data, dict):
         raise InvalidInput("案例文件无效", [Problem("E-IN-SCHEMA", "案例文件应为键值映射（subject、year、framework、facts……）", doc.source)])
-    problems = Problems()
-    for key in data:
-        if key not in TOP_KEYS:
-            problems.add("E-IN-UNKNOWN-KEY", f"不认识的顶层字段“{key}”；可用：{'、'.join(sorted(TOP_KEYS))}", doc.where((key,)))
-    for key in ("subject", "year", "framework"):
-        if (key not in data or data[key] in (None, "")) and not (key == "framework" and framework):
-            problems.add("E-IN-MISSING", f"缺少{_named(doc, (key,))}", doc.where((key,)))
-    if not (framework or data.get("framework")):
-        problems.raise_if_errors("案例文件有误")  # without a framework nothing else can be checked
-
-    fw_ref = framework or data["framework"]
+    fw_ref = framework or data.get("framework")
+    if not fw_ref:
+        problems = [Problem("E-IN-MISSING", f"缺少{_named(doc, (key,))}", doc.where((key,)))
+                    for key in ("subject", "year", "framework") if data.get(key) in (None, "")]
+        raise InvalidInput("案例文件有误", problems)  # without a framework nothing else can be checked
     if not isinstance(fw_ref, (str, Path)):
         raise InvalidInput("案例文件有误", [Problem("E-IN-SCHEMA", "framework 应为指标体系编号或文件路径", doc.where(("framework",)))])
-    candidate = base / str(fw_ref)
-    fw_source = candidate if candidate.is_file() else fw_ref
     try:
-        fw = load_framework(fw_source)
+        ed = load_edition(fw_ref, base)
     except InvalidInput as exc:
         if any(p.code == "E-IN-FRAMEWORK" for p in exc.problems) and not framework:
             raise InvalidInput(exc.title, [Problem(p.code, f"framework：{p.message}", doc.where(("framework",)))
                                            for p in exc.problems]) from None
         raise
+    require(ed, DEPARTMENT, "部门整体评价案例")
+    return ed
+
+
+def bind_case_to(doc: Located, ed: Edition) -> tuple[Case | None, list[Problem]]:
+    """Plain case data bound to a department edition: ``(case, warnings)``, or ``(None, problems)``
+    with every error found (and the warnings). Reads no file: the edition brings its layout's checks."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, [Problem("E-IN-SCHEMA", "案例文件应为键值映射（subject、year、framework、facts……）", doc.source)]
+    fw: Framework = ed.framework
+    problems = Problems()
+    for key in data:
+        if key not in TOP_KEYS:
+            problems.add("E-IN-UNKNOWN-KEY", f"不认识的顶层字段“{key}”；可用：{'、'.join(sorted(TOP_KEYS))}", doc.where((key,)))
+    for key in ("subject", "year"):
+        if key not in data or data[key] in (None, ""):
+            problems.add("E-IN-MISSING", f"缺少{_named(doc, (key,))}", doc.where((key,)))
 
     year = data.get("year")
     if isinstance(year, (Decimal, float)) and math.isfinite(year) and year == int(year):
@@ -164,15 +201,12 @@ def bind_case(doc: Located, base: Path, framework: str | Path | None = None, wit
         problems.add("E-IN-SCHEMA", "narrative 应为键值映射（各段文字）", doc.where(("narrative",)))
         narrative = {}
     stated = bind_stated(data.get("stated") or {}, doc, problems, reading)
-    problems.raise_if_errors("案例文件有误")
+    if problems.errors:
+        return None, problems.items
     case = Case(subject=str(data["subject"]), year=year, framework=fw.id, facts=facts, lists=lists,
                 narrative=_plain(narrative), stated=stated, money_unit=money_unit or "万元", source=doc.source)
-    from jixiao.intake.checks import warnings_for
-    from jixiao.intake.layout import layout_for
-
-    fw_file = framework_path(fw_source)
-    case = replace(case, warnings=tuple(warnings_for(fw, case, reading, layout_for(fw, fw_file).checks)))
-    return (case, fw, fw_file) if with_source else (case, fw)
+    case = replace(case, warnings=tuple(warnings_for(fw, case, reading, layout_of(ed).checks)))
+    return case, list(case.warnings)
 
 
 def _plain(value):
@@ -395,4 +429,4 @@ def bind_lists(fw: Framework, raw, money_unit: str, doc: Located, problems: Prob
     return out
 
 
-__all__ = ["Reading", "bind_case", "decode", "load_case", "read_document"]
+__all__ = ["Reading", "bind_case", "bind_case_to", "case_edition", "decode", "load_case", "read_document"]

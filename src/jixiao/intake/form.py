@@ -33,17 +33,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pydantic import ValidationError
-
+from jixiao.core.edition import PROJECT_FORM, Edition
 from jixiao.core.errors import InvalidInput, Problem, Problems
-from jixiao.core.form import QUAL, QUANT, Form, FormFramework, FundLine, Row, normalise_heading, resolve
+from jixiao.core.form import QUAL, QUANT, Form, FormFramework, FundLine, Row, normalise_heading
+from jixiao.core.form_check import validate_form_framework  # noqa: F401  (moved to core; kept importable here)
 from jixiao.core.rules.target import GRADES
-from jixiao.frameworks import HERE as FRAMEWORKS
+from jixiao.intake.editions import REGISTRY, load_edition, locate, require
 from jixiao.intake.yamlio import Located, load, read_text
 
 MONEY = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
@@ -228,91 +227,22 @@ def grade_of(raw) -> str | None:
 
 
 def form_editions() -> list[str]:
-    """Ids of the shipped project-form editions, such as ``national-project/2020``."""
-    return sorted(str(p.parent.relative_to(FRAMEWORKS)).replace("\\", "/") for p in FRAMEWORKS.glob("*/*/form.yaml"))
+    """Ids of the shipped project-form editions, such as ``national-project/2020`` (by kind, not file name)."""
+    return [e.id for e in REGISTRY.shipped() if e.kind == PROJECT_FORM]
 
 
 def form_framework_path(ref: str | Path) -> Path | None:
-    p = FRAMEWORKS / str(ref) / "form.yaml"
-    return p if str(ref) in form_editions() else None
+    """The file of a shipped project-form edition, or None when ``ref`` is not one."""
+    return locate(ref) if str(ref) in form_editions() else None
 
 
-def load_form_framework(ref: str | Path, _seen: tuple = ()) -> FormFramework:
-    """A shipped form edition by id, or a form framework file; an overlay is resolved on its base."""
-    path = form_framework_path(ref) or Path(ref)
-    doc = load(path)
-    data = doc.data
-    if not isinstance(data, dict) or data.get("kind") != "project-form":
-        raise InvalidInput("不是项目自评表指标体系", [Problem(
-            "E-FW-SCHEMA", "项目自评表指标体系文件须为键值映射，并写明 kind: project-form", doc.source)])
-    base_ref = data.get("extends")
-    where = doc.where
-    if base_ref:
-        if str(base_ref) in _seen or str(base_ref) == data.get("id"):
-            raise InvalidInput("指标体系继承成环", [Problem("E-FW-EXTENDS", f"extends“{base_ref}”形成循环继承",
-                                                            doc.where(("extends",)))])
-        base_path = form_framework_path(base_ref) or (path.parent / str(base_ref))
-        if not base_path.is_file():
-            raise InvalidInput("找不到所继承的指标体系", [Problem(
-                "E-FW-EXTENDS", f"extends“{base_ref}”既不是随附的项目自评表版本（{'、'.join(form_editions())}），也不是文件",
-                doc.where(("extends",)))])
-        load_form_framework(base_path, _seen + (str(data.get("id")),))  # the base must be valid alone
-        base = load(base_path)
-        data = resolve(base.data, data)
-
-        def where(p: tuple, _o=doc, _b=base) -> str:
-            for candidate in (("overrides",) + tuple(p), tuple(p)):
-                if candidate in _o.lines:
-                    return _o.where(candidate)
-            return _b.where(p)
-    try:
-        fw = FormFramework.model_validate(data)
-    except ValidationError as exc:
-        from jixiao.intake.framework import schema_problems
-
-        raise InvalidInput(f"项目自评表指标体系 {path} 有误", schema_problems(exc, _Where(data, where), "E-FW-SCHEMA")) from None
-    problems = validate_form_framework(fw, where)
-    if problems.errors:
-        raise InvalidInput(f"项目自评表指标体系 {path} 有误", problems.items)
+def load_form_framework(ref: str | Path) -> FormFramework:
+    """A shipped form edition by id, or a form framework file; an overlay is resolved on its base
+    (by the one edition loader, :func:`jixiao.intake.editions.load_edition`)."""
+    ed = load_edition(ref)
+    require(ed, PROJECT_FORM, "项目自评表评分")
+    fw: FormFramework = ed.framework
     return fw
-
-
-class _Where(Located):
-    def __init__(self, data, where: Callable[[tuple], str]):
-        super().__init__(data, {}, "")
-        self._where = where
-
-    def where(self, path: tuple) -> str:
-        return self._where(tuple(path))
-
-
-def validate_form_framework(fw: FormFramework, where: Callable[[tuple], str]) -> Problems:
-    p = Problems()
-    ind = fw.indicators
-    if abs(ind.points + fw.execution.points - fw.total) > 1e-9:
-        p.add("E-FW-WEIGHT-SUM", f"预算执行率 {fw.execution.points:g} 分与绩效指标 {ind.points:g} 分之和应等于总分 {fw.total:g}",
-              where(("indicators", "points")))
-    levels = sum(lv.points for lv in ind.levels)
-    if abs(levels - ind.points) > 1e-9:
-        p.add("E-FW-WEIGHT-SUM", f"一级指标默认分值合计 {levels:g}，应等于绩效指标分值 {ind.points:g}", where(("indicators", "levels")))
-    names = {lv.name for lv in ind.levels}
-    if ind.without_satisfaction:
-        unknown = set(ind.without_satisfaction) - names
-        if unknown:
-            p.add("E-FW-SCHEMA", f"without_satisfaction 中的“{'、'.join(sorted(unknown))}”不是一级指标", where(("indicators", "without_satisfaction")))
-        if abs(sum(ind.without_satisfaction.values()) - ind.points) > 1e-9:
-            p.add("E-FW-WEIGHT-SUM", f"无满意度指标时的分值合计应等于 {ind.points:g}", where(("indicators", "without_satisfaction")))
-    if not 0 < fw.execution.cap <= 1:
-        p.add("E-FW-RULE-MAX", "预算执行率的 cap 应在 0 到 1 之间（100% 封顶）", where(("execution", "cap")))
-    if not 0 <= fw.execution.reason_below <= 1:
-        p.add("E-FW-SCHEMA", "reason_below 应在 0 到 1 之间（如 0.9 表示 90%）", where(("execution", "reason_below")))
-    if fw.execution.numerator not in ("全年执行数",) or fw.execution.denominator not in ("全年预算数", "调整后预算数", "年初预算数"):
-        p.add("E-FW-SCHEMA", "预算执行率的分子须为 全年执行数，分母须为 全年预算数、调整后预算数 或 年初预算数", where(("execution",)))
-    if not fw.grades:
-        p.add("E-FW-SCHEMA", "grades 至少需要一档", where(("grades",)))
-    elif min(g.at_least for g in fw.grades) > 0:
-        p.add("E-FW-SCHEMA", "grades 须有一档从 0 分起（如 差: at_least 0）", where(("grades",)))
-    return p
 
 
 # --- forms ------------------------------------------------------------------------------------------
@@ -392,20 +322,39 @@ def read_form(path: str | Path, framework: str | Path | None = None) -> tuple[Fo
     return bind_form(doc, path.parent, framework)
 
 
+DEFAULT_FORM_EDITION = "national-project/2020"  # the printed national form, when a form names none
+
+
+def form_edition(doc: Located, base: Path | None, framework: str | Path | None = None) -> Edition:
+    """The project-form edition a form names (``framework`` wins; the national form by default)."""
+    top = canonical(doc.data, KEYS)[0] if isinstance(doc.data, dict) else {}
+    ed = load_edition(framework or top.get("framework") or DEFAULT_FORM_EDITION, base)
+    require(ed, PROJECT_FORM, "项目自评表")
+    return ed
+
+
 def bind_form(doc: Located, base: Path, framework: str | Path | None = None) -> tuple[Form, FormFramework, list[Problem]]:
     """Plain form data (from any of the three formats) checked and turned into a :class:`Form`."""
+    ed = form_edition(doc, base, framework)
+    form, problems = bind_form_to(doc, ed)
+    if form is None:
+        raise InvalidInput("自评表有误", problems)
+    fw: FormFramework = ed.framework
+    return form, fw, problems
+
+
+def bind_form_to(doc: Located, ed: Edition) -> tuple[Form | None, list[Problem]]:
+    """Plain form data bound to a project-form edition: ``(form, warnings)``, or ``(None, problems)``
+    with every error found (and the warnings). Reads no file."""
     data = doc.data
     if not isinstance(data, dict):
-        raise InvalidInput("自评表文件无效", [Problem("E-IN-SCHEMA", "自评表应为键值映射（项目名称、项目资金、绩效指标……）", doc.source)])
+        return None, [Problem("E-IN-SCHEMA", "自评表应为键值映射（项目名称、项目资金、绩效指标……）", doc.source)]
     problems = Problems()
     top, keys, unknown = canonical(data, KEYS)
     for k in unknown:
         problems.add("E-IN-UNKNOWN-KEY", f"不认识的字段“{k}”；可用：{'、'.join(KEYS)}", doc.where((k,)))
     at = lambda *p: doc.where((keys.get(p[0], p[0]),) + tuple(p[1:]))
-
-    ref = framework or top.get("framework") or "national-project/2020"
-    candidate = base / str(ref)
-    fw = load_form_framework(candidate if candidate.is_file() else ref)
+    fw: FormFramework = ed.framework
 
     unit = str(top.get("金额单位") or "万元").strip()
     if unit not in MONEY:
@@ -440,8 +389,9 @@ def bind_form(doc: Located, base: Path, framework: str | Path | None = None) -> 
         form.stated_total = parse_number(total, "总分")
     except BadCell as exc:
         problems.add(exc.code, str(exc), at("总分"))
-    problems.raise_if_errors("自评表有误")
-    return form, fw, warnings
+    if problems.errors:
+        return None, problems.items + warnings
+    return form, warnings
 
 
 def _text(v) -> str:

@@ -1,116 +1,32 @@
-"""Loading a framework file: schema errors and rule checks, all at once, each at ``file:line``."""
+"""A department framework by shipped id or file: the department face of :mod:`jixiao.intake.editions`.
+
+Every edition of every kind is read by the one loader there; this module keeps the entry points
+the department stack has always used (:func:`load_framework`, :func:`framework_path`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
+from jixiao.core.edition import DEPARTMENT
+from jixiao.core.model import Framework
+from jixiao.intake.editions import load_edition, locate, require
+from jixiao.intake.schema import PYDANTIC_TEXT, schema_problems
 
-from jixiao.core.errors import InvalidInput, Problem, Problems
-from jixiao.core.model import Framework, validate
-from jixiao.core.rules import KIND_NAMES
-from jixiao.frameworks import editions, shipped_path
-from jixiao.intake.yamlio import Located, load
-
-PYDANTIC_TEXT = {
-    "missing": "缺少必填项",
-    "extra_forbidden": "不认识的字段（请检查拼写）",
-    "float_parsing": "应为数字",
-    "float_type": "应为数字",
-    "greater_than": "应大于 0",
-    "greater_than_equal": "不应小于 0",
-    "string_type": "应为文字",
-    "literal_error": "取值不在允许范围内",
-    "list_type": "应为列表",
-    "dict_type": "应为键值映射",
-    "model_type": "应为键值映射",
-    "bool_type": "应为 true 或 false",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数，不应有小数",
-    "int_parsing_size": "整数过大",
-    "tuple_type": "应为列表",
-    "model_attributes_type": "应为键值映射",
-}
-
-
-def schema_problems(exc: ValidationError, doc: Located, code: str) -> list[Problem]:
-    """Pydantic's errors in Chinese, each at the line of the field it concerns."""
-    out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        # A discriminated union puts the kind's name into the path; drop it to find the YAML line.
-        path = tuple(p for p in loc if not (isinstance(p, str) and p in KIND_NAMES))
-        field = ".".join(str(p) for p in path)
-        if err["type"] == "union_tag_invalid":
-            msg = f"未知的规则类型 kind“{err.get('input', {}).get('kind')}”；可用：{'、'.join(KIND_NAMES)}"
-        elif err["type"] == "union_tag_not_found":
-            msg = "规则缺少 kind（规则类型）"
-        elif err["type"] == "value_error":
-            msg = str(err.get("ctx", {}).get("error", err["msg"]))
-        else:
-            msg = PYDANTIC_TEXT.get(err["type"], err["msg"])
-        out.append(Problem(code, f"{field}：{msg}", doc.where(path), _indicator_at(doc.data, path)))
-    return out
-
-
-def _indicator_at(data, path: tuple) -> str:
-    """The name of the indicator a path points into, so messages can say which one."""
-    name, node = "", data
-    for p in path:
-        try:
-            node = node[p]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and "weight" in node and "name" in node:
-            name = str(node["name"])
-    return name
+__all__ = ["PYDANTIC_TEXT", "framework_path", "load_framework", "schema_problems"]
 
 
 def framework_path(ref: str | Path) -> Path:
-    """The file a framework reference names: a shipped edition's ``framework.yaml``, or the path."""
-    return shipped_path(str(ref)) or Path(ref)
-
-
-_CACHE: dict[tuple, Framework] = {}
+    """The file a framework reference names: a shipped edition's file, or the path."""
+    return locate(ref)
 
 
 def load_framework(ref: str | Path) -> Framework:
-    """A shipped edition by id (``shenzhen-dept/2020``) or a framework file by path.
+    """A department framework by shipped id (``shenzhen-dept/2020``) or by file.
 
-    A file already loaded and unchanged since (same size and modification time) is not parsed
-    again: a batch of cases reads its framework once. Treat the returned model as read-only."""
-    path = framework_path(ref)
-    try:
-        stat = path.stat()
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        key = None
-    if not path.is_file() and path.suffix.lower() not in (".yaml", ".yml"):
-        # Not a file name: the user meant a shipped edition that does not exist.
-        raise InvalidInput("找不到指标体系", [Problem(
-            "E-IN-FRAMEWORK",
-            f"“{ref}”既不是随附的指标体系版本，也不是存在的文件；随附版本：{'、'.join(editions())}（见 jixiao frameworks）",
-            str(ref))])
-    if key is not None and key in _CACHE:
-        return _CACHE[key]
-    fw = _load_framework(path)
-    if key is not None:
-        if len(_CACHE) > 32:
-            _CACHE.clear()
-        _CACHE[key] = fw
-    return fw
-
-
-def _load_framework(path: Path) -> Framework:
-    doc = load(path)
-    if not isinstance(doc.data, dict):
-        raise InvalidInput("指标体系文件无效", [Problem("E-FW-SCHEMA", "文件应为键值映射（id、name、facts、indicators……）", doc.source)])
-    try:
-        fw = Framework.model_validate(doc.data)
-    except ValidationError as exc:
-        raise InvalidInput(f"指标体系 {path} 有误", schema_problems(exc, doc, "E-FW-SCHEMA")) from None
-    problems: Problems = validate(fw, doc.where)
-    if problems.errors:
-        raise InvalidInput(f"指标体系 {path} 有误", problems.items)
+    Raises :class:`~jixiao.core.errors.InvalidInput` with every problem, or with a message naming
+    the edition's kind when ``ref`` is an edition of another kind (a project form)."""
+    ed = load_edition(ref)
+    require(ed, DEPARTMENT, "部门整体评价")
+    fw: Framework = ed.framework
     return fw

@@ -1,6 +1,7 @@
 """Which fact goes on which sheet of a case workbook, and which values deserve a warning.
 
-A framework edition may keep a ``workbook.yaml`` beside its ``framework.yaml`` (data, not code):
+A department edition may keep a ``workbook.yaml`` beside its file, or name one with ``layout:``
+(data, not code; see :mod:`jixiao.intake.editions`):
 
 .. code-block:: yaml
 
@@ -25,9 +26,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from jixiao.core.edition import Edition
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.model import Framework
-from jixiao.intake.yamlio import load
+from jixiao.intake.editions import companion_doc, load_edition
+from jixiao.intake.yamlio import Located
 
 LAYOUT_FILE = "workbook.yaml"
 SHEET_KINDS = ("info", "facts", "judgements", "stated", "narrative")
@@ -110,22 +113,39 @@ def default_layout(fw: Framework) -> Layout:
 _CACHE: dict[tuple, Layout] = {}
 
 
-def layout_for(fw: Framework, framework_file: Path | None) -> Layout:
-    """The layout in ``workbook.yaml`` beside the framework file, completed; or the default one."""
-    path = framework_file.parent / LAYOUT_FILE if framework_file is not None else None
-    if path is None or not path.is_file() or framework_file.name != "framework.yaml":
+def layout_of(ed: Edition) -> Layout:
+    """An edition's workbook layout (its ``workbook.yaml`` completed), or the default one."""
+    fw: Framework = ed.framework
+    if ed.layout is None:
         return default_layout(fw)
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, fw.fingerprint())
+    key = (ed.hash, ed.layout_source, id(ed.layout))
     if key not in _CACHE:
         if len(_CACHE) > 32:
             _CACHE.clear()
-        _CACHE[key] = _read_layout(fw, path)
+        _CACHE[key] = _read_layout(fw, companion_doc(ed.layout_source, ed.layout))
     return _CACHE[key]
 
 
-def _read_layout(fw: Framework, path: Path) -> Layout:
-    doc = load(path)
+def layout_problems(ed: Edition) -> list[Problem]:
+    """Every problem of an edition's layout (run when the edition is loaded)."""
+    if ed.layout is None:
+        return []
+    try:
+        layout_of(ed)
+    except InvalidInput as exc:
+        return exc.problems
+    return []
+
+
+def layout_for(fw: Framework, framework_file: Path | None) -> Layout:
+    """The layout of the edition defined in ``framework_file`` (any file name), or the default."""
+    if framework_file is None:
+        return default_layout(fw)
+    return layout_of(load_edition(framework_file))
+
+
+def _read_layout(fw: Framework, doc: Located) -> Layout:
+    path = doc.source
     try:
         spec = LayoutFile.model_validate(doc.data)
     except ValidationError as exc:

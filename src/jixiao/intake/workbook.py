@@ -12,7 +12,6 @@ so a workbook's errors read “政府采购!C4 实际政府采购金额：应为
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import math
@@ -22,10 +21,11 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+from jixiao.core.edition import DEPARTMENT
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.model import Framework
-from jixiao.intake.framework import framework_path, load_framework
-from jixiao.intake.layout import INFO_SHEET, Layout, layout_for
+from jixiao.intake.editions import load_edition, require
+from jixiao.intake.layout import INFO_SHEET, Layout, layout_of
 from jixiao.intake.sheets import (
     EVIDENCE_COL,
     FIRST_ROW,
@@ -426,10 +426,11 @@ def read_workbook_document(path: Path, framework: str | Path | None = None) -> t
     if not ref:
         raise InvalidInput("工作簿缺少指标体系", [Problem(
             "E-IN-MISSING", "没有找到“指标体系”（基本信息表 C 列）；请填写，或用 --framework 指定", f"{INFO_SHEET}!C6")])
-    candidate = path.parent / str(ref)
-    source = candidate.resolve() if candidate.is_file() else ref
-    fw = load_framework(source)
-    layout = layout_for(fw, framework_path(source))
+    ed = load_edition(ref, path.parent)
+    require(ed, DEPARTMENT, "部门整体评价案例工作簿")
+    source: str | Path = ed.id if ed.shipped else Path(ed.source)
+    fw: Framework = ed.framework
+    layout = layout_of(ed)
     has_formulas = any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
     cached = _open(path, data_only=True) if has_formulas else None
     reader = Reader(path, wb, cached, fw, layout)
@@ -438,18 +439,3 @@ def read_workbook_document(path: Path, framework: str | Path | None = None) -> t
         doc.data["framework"] = str(framework)
     reader.problems.raise_if_errors("工作簿有误")
     return doc, fw, source, reader.problems.warnings
-
-
-def read_workbook_case(path: Path, framework: str | Path | None = None, with_source: bool = False):
-    """A case from a workbook: structure, then cells, then the same binding as YAML and JSON.
-
-    Returns ``(case, framework)``, or with ``with_source`` also the framework's file."""
-    from jixiao.intake.case import bind_case
-
-    doc, fw, source, warns = read_workbook_document(path, framework)
-    try:
-        case, fw, fw_file = bind_case(doc, Path(path).parent, source, with_source=True)
-    except InvalidInput as exc:
-        raise InvalidInput("工作簿有误", exc.problems + warns) from None
-    case = dataclasses.replace(case, warnings=(*warns, *case.warnings))
-    return (case, fw, fw_file) if with_source else (case, fw)

@@ -1,0 +1,127 @@
+"""Reading, binding and scoring one case or form, whatever its kind.
+
+The file's format chooses the reader (YAML, JSON, a case workbook, a printed form workbook); the
+edition's ``kind`` chooses the binder and the scorer, through :data:`jixiao.intake.editions.KINDS`.
+Nothing here looks at a file's content to decide what kind of thing it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jixiao.core.edition import DEPARTMENT, PROJECT_FORM, Edition
+from jixiao.core.errors import InvalidInput, Problem
+from jixiao.intake.editions import KINDS, load_edition
+from jixiao.intake.yamlio import Located
+
+TEXT_SUFFIXES = (".yaml", ".yml", ".json")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+FORM_DEFAULT = "national-project/2020"  # the printed national form names no edition of its own
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One scored case or form: its edition, the bound input, the result and every warning."""
+
+    edition: Edition
+    bound: Any  # a jixiao.core.facts.Case, or a jixiao.core.form.Form
+    result: Any  # a jixiao.core.evaluation.Evaluation, or a jixiao.core.form.FormResult
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.edition.kind
+
+
+def read(path: str | Path, framework: str | Path | None = None) -> tuple[Located, Edition, list[Problem]]:
+    """A case or form file as located data, the edition it names (``framework`` wins), and the
+    reader's own warnings. Raises :class:`InvalidInput` when the file cannot be read."""
+    from jixiao.intake.case import _refuse_unknown, read_document
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InvalidInput("不支持的文件格式", [Problem(
+            "E-IN-FORMAT", "这是旧版 Excel（.xls）文件；请在 Excel 或 WPS 中“另存为”.xlsx 后重试", str(path))])
+    if suffix in WORKBOOK_SUFFIXES:
+        from jixiao.intake.form_xlsx import is_form_workbook, read_workbook
+
+        if is_form_workbook(path):  # the printed form's layout, not a case workbook
+            doc = read_workbook(path)
+            return doc, load_edition(framework or doc.data.get("framework") or FORM_DEFAULT, path.parent), []
+        from jixiao.intake.workbook import read_workbook_document
+
+        wdoc, _fw, source, warnings = read_workbook_document(path, framework)
+        return wdoc, load_edition(source, path.parent), list(warnings)
+    if suffix not in TEXT_SUFFIXES:
+        _refuse_unknown(path)
+    doc = read_document(path)
+    return doc, edition_named(doc, path.parent, framework), []
+
+
+def edition_named(doc: Located, base: Path | None, framework: str | Path | None = None) -> Edition:
+    """The edition ``framework`` names, or the one the data names in ``framework`` (指标体系)."""
+    if not isinstance(doc.data, dict):
+        raise InvalidInput("文件无效", [Problem(
+            "E-IN-SCHEMA", "文件应为键值映射（案例：subject、year、framework、facts……；自评表：项目名称、项目资金、绩效指标……）",
+            doc.source)])
+    data = doc.data
+    ref = framework or data.get("framework") or data.get("指标体系")
+    if not ref:
+        raise InvalidInput("未指定指标体系", [Problem(
+            "E-IN-MISSING", "缺少 framework（指标体系编号或文件）；请在文件中填写，或用 --framework 指定（见 jixiao frameworks）",
+            doc.where(("framework",)))])
+    if not isinstance(ref, (str, Path)):
+        raise InvalidInput("案例文件有误", [Problem("E-IN-SCHEMA", "framework 应为指标体系编号或文件路径", doc.where(("framework",)))])
+    try:
+        return load_edition(ref, base)
+    except InvalidInput as exc:
+        if framework or not any(p.code == "E-IN-FRAMEWORK" for p in exc.problems):
+            raise
+        raise InvalidInput(exc.title, [Problem(p.code, f"framework：{p.message}", doc.where(("framework",)))
+                                       for p in exc.problems]) from None
+
+
+def bind(doc: Located, edition: Edition) -> tuple[Any, list[Problem]]:
+    """``(case or form, warnings)``, or ``(None, problems)`` with every error and warning.
+
+    Pure: the data is already read and the edition resolved; the edition's kind picks the binder."""
+    kind = KINDS.get(edition.kind)
+    if kind is None:
+        raise InvalidInput("未知的指标体系种类", [Problem("E-FW-KIND", f"未知的 kind“{edition.kind}”", edition.source)])
+    bound, problems = kind.function("bind")(doc, edition)
+    return bound, list(problems)
+
+
+def evaluate(doc: Located, edition: Edition, reader_warnings: list[Problem] | None = None) -> Scored:
+    """Bind and score; raises :class:`InvalidInput` with every problem when the data has errors."""
+    bound, problems = bind(doc, edition)
+    problems = list(reader_warnings or []) + problems
+    if bound is None:
+        title = "自评表有误" if edition.kind == PROJECT_FORM else "案例文件有误"
+        raise InvalidInput(title, problems)
+    if edition.kind == DEPARTMENT and reader_warnings:
+        # A case is immutable; the reader's warnings join it before scoring, so the record carries them.
+        bound = dataclasses.replace(bound, warnings=(*reader_warnings, *bound.warnings))
+    result = KINDS[edition.kind].function("score")(edition.framework, bound)
+    if hasattr(result, "warnings") and not result.warnings:
+        try:
+            result.warnings = list(problems)
+        except (AttributeError, TypeError):
+            pass  # an immutable result carries its warnings already
+    return Scored(edition, bound, result, problems)
+
+
+def score(doc: Located, edition: Edition) -> Any:
+    """``score(data, edition) -> Evaluation`` (a ``FormResult`` for a project form)."""
+    return evaluate(doc, edition).result
+
+
+def score_file(path: str | Path, framework: str | Path | None = None) -> Scored:
+    """Read, bind and score one file (the CLI's and the web upload's path)."""
+    doc, edition, warnings = read(path, framework)
+    return evaluate(doc, edition, warnings)
