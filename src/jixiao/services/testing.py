@@ -5,7 +5,8 @@ Each kind has its own test format, both described in ``docs/framework-format.md`
 
 * department: ``base_facts`` (a complete set of facts) and ``cases``, each changing ``facts``,
   ``drop``-ping some or giving ``lists``, and stating ``expect`` (scores by indicator, ``total``),
-  ``status``, ``trace_contains``, ``reason`` or an input ``error`` code;
+  ``grade`` (decided on the total as shown), ``status``, ``trace_contains``, ``reason`` or an input
+  ``error`` code;
 * project-form: a complete ``base`` form and ``cases`` changing ``set`` / ``funds`` / ``rows``,
   stating ``expect`` (total, grade, status, lines, codes, review, notes), an input ``error`` or a
   ``warning`` code.
@@ -126,6 +127,8 @@ def run_department(edition: Edition, suite: Mapping[str, Any], case: Mapping[str
             diffs.append(f"{key}：应得 {float(want):g} 分，实际无法评分（{r.reason_text}）")
         elif not _close(round_half_up(r.score), float(want)):
             diffs.append(f"{key}：应得 {float(want):g} 分，实际 {round_half_up(r.score):g} 分（{r.trace}）")
+    if "grade" in case and e.grade != str(case["grade"]):  # decided on the total as shown
+        diffs.append(f"等级：应为 {case['grade']}，实际 {e.grade or '（无）'}（总分显示为 {round_half_up(e.total):.2f}）")
     for key, want in (case.get("status") or {}).items():
         r = result(key)
         if r is not None and r.status != want:
