@@ -21,12 +21,10 @@ Types:
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from jixiao.core.errors import Problem
@@ -99,18 +97,9 @@ def _fact_or_judgement(v: Any) -> str:
 
 
 Given = Annotated[Annotated[Fact, Tag("fact")] | Annotated[Judgement, Tag("judgement")], Discriminator(_fact_or_judgement)]
-def _iso_date(v: Any) -> Any:
-    """JSON has no dates: a list item's date travels as ISO text (2020-12-31) and comes back a date."""
-    if isinstance(v, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v):
-        try:
-            return dt.date.fromisoformat(v)
-        except ValueError:
-            return v
-    return v
-
-
-# A field of a list item as intake gives it: text, yes/no, an amount or count, a date, or blank.
-ItemValue = Annotated[bool | int | float | dt.date | str | None, AfterValidator(_iso_date)]
+# A field of a list item as intake gives it: text (a date as ISO text, 2020-12-31), yes/no, an amount
+# or count, or blank.
+ItemValue = bool | int | float | str | None
 
 CASE_SCHEMA_VERSION = 1
 
