@@ -1,9 +1,9 @@
 # jixiao: two commands on a fresh machine (see README):
-#   make demo   installs what jixiao needs and scores (and reports on) the bundled seed case
+#   make demo   installs what jixiao needs, scores (and reports on) the bundled seed case, then serves the web demo
 #   make test   runs the full test suite
 PY ?= python3
 APT_PACKAGES = libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-arphic-gkai00mp \
-               fonts-wqy-zenhei poppler-utils libharfbuzz-subset0
+               fonts-wqy-zenhei poppler-utils libharfbuzz-subset0 chromium
 EXAMPLE = examples/shenzhen-sibao-2020/case.yaml
 
 .PHONY: setup system python demo test bench lint
@@ -25,14 +25,21 @@ python:
 demo: setup
 	jixiao score $(EXAMPLE)
 	jixiao report $(EXAMPLE) -o out/shenzhen-sibao-2020
+	jixiao serve --demo --data out/demo-store
 
 # The whole suite (store tests on SQLite), then the store tests again on a private PostgreSQL.
+# The bad-input corpus runs under an address-space cap: one of its hostile files exhausted a 24 GiB
+# machine when run uncapped (found at the end of the session; the culprit is still to be bounded).
 test:
-	$(PY) -m pytest
+	$(PY) -m pytest --ignore=tests/test_intake_bad_inputs.py
+	ulimit -v 6000000 && $(PY) -m pytest tests/test_intake_bad_inputs.py
 	PY=$(PY) tests/store/run_on_postgres.sh
 
 bench:
 	$(PY) benchmarks/batch.py
 
+# Lint: ruff's rule set, mypy over core/, and the layer contracts (all configured in pyproject.toml).
 lint:
 	$(PY) -m ruff check src tests
+	PYTHONPATH=src $(PY) -m mypy
+	PYTHONPATH=src lint-imports

@@ -44,6 +44,7 @@ def child(engine: str, forms: str, out: str, sample: int) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines_path, forms_path = out_dir / "lines.parquet", out_dir / "forms.parquet"
     t0, c0 = time.perf_counter(), time.process_time()
+    stages: dict[str, float] = {}
     if engine == "scalar":
         from jixiao.batch import scalar
 
@@ -56,11 +57,13 @@ def child(engine: str, forms: str, out: str, sample: int) -> None:
         write_parquet(result, forms_path)
         n_forms = result.height
     else:
+        stages["normalise"] = time.perf_counter()
         batch = read_batch(forms)
+        stages["normalise"] = time.perf_counter() - stages["normalise"]
         if engine == "polars":
             from jixiao.batch import polars_engine
 
-            polars_engine.write(plan, batch.frame, lines_path, forms_path)
+            polars_engine.write(plan, batch.frame, lines_path, forms_path, stages)
         elif engine == "duckdb":
             from jixiao.batch import duckdb_engine
 
@@ -75,7 +78,7 @@ def child(engine: str, forms: str, out: str, sample: int) -> None:
     counted = pl.scan_parquet(glob).select(pl.len().alias("forms"), pl.col("行数").sum().alias("lines")).collect().row(0)
     print(json.dumps({
         "engine": engine, "wall": wall, "cpu": cpu, "forms": n_forms or counted[0], "lines": counted[1],
-        "peak_bytes": peak_bytes(),
+        "peak_bytes": peak_bytes(), "stages": stages,
         "import_seconds": imported - started, "process_seconds": time.perf_counter() - started,
     }))
 
@@ -160,6 +163,10 @@ def main() -> None:
         results[engine] = r
         print(f"  {engine:7s} 评分 {r['forms']:>9,} 份：墙钟 {r['wall']:7.2f} 秒，CPU {r['cpu']:7.2f} 秒，"
               f"峰值内存 {r['peak_bytes'] / 2**30:5.2f} GiB（进程总计 {r['outer_seconds']:.1f} 秒，含导入 {r['import_seconds']:.1f} 秒）")
+        if r.get("stages"):
+            names = {"normalise": "读入与检查（元数据、数值检查、其中行）", "read": "读取列", "score": "逐行评分",
+                     "forms": "逐表汇总", "write": "写出结果"}
+            print("          分阶段：" + "，".join(f"{names.get(k, k)} {v:.2f} 秒" for k, v in r["stages"].items()))
 
     scalar = results["scalar"]
     per_form_scalar = scalar["wall"] / scalar["forms"]
@@ -181,8 +188,9 @@ def main() -> None:
     print(f"核对：植入错误 {len(planted):,} 份，{default} 列入复核 {len(review):,} 份；"
           f"漏报 {len(planted - review):,} 份，误报 {len(review - planted):,} 份。")
     r = results[default]
-    target = r["wall"] < 10 and per_form_scalar / (r["wall"] / r["forms"]) >= 100 and r["peak_bytes"] < 4 * 2**30
-    print(f"目标（{default}：100 万份 < 10 秒、每份快于标量 ≥ 100 倍、内存 < 4 GB）：{'达到' if target else '未达到'}"
+    target = r["wall"] < 5 and per_form_scalar / (r["wall"] / r["forms"]) >= 100 and r["peak_bytes"] < 1.5 * 2**30
+    print(f"目标（{default}，旁有另一个占满 CPU 的进程：100 万份 < 5 秒、每份快于标量 ≥ 100 倍、峰值内存 < 1.5 GiB）："
+          f"{'达到' if target else '未达到'}"
           + ("" if args.forms == 1_000_000 else f"（本次 {args.forms:,} 份）"))
 
 

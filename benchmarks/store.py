@@ -18,6 +18,7 @@ import argparse
 import copy
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -30,7 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def main() -> None:
@@ -40,8 +41,14 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--database", default=os.environ.get("JIXIAO_DATABASE_URL"))
     args = ap.parse_args()
-
     data = Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
+    try:
+        run(args, data)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def run(args, data: Path) -> None:
     from jixiao.server import setup
 
     setup(database_url=args.database, data_dir=data)
@@ -78,7 +85,7 @@ def main() -> None:
         scored = scoring.score_document(scoring.PROJECT, doc, source=f"form{i}.yaml")
         services.save_scored(actor=None, scored=scored, unit=units[f"99{(i % half) % args.units:04d}"],
                              year=None, source=f"form{i}.yaml")
-        if (i + 1) % 10000 == 0:
+        if (i + 1) % 1000 == 0:
             print(f"  已导入 {i + 1:,}（{(i + 1) / (time.perf_counter() - t0):.0f} 张/秒）", flush=True)
     took = time.perf_counter() - t0
     print(f"导入：{args.forms:,} 张用时 {took:.1f} 秒，{args.forms / took:.0f} 张/秒")

@@ -200,3 +200,14 @@ def test_single_form_refuses_what_the_batch_refuses(value):
     with pytest.raises(BadCell):
         parse_target(-100)
     assert parse_number(1000, "分值") == 1000.0 and parse_money(1e15, "万元", "万元") == 1e15
+
+
+def test_explain_of_damaged_results_is_a_message_not_a_traceback(tmp_path: Path):
+    out = tmp_path / "results"
+    assert runner.invoke(app, ["batch", "score", str(GOOD), "-o", str(out)]).exit_code == 0
+    (out / "lines.parquet").write_bytes(b"PAR1 truncated")
+    result = runner.invoke(app, ["batch", "explain", str(out), "--form", "F1"])
+    assert result.exit_code == 2 and "[E-BATCH-RESULTS]" in result.output and "Traceback" not in result.output
+    (out / "run.json").write_text("{")
+    result = runner.invoke(app, ["batch", "explain", str(out), "--form", "F1"])
+    assert result.exit_code == 2 and "[E-BATCH-RESULTS]" in result.output

@@ -158,3 +158,39 @@ def test_case(ref, kind, suite, case):
 def test_every_cycle_edition_has_cases():
     have = {c.values[0] for c in CASES}
     assert {ref for ref, _ in cycle_editions()} <= have
+
+
+@pytest.mark.parametrize("kind,binder,example", [
+    ("target", "jixiao.intake.target:bind_target_to", "examples/chizhou-2022/target.yaml"),
+    ("monitoring", "jixiao.intake.monitoring:bind_monitoring_to", "examples/chizhou-2022/monitoring.yaml"),
+    ("preassessment", "jixiao.intake.preassess:bind_preassessment_to", "examples/chizhou-2022/preassessment.yaml"),
+])
+def test_registry_binders_bind_against_a_loaded_edition_and_return_problems(kind, binder, example):
+    import importlib
+    from types import SimpleNamespace
+
+    from jixiao.intake.cycle import load_edition
+
+    module, _, name = binder.partition(":")
+    bind = getattr(importlib.import_module(module), name)
+    root = Path(__file__).resolve().parents[1]
+    doc = load(root / example)
+    edition = SimpleNamespace(framework=load_edition(doc.data["framework"], kind))
+    bound, problems = bind(doc, edition)
+    assert bound is not None and not [p for p in problems if not p.is_warning]
+    broken = Located({"framework": doc.data["framework"]}, {}, "x.yaml")
+    bound, problems = bind(broken, edition)
+    assert bound is None and any(p.code == "E-IN-MISSING" for p in problems)
+
+
+def test_every_rule_of_every_cycle_edition_cites_its_source():
+    from jixiao.intake.cycle import load_edition
+
+    for ref, kind in cycle_editions():
+        ed = load_edition(ref, kind)
+        rules = {"target": lambda e: [*e.checks, *e.grades], "monitoring": lambda e: e.lights,
+                 "preassessment": lambda e: e.dimensions, "apply": lambda e: e.rows}[kind](ed)
+        unsourced = [getattr(r, "id", None) or getattr(r, "name", None) or getattr(r, "grade", "") for r in rules if not r.source]
+        assert rules and not unsourced, (ref, unsourced)
+        if kind == "monitoring" and ed.decisions:
+            assert ed.decision_text

@@ -157,3 +157,21 @@ def test_test_framework_without_tests_says_where_to_put_them(tmp_path: Path):
     shutil.copy(NATIONAL / "form.yaml", path)
     result = runner.invoke(app, ["test-framework", str(path)])
     assert result.exit_code == 2 and "[E-FW-TESTS]" in result.output and "tests.yaml" in result.output
+
+
+def test_services_score_a_file_and_draft_its_report_as_bytes():
+    from jixiao.services import draft
+    from jixiao.services.scoring import score_file
+
+    root = Path(__file__).parent.parent
+    scored = score_file(root / "examples" / "shenzhen-sibao-2020" / "case.yaml")
+    assert scored.kind == DEPARTMENT and scored.edition.id == "shenzhen-dept/2020"
+    assert scored.result.edition_hash == scored.edition.hash
+    files = draft(scored, ["md", "html"])
+    assert {"report.md", "report.html"} <= set(files)
+    assert "绩效评价报告" in files["report.html"].decode("utf-8") or "评价" in files["report.md"].decode("utf-8")
+    form = score_file(root / "examples" / "chizhou-2022" / "form.yaml")
+    assert form.kind == PROJECT_FORM and form.result.total == 100.0
+    with pytest.raises(InvalidInput) as info:
+        draft(form, ["md"])
+    assert info.value.problems[0].code == "E-IN-KIND"

@@ -156,8 +156,8 @@ def test_the_sichuan_layout_is_read_and_scored_with_the_overlay(tmp_path: Path):
     assert r.lines[0].score == 8.5  # 85 ÷ 调整后预算数 100, not ÷ 80
     assert r.total == 95.5 and not r.review
     assert [f.code for f in r.findings if not f.review] == ["WEIGHT_DEFAULT", "WEIGHT_DEFAULT"]
-    form.funds[0].reason = ""  # 85% is below 90%: without its reason it goes to review
-    assert [f.code for f in score_form(fw, form).review] == ["EXEC_NO_REASON"]
+    form.funds[0].reason = ""  # 85% is below 90%, and 年初 80 became 100: without a reason both go to review
+    assert [f.code for f in score_form(fw, form).review] == ["EXEC_NO_REASON", "BUDGET_CHANGE_NO_REASON"]
 
 
 def test_the_overlay_changes_only_what_it_overrides():
@@ -214,3 +214,27 @@ def test_jixiao_score_exits_3_when_a_line_cannot_be_scored_and_2_on_bad_input(tm
 
 def test_a_department_case_is_not_taken_for_a_form():
     assert not looks_like_form(ROOT / "examples" / "shenzhen-sibao-2020" / "case.yaml")
+
+
+def test_form_json_carries_the_readers_warnings(tmp_path: Path):
+    """Like a department case's JSON, the form JSON lists the warnings (not only stderr)."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace("≥50个", "50个", 1)
+    path = tmp_path / "form.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["score", str(path), "--format", "json"])
+    data = json.loads(result.stdout[result.stdout.index("{"):])
+    # Warnings are problems, as in a department case's JSON: code, severity, message, place.
+    found = [w for w in data["warnings"] if w["code"] == "W-IN-FORM-OP"]
+    assert found and found[0]["severity"] == "warning" and found[0]["place"]["line"], data["warnings"]
+    clean = json.loads(runner.invoke(app, ["score", str(EXAMPLE), "--format", "json"]).stdout)
+    assert clean["warnings"] == []
+
+
+def test_trace_of_a_missed_row_states_the_comparison():
+    from jixiao.core.form import EXAMPLE_FRAMEWORK, FormFramework, Row, score_line
+
+    fw = FormFramework.model_validate(EXAMPLE_FRAMEWORK)
+    line = score_line(fw, Row(kind="定量", level3="x", op="≥", target=20741.0, actual=20740.0, unit="人", points=10.0), "定量")
+    assert "未达到（20,740 < 20,741）" in line.trace and "99.995%" in line.trace and "100.00%" not in line.trace
+    line = score_line(fw, Row(kind="定量", level3="x", op="≤", target=20.0, actual=30.0, unit="万元", points=10.0), "定量")
+    assert "未达到（30 > 20）" in line.trace

@@ -117,6 +117,24 @@ def test_qualitative_band_edges(grade, score, w, ok):
         assert got == E.Missing("QUAL_OUT_OF_BAND") and code == "QUAL_OUT_OF_BAND"
 
 
-def test_a_qualitative_row_without_a_grade_is_missing_not_out_of_band():
-    got, code = qual(None, 8.0, 10.0)
-    assert got == E.Missing("MISSING:评价等级") and code == E.Missing("MISSING:评价等级")
+@pytest.mark.parametrize("score,w,ok,band", [
+    (8.0, 10.0, True, GRADES[0]), (10.0, 10.0, True, GRADES[0]), (0.0, 10.0, True, GRADES[2]),
+    (7.99, 10.0, True, GRADES[1]), (6.0, 10.0, True, GRADES[1]), (5.99, 10.0, True, GRADES[2]),
+    (5.6, 7.0, True, GRADES[0]), (10.01, 10.0, False, ""), (-0.01, 10.0, False, ""),
+])
+def test_a_qualitative_row_without_a_grade_takes_the_evaluators_score(score, w, ok, band):
+    """Published forms give only a score and a text: a score within 0–分值 is the evaluator's
+    judgement, scored as it stands (QUAL_INFERRED), its band inferred for the trace."""
+    from jixiao.core.rules.target import Qualitative
+
+    got, code = qual(None, score, w)
+    if ok:
+        assert got == score and code == "QUAL_INFERRED"
+        assert Qualitative.band_of(score, w) == band
+    else:
+        assert got == E.Missing("QUAL_OUT_OF_BAND") and code == "QUAL_OUT_OF_BAND"
+
+
+def test_a_qualitative_row_without_grade_or_score_is_not_scorable():
+    got, code = qual(None, None, 10.0)
+    assert got == E.Missing("MISSING:得分") and code == E.Missing("MISSING:得分")

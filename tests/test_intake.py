@@ -147,9 +147,9 @@ def test_a_case_in_yuan_converts_without_changing_any_amount(suffix, tmp_path):
     data = seed_data()
     data["money_unit"] = "元"
     fw = load_framework("shenzhen-dept/2020")
-    for name, given in data["facts"].items():
+    for name, value in data["facts"].items():
         if fw.facts[name].type == "money":
-            raw = given["value"] if isinstance(given, dict) else given
+            raw = value["value"] if isinstance(value, dict) else value
             data["facts"][name] = {"value": f"{raw}万元", "evidence": "决算报表"}
     c, fw = bind(data)
     path = tmp_path / f"case{suffix}"

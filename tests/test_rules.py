@@ -75,7 +75,8 @@ def test_checklist_partial_award_counts_the_points_given_with_the_reason():
         "回复数": 9.0, "来件数": 10.0})
     assert r.score == pytest.approx(1.2)
     assert "酌情扣 0.8 分，得 0.7 分（个别制度未执行）" in r.trace
-    assert "回复率达100%：未达到，扣 1 分（9 ≥ 10）" in r.trace
+    # Not met: the trace states the comparison that holds (issue 13, reviewer's list), never “9 ≥ 10”.
+    assert "回复率达100%：未达到，扣 1 分（9 < 10）" in r.trace
     assert [s.lost for s in r.losses] == pytest.approx([1.0, 0.8])
 
 

@@ -231,3 +231,151 @@ CORPUS = [
     Bad("空文件", "E-IN-NOT-XLSX", raw("zero.xlsx", lambda t: b"")),
     Bad("旧版 .xls 扩展名", "E-IN-FORMAT", raw("case.xls", lambda t: b"\xd0\xcf\x11\xe0")),
 ]
+
+
+# --- Hostile inputs (issue 15): resources, tracebacks, numbers no reader would see ----------------
+
+def deep_json(tmp: Path) -> bytes:
+    return b"[" * 100_000 + b"]" * 100_000
+
+
+def many_items(tmp: Path) -> bytes:
+    """64,000 list items: refused before the (pure-Python, ~1 ms per entry) parser starts."""
+    head = (HERE / "negative_money.yaml").read_text(encoding="utf-8").replace("value: -4222.66", "value: 4222.66")
+    items = "".join(f"    - {{名称: 项目{i}, 按时完成: 是}}\n" for i in range(64_000))
+    return (head + "lists:\n  项目清单:\n" + items).encode("utf-8")
+
+
+def special(name: str, kind: str) -> Callable[[Path], Path]:
+    """A path that is not a regular file: a link to /dev/zero, or a FIFO (reading either never ends)."""
+    def make(tmp: Path) -> Path:
+        import os
+
+        out = tmp / name
+        if kind == "zero":
+            out.symlink_to("/dev/zero")
+        else:
+            os.mkfifo(out)
+        return out
+    return make
+
+
+def patched_sheet(name: str, part: str, old: bytes, new: bytes) -> Callable[[Path], Path]:
+    """The seed workbook with bytes of one worksheet part replaced (what openpyxl cannot write)."""
+    def make(tmp: Path) -> Path:
+        out = tmp / name
+        with zipfile.ZipFile(SEED_XLSX) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename == part:
+                    assert old in data, (part, old)
+                    data = data.replace(old, new, 1)
+                dst.writestr(info, data)
+        return out
+    return make
+
+
+def sheet_part(sheet: str) -> str:
+    """The zip part holding a sheet of the seed workbook."""
+    import xml.etree.ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    with zipfile.ZipFile(SEED_XLSX) as zf:
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels = {r.get("Id"): r.get("Target") for r in ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))}
+    ref = next(rels[s.get(rid)] for s in book.iter(f"{main}sheet") if s.get("name") == sheet)
+    return ref.lstrip("/") if ref.startswith("/") else f"xl/{ref}"
+
+
+def infinite_cell(tmp: Path) -> Path:
+    """<v>1e999</v> in a money cell: Excel never writes it, a program can."""
+    part = sheet_part("政府采购")
+    with zipfile.ZipFile(SEED_XLSX) as zf:
+        xml = zf.read(part).decode("utf-8")
+    import re
+
+    cell = re.search(r'<c r="C4"[^>]*>(.*?)</c>', xml)
+    assert cell, "the seed's 政府采购!C4"
+    return patched_sheet("infinite.xlsx", part, cell.group(0).encode(), b'<c r="C4" t="n"><v>1e999</v></c>')(tmp)
+
+
+def percent_money(wb):
+    wb["政府采购"]["C4"].number_format = "0.00%"  # shows 627926.00%, stores 6279.26
+
+
+def too_many_cells(tmp: Path) -> Path:
+    """The seed plus 200,001 cells on its ignored first sheet: over the budget for all sheets, and
+    varied enough that the zip ratio check does not catch it first."""
+    import random
+
+    rnd = random.Random(15)
+    rows = []
+    for r in range(1_000, 1_000 + 20_001):
+        cells = "".join(f'<c r="{col}{r}"><v>{rnd.randrange(10**9)}</v></c>' for col in "ABCDEFGHIJ")
+        rows.append(f'<row r="{r}">{cells}</row>')
+    part = sheet_part("填写说明")
+    return patched_sheet("many-cells.xlsx", part, b"</sheetData>", ("".join(rows) + "</sheetData>").encode())(tmp)
+
+
+def with_framework(name: str, framework: str) -> Callable[[Path], Path]:
+    """A case naming a framework file written beside it (the framework is the hostile part)."""
+    def make(tmp: Path) -> Path:
+        (tmp / "framework.yaml").write_text(framework, encoding="utf-8")
+        out = tmp / name
+        out.write_text("subject: 测试单位\nyear: 2020\nframework: framework.yaml\nfacts: {}\n", encoding="utf-8")
+        return out
+    return make
+
+
+def wide_checklist(n: int) -> str:
+    facts = "".join(f"  标准{i}: {{type: judgement, label: 标准{i}}}\n" for i in range(n))
+    items = "".join(f"        - {{says: 标准{i}, points: 1, fact: 标准{i}}}\n" for i in range(n))
+    return (f'id: t/wide\nname: 宽规则\nedition: "1"\ntotal: {n}\nlevels: 1\nfacts:\n{facts}'
+            f"indicators:\n  - name: 很多标准\n    weight: {n}\n    rule:\n      kind: checklist\n      items:\n{items}")
+
+
+LOOKALIKE_FRAMEWORK = """id: t/names
+name: 名称相似
+edition: "1"
+total: 2
+levels: 1
+facts:
+  x: {type: number, label: 甲}
+  ｘ: {type: number, label: 乙}
+indicators:
+  - name: 甲项
+    weight: 1
+    rule: {kind: deduct_per, label: 甲, count: x, each: 1, points: 1}
+  - name: 乙项
+    weight: 1
+    rule: {kind: deduct_per, label: 乙, count: ｘ, each: 1, points: 1}
+"""
+
+CORPUS += [
+    Bad("金额单位写成列表", "E-IN-UNIT", copy("money_unit_list.yaml")),
+    Bad("金额单位写成映射", "E-IN-UNIT", copy("money_unit_mapping.yaml")),
+    Bad("5000 位的整数", "E-IN-TOO-LARGE", copy("huge_integer.yaml")),
+    Bad("单位名称含孤立代理码位", "E-IN-CHAR", copy("surrogate_subject.yaml")),
+    Bad("单位名称含 U+FFFE", "E-IN-CHAR", copy("fffe_subject.yaml")),
+    Bad("金额带上标²", "E-IN-NOT-NUMBER", copy("superscript_digit.yaml")),
+    Bad("金额写成带圈数字", "E-IN-NOT-NUMBER", copy("circled_digit.yaml")),
+    Bad("数字之间夹空格", "E-IN-NOT-NUMBER", copy("spaced_digits.yaml")),
+    Bad("换算后大得不合常理的金额", "E-IN-RANGE", copy("yi_overflow.yaml")),
+    Bad("YAML !!binary 标签", "E-IN-YAML-TAG", copy("binary_tag.yaml")),
+    Bad("YAML !!set 标签", "E-IN-YAML-TAG", copy("set_tag.yaml")),
+    Bad("YAML !!omap 标签", "E-IN-YAML-TAG", copy("omap_tag.yaml")),
+    Bad("单位名称写成映射", "E-IN-SCHEMA", copy("subject_mapping.yaml")),
+    Bad("同一事实以不可见字符写两次", "E-IN-DUPLICATE", copy("lookalike_fact_keys.yaml")),
+    Bad("事实名是数字", "E-IN-UNKNOWN-FACT", copy("numeric_fact_key.yaml"), "facts.123"),
+    Bad("JSON 嵌套十万层", "E-IN-YAML-BOMB", raw("deep.json", deep_json)),
+    Bad("清单 64000 项", "E-IN-TOO-LARGE", raw("many-items.yaml", many_items)),
+    Bad("指向 /dev/zero 的案例", "E-IN-FILE", special("zero.yaml", "zero")),
+    Bad("指向 /dev/zero 的工作簿", "E-IN-FILE", special("zero.xlsx", "zero")),
+    Bad("命名管道充当案例", "E-IN-FILE", special("fifo.json", "fifo")),
+    Bad("单元格为 1e999", "E-IN-NOT-NUMBER", infinite_cell, "政府采购!C4"),
+    Bad("金额单元格设为百分比格式", "E-IN-NOT-NUMBER", workbook("percent-money.xlsx", percent_money), "政府采购!C4"),
+    Bad("单元格超过预算", "E-IN-TOO-LARGE", too_many_cells),
+    Bad("规则过宽的指标体系", "E-FW-RULE-SIZE", with_framework("wide.yaml", wide_checklist(330))),
+    Bad("事实名全角半角相似", "E-FW-NAME-CLASH", with_framework("names.yaml", LOOKALIKE_FRAMEWORK)),
+]

@@ -28,6 +28,20 @@ def test_audit_events_cannot_be_changed_or_deleted(world):
     assert AuditEvent.objects.get(pk=e.pk).action != "forged"
 
 
+def test_the_database_itself_refuses_to_update_the_audit_log(world):
+    from django.db import DatabaseError, connection, transaction
+
+    from jixiao.store.models import AuditEvent
+
+    e = AuditEvent.objects.first()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("UPDATE store_auditevent SET action = %s WHERE id = %s", ["forged", e.pk])
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute("DELETE FROM store_auditevent WHERE id = %s", [e.pk])
+    assert AuditEvent.objects.get(pk=e.pk).action == e.action
+
+
 def test_every_write_leaves_an_audit_event(world):
     from jixiao.store.models import AuditEvent
 

@@ -113,3 +113,12 @@ def test_a_changed_edition_still_rescores_under_the_frozen_one(world, seed_score
     s = services.score_draft(evaluation=world.ev_a, document=seed_scored.document)
     assert s.edition_hash == ed.hash and s.total == pytest.approx(seed_scored.total)
     assert list((data_dir / "editions").iterdir())
+
+
+@pytest.mark.parametrize("fmt,marker", [("html", b"<html"), ("md", "深圳市社会保险基金管理局".encode())])
+def test_reports_come_from_the_report_service(world, fmt, marker):
+    r = world.client("dept_a").get(f"/api/v1/evaluations/{world.ev_a.id}/report?format={fmt}")
+    assert r.status_code == 200, r.content[:300]
+    assert marker in r.content and "attachment" in r["Content-Disposition"]
+    r = world.client("unit_b").get(f"/api/v1/evaluations/{world.ev_b.id}/report?format={fmt}")
+    assert r.status_code == 400 and r.json()["code"] == "E-ST-INPUT"

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
+from jixiao.batch.plan import FUND_SUM_COLUMN, PART
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.rules.target import GRADES, OPERATORS
 from jixiao.intake.form import (
@@ -54,6 +55,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "年初预算数": NUMBER, "全年预算数": NUMBER, "调整后预算数": NUMBER, "全年执行数": NUMBER,
 }
 REQUIRED = ("表单编号", "行类型")
+KEY_COLUMN = "表单编号"
 MONEY_COLUMNS = ("年初预算数", "全年预算数", "调整后预算数", "全年执行数")
 # Numbers a person would not write on a form: 10^15 of any unit (a hundred times the national
 # budget in 元), and points beyond 1,000 (a form totals 100). Beyond these, cents overflow.
@@ -62,9 +64,10 @@ LIMIT = 1e15
 NON_NEGATIVE = ("年度指标值", "分值", *MONEY_COLUMNS)
 SHOWN = 5  # places listed per kind of bad value
 OP_WORDS = dict(SYMBOLS) | dict(WORDS) | {"＞": ">", "＜": "<", "＝": "=", "＞＝": "≥", "＜＝": "≤"}
-LINE_TYPES = ("资金", "定量", "定性", "合计")
+LINE_TYPES = ("资金", "定量", "定性", "合计", "其中")
 KIND_WORDS = {"定量指标": "定量", "定性指标": "定性", "总分": "合计", "年度资金总额": "资金", "项目资金": "资金",
-              "预算执行": "资金", "预算执行率": "资金"}
+              "预算执行": "资金", "预算执行率": "资金", "资金其中": "其中", "其中资金": "其中", "资金明细": "其中"}
+MONEY_LABELS = {"年初预算数": "initial", "全年预算数": "budget", "调整后预算数": "adjusted", "全年执行数": "spent"}
 
 
 @dataclass
@@ -156,8 +159,73 @@ def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
     if "行号" not in schema:
         lf = lf.with_columns(pl.int_range(pl.len()).over("表单编号").cast(INT).alias("行号"))
     check_values(lf, source)
-    batch.frame = lf
+    batch.frame = fold_funds(lf, source)
     return batch
+
+
+def fold_funds(lf: pl.LazyFrame, source: str) -> pl.LazyFrame:
+    """A form's 资金 block as the printed form has it: one 年度资金总额 line and its 其中 lines.
+
+    The first 资金 row of a form (lowest 行号) is its 年度资金总额 line; its other 资金 rows and its
+    其中 rows are 其中 lines (当年财政拨款, 上年结转, 其他资金), never scored as lines of their own.
+    As in the single-form scorer (``Form.funds_total``), each amount the 其中 lines give replaces
+    the total's by their sum (added in 行号 order, as Python adds them), and a total that disagrees
+    is noted in ``_资金不符`` for the FUND_SUM flag. Only forms with 其中 lines are touched, in
+    Python; a batch without any costs one look at its 资金 rows.
+    """
+    kind = pl.col("行类型")
+    none = pl.lit(None, TEXT).alias(FUND_SUM_COLUMN)
+    funds = (lf.filter(kind.is_in(["资金", PART]))
+             .select(KEY_COLUMN, "行号", kind.cast(TEXT).alias("_k"), *MONEY_LABELS).collect())
+    if funds.height == 0:
+        return lf.with_columns(none)
+    per_form = funds.group_by(KEY_COLUMN).agg(pl.len().alias("_n"), (pl.col("_k") == PART).any().alias("_p"))
+    folded = per_form.filter((pl.col("_n") > 1) | pl.col("_p"))[KEY_COLUMN]
+    if folded.len() == 0:
+        return lf.with_columns(none)
+    rows = funds.filter(pl.col(KEY_COLUMN).is_in(folded.implode())).sort(KEY_COLUMN, "行号", nulls_last=True,
+                                                                         maintain_order=True)
+    if rows.select(KEY_COLUMN, "行号").is_duplicated().any():
+        raise InvalidInput("批量数据有误", [Problem(
+            "E-IN-BATCH-VALUE", "有 其中/资金 行的表单中，行号重复或为空；请为每张表的各行编写不同的行号", source)])
+    fixes = {KEY_COLUMN: [], "行号": [], "_kind": [], FUND_SUM_COLUMN: [], **{f"_{m}": [] for m in MONEY_LABELS}}
+    for (key,), form in rows.group_by(KEY_COLUMN, maintain_order=True):
+        recs = form.to_dicts()
+        total = next((r for r in recs if r["_k"] == "资金"), None)
+        parts = [r for r in recs if r is not total]
+        wrong = []
+        for r in recs:
+            fixes[KEY_COLUMN].append(key)
+            fixes["行号"].append(r["行号"])
+            fixes["_kind"].append("资金" if r is total else PART)
+            values = {m: r[m] for m in MONEY_LABELS}
+            if r is total:
+                for m in MONEY_LABELS:
+                    given = [p[m] for p in parts if p[m] is not None]
+                    if not given:
+                        continue
+                    want, got = sum(given), r[m]
+                    values[m] = want
+                    if got is None or abs(want - got) > 1e-9 * max(1.0, abs(want)):
+                        wrong.append(f"{m}{'未填' if got is None else ' ' + _amount(got)}，其中各项之和为 {_amount(want)}")
+            for m in MONEY_LABELS:
+                fixes[f"_{m}"].append(values[m])
+            fixes[FUND_SUM_COLUMN].append(f"年度资金总额{'；'.join(wrong)}；按其中各项之和计算" if r is total and wrong else None)
+    table = pl.LazyFrame(fixes, schema={KEY_COLUMN: TEXT, "行号": INT, "_kind": TEXT, FUND_SUM_COLUMN: TEXT,
+                                        **{f"_{m}": NUMBER for m in MONEY_LABELS}})
+    key_type = lf.collect_schema()[KEY_COLUMN]
+    joined = lf.join(table.with_columns(pl.col(KEY_COLUMN).cast(key_type)), on=[KEY_COLUMN, "行号"], how="left",
+                     maintain_order="left")
+    hit = pl.col("_kind").is_not_null()
+    return joined.with_columns(
+        pl.when(hit).then(pl.col("_kind").cast(pl.Enum(list(LINE_TYPES))))
+        .otherwise(kind).alias("行类型"),
+        *[pl.when(hit).then(pl.col(f"_{m}")).otherwise(pl.col(m)).alias(m) for m in MONEY_LABELS],
+    ).drop("_kind", *[f"_{m}" for m in MONEY_LABELS])
+
+
+def _amount(x: float) -> str:
+    return f"{x:,.6f}".rstrip("0").rstrip(".")
 
 
 def _kind(dtype) -> str:

@@ -84,3 +84,17 @@ def commit(stage: Path, out: Path) -> None:
     finally:
         if blocked:
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+
+@contextmanager
+def staged_file(out: Path) -> Iterator[Path]:
+    """A temporary file beside OUT, renamed onto it when the block succeeds, removed otherwise."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f"{STAGING_PREFIX}{out.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}{out.suffix}"
+    with _terminate_as_exit():
+        try:
+            yield tmp
+            os.replace(tmp, out)
+        finally:
+            _remove(tmp)

@@ -20,7 +20,8 @@ per form (``forms.parquet``)
 
 The rules of the per-form columns (the same in every engine):
 
-* the lines of a form are its rows whose 行类型 is not 合计; its 表列总分 is the (largest) 得分 of
+* the lines of a form are its rows whose 行类型 is neither 合计 nor 其中 (the reader has folded the
+  其中 lines, and any 资金 row after the first, into the 资金 line); its 表列总分 is the (largest) 得分 of
   its 合计 rows; 地区, 主管部门, 项目名称 are read from its 资金 line;
 * 重算总分 = Σ cents of its scored lines ÷ 100; 状态 = scored when every line is scored and the
   form has a 资金 line; 等级 only when scored;
@@ -30,7 +31,9 @@ The rules of the per-form columns (the same in every engine):
 * EXEC_NO_REASON / REASON_MISSING: the 资金 line / an indicator row lacks a required reason;
 * NOT_SCORABLE: no 资金 line, or a line not scorable for a reason other than QUAL_OUT_OF_BAND;
 * WEIGHT_SUM: the 资金 line states a 分值 ≠ the execution points, or every indicator row has a
-  分值 and their sum ≠ the indicators' points.
+  分值 and their sum ≠ the indicators' points;
+* FUND_SUM: the 资金 line's amounts differ from the sums of its 其中 lines (noted by the reader);
+* TOTAL_ABOVE_MAX: the recomputed or the stated 总分 is above the framework's total (100), always.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from jixiao.core.review import BATCH_FLAGS
 # The review codes a batch computes: those of the one review table (jixiao.core.review) whose
 # checks read only what the long format carries.
 FLAGS = BATCH_FLAGS
+PART = "其中"  # a 其中 line of the 资金 block: read into the 资金 line by the reader, never a line itself
+FUND_SUM_COLUMN = "_资金不符"  # on a 资金 line: why its total disagrees with its 其中 lines (batch/io.py)
 
 KEY = "表单编号"
 HEADER = ("地区", "主管部门", "项目名称")
@@ -92,7 +97,12 @@ class Plan:
         for tree in (self.score, self.code, self.needs_reason, self.ratio):
             names |= E.names(tree)
         rest = sorted(names - {KEY, "行号", "行类型", "分值", "得分"})
-        return [KEY, "行号", "行类型", *HEADER, "分值", "得分", *rest]
+        return [KEY, "行号", "行类型", *HEADER, "分值", "得分", FUND_SUM_COLUMN, *rest]
+
+    @property
+    def max_cents(self) -> int:
+        """The framework's maximum total (100) in cents: a total above it is TOTAL_ABOVE_MAX."""
+        return round(float(self.framework.total) * 100)
 
 
 def plan_for(fw: FormFramework) -> Plan:
@@ -146,7 +156,19 @@ def numbered(tree: E.Node, codes: list[str]) -> E.Node:
     return tree
 
 
-__all__ = ["FLAGS", "FORM_COLUMNS", "FUNDS", "HEADER", "KEY", "LINE_COLUMNS", "TOTAL", "Plan", "plan_for"]
+__all__ = [
+    "FLAGS",
+    "FORM_COLUMNS",
+    "FUNDS",
+    "FUND_SUM_COLUMN",
+    "HEADER",
+    "KEY",
+    "LINE_COLUMNS",
+    "PART",
+    "TOTAL",
+    "Plan",
+    "plan_for",
+]
 
 
 def specialise(tree: E.Node, known: dict[str, object]) -> E.Node:

@@ -35,10 +35,12 @@ from jixiao.batch.io import write_parquet
 from jixiao.batch.plan import (
     FLAGS,
     FORM_COLUMNS,
+    FUND_SUM_COLUMN,
     FUNDS,
     HEADER,
     KEY,
     LINE_COLUMNS,
+    PART,
     TOTAL,
     Plan,
     code_values,
@@ -312,7 +314,8 @@ def score_lines(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
         pl.when(is_funds).then(pl.lit(plan.exec_points)).otherwise(pl.col("分值")).alias("分值"),
         pl.col("得分").alias("表列得分"),
         pl.col("分值").alias("_表列分值"),
-        (pl.col("行类型").is_null() | (pl.col("行类型") != TOTAL)).alias("_line"),
+        (pl.col("行类型").is_null() | ~pl.col("行类型").is_in([TOTAL, PART])).alias("_line"),
+        pl.col(FUND_SUM_COLUMN),
     ).with_columns(
         v["score"].alias("重算得分_未舍入"),
         v["score_reason"].alias("_reason"),
@@ -380,6 +383,7 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
         "_缺数": line & pl.col("_reason").is_not_null() & (code != "QUAL_OUT_OF_BAND"),
         "_分值合计": pl.when(ind).then(cents(pl.col("分值"))).otherwise(0).fill_null(0),
         "_缺分值": ind & pl.col("分值").is_null(),
+        "FUND_SUM": pl.col(FUND_SUM_COLUMN).is_not_null(),
     }
     # Rows are in runs of their form: each sum is one numpy reduction over the runs' slices.
     starts = np.flatnonzero(rows.select((key != key.shift()).fill_null(True).alias("s"))["s"].to_numpy())
@@ -387,7 +391,7 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
     sums = pl.DataFrame({k: np.add.reduceat(values[k].to_numpy(), starts) if len(starts) else np.zeros(0, np.int64)
                          for k in counted})
     sums = sums.with_columns(pl.col(k) > 0 for k in ("SCORE_DIFF", "OVERSHOOT", "QUAL_OUT_OF_BAND", "EXEC_NO_REASON",
-                                                     "REASON_MISSING", "_缺数"))
+                                                     "REASON_MISSING", "_缺数", "FUND_SUM"))
     total_cents = pl.col("_总分")
     stated_cents = cents(pl.col("表列总分"))
     scored = (pl.col("无法评分行数") == 0) & (pl.col("_资金行") > 0)
@@ -409,6 +413,8 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
                  (pl.col("_资金分值错").fill_null(False)
                   | ((pl.col("_缺分值") == 0) & (pl.col("_分值合计") != round(plan.indicator_points * 100))))
                  .alias("WEIGHT_SUM"),
+                 ((total_cents > plan.max_cents) | (stated_cents > plan.max_cents).fill_null(False))
+                 .alias("TOTAL_ABOVE_MAX"),
                  pl.col("行数").cast(pl.UInt32), pl.col("无法评分行数").cast(pl.UInt32),
              )
              .with_columns(pl.when(pl.col("状态") == "scored").then(grade).otherwise(None).alias("等级")))
@@ -443,9 +449,43 @@ def run(plan: Plan, lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return lines_only(rows), forms.select(FORM_COLUMNS)
 
 
-def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path) -> None:
-    """Score and write both results as Parquet (the lines streamed out, not copied first)."""
-    rows = score_lines(plan, with_runs(_read(plan, lf)))
+# Rows scored at a time when a batch is streamed: about 0.5 GiB of working memory at ~250 bytes a
+# row, whatever the size of the input (10M forms are 113M rows).
+CHUNK_ROWS = 2_000_000
+
+
+class NotStreamable(Exception):
+    """The input's forms are not in 表单编号 order, so a form's rows may lie in two chunks."""
+
+
+def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages: dict | None = None,
+          chunk_rows: int = CHUNK_ROWS) -> None:
+    """Score and write both results as Parquet.
+
+    A batch whose forms are in 表单编号 order (as exports and ``synth`` write them) is streamed:
+    read in one pass, scored and written ``chunk_rows`` at a time, each chunk ending at a form's
+    end, so memory stays bounded whatever the input's size. Otherwise (a form's rows scattered)
+    it is scored whole, in memory. ``stages``, when given, receives the wall seconds of each stage
+    (read, score, forms, write).
+    """
+    try:
+        return _write_streamed(plan, lf, lines_path, forms_path, stages, chunk_rows)
+    except NotStreamable:
+        pass  # rows of a form scattered through the file: only the whole table can gather them
+    _write_whole(plan, lf, lines_path, forms_path, stages)
+
+
+def _write_whole(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages: dict | None) -> None:
+    """The whole batch in memory; the lines are streamed out while the forms are summed."""
+    import time
+
+    clock = time.perf_counter()
+    t = {"read": clock}
+    df = with_runs(_read(plan, lf))
+    t["score"] = time.perf_counter()
+    rows = score_lines(plan, df)
+    del df
+    t["forms"] = time.perf_counter()
     Path(lines_path).parent.mkdir(parents=True, exist_ok=True)
     # The lines are written while the forms are summed: both run in Polars and numpy, outside
     # the interpreter lock, so a second core is used.
@@ -453,5 +493,74 @@ def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path) -> None:
     with ThreadPoolExecutor(1) as pool:
         writing = pool.submit(lines.sink_parquet, lines_path, compression="lz4", statistics=False)
         forms = score_forms(plan, rows)
+        t["write"] = time.perf_counter()
         write_parquet(forms.select(FORM_COLUMNS), forms_path)
         writing.result()
+    end = time.perf_counter()
+    if stages is not None:
+        names = list(t)
+        for a, b in zip(names, names[1:] + ["end"]):
+            stages[a] = t.get(b, end) - t[a]
+
+
+def _plain_text(df: pl.DataFrame) -> pl.DataFrame:
+    """Enums as text: each chunk has its own categories, and one Parquet file needs one schema."""
+    return df.with_columns(pl.col(c).cast(pl.String) for c, t in df.schema.items()
+                           if isinstance(t, (pl.Enum, pl.Categorical)))
+
+
+def _write_streamed(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages: dict | None,
+                    chunk_rows: int) -> None:
+    import time
+
+    import pyarrow.parquet as pq
+
+    spent = {"read": 0.0, "score": 0.0, "forms": 0.0, "write": 0.0}
+    writers: dict[str, pq.ParquetWriter] = {}
+    Path(lines_path).parent.mkdir(parents=True, exist_ok=True)
+
+    def put(name: str, path, df: pl.DataFrame) -> None:
+        table = _plain_text(df).to_arrow()
+        if name not in writers:
+            writers[name] = pq.ParquetWriter(str(path), table.schema, compression="lz4", write_statistics=False)
+        writers[name].write_table(table)
+
+    def score(part: pl.DataFrame, t0: float) -> None:
+        t1 = time.perf_counter()
+        rows = score_lines(plan, with_runs(part))
+        t2 = time.perf_counter()
+        forms = score_forms(plan, rows)
+        t3 = time.perf_counter()
+        put("lines", lines_path, rows.filter(pl.col("_line")).select(LINE_COLUMNS))
+        put("forms", forms_path, forms.select(FORM_COLUMNS))
+        t4 = time.perf_counter()
+        for k, v in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            spent[k] += v
+
+    read = set().union(*(E.names(t) for t in (plan.score, plan.code, plan.needs_reason, plan.ratio)))
+    carry: pl.DataFrame | None = None
+    last_key = None
+    t0 = time.perf_counter()
+    try:
+        # One streaming pass over the normalised input, in order, a chunk at a time.
+        for part in lf.select(plan.columns()).collect_batches(chunk_size=chunk_rows, maintain_order=True):
+            part = part.with_columns(part[c].rechunk() for c in part.columns if c in read)
+            if carry is not None:
+                part = pl.concat([carry, part], how="vertical_relaxed")
+            keys = part[KEY]
+            if not keys.is_sorted() or (last_key is not None and keys[0] <= last_key):
+                raise NotStreamable
+            # The last form may go on in the next chunk: hold it back.
+            cut = int(keys.search_sorted(keys[-1], side="left"))
+            carry, part = part[cut:], part[:cut]
+            if part.height:
+                last_key = part[KEY][-1]
+                score(part, t0)
+                t0 = time.perf_counter()
+        if carry is not None and carry.height:
+            score(carry, t0)
+    finally:
+        for w in writers.values():
+            w.close()
+    if stages is not None:
+        stages.update(spent)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from jixiao.batch.plan import FLAGS, FORM_COLUMNS, HEADER, KEY, LINE_COLUMNS, Plan
+from jixiao.batch.plan import FLAGS, FORM_COLUMNS, FUND_SUM_COLUMN, HEADER, KEY, LINE_COLUMNS, PART, Plan
 from jixiao.core.form import FUNDS, QUAL, QUANT, TOTAL, Form, FundLine, Row, cents, score_line
 
 
@@ -39,6 +39,7 @@ def form_of(rows: list[dict]) -> Form:
     from jixiao.core.form import Form
 
     form = Form()
+    total, parts = None, []
     for r in sorted(rows, key=lambda r: (r.get("行号") is None, r.get("行号") or 0)):
         kind = r.get("行类型")
         if kind == TOTAL:
@@ -46,15 +47,22 @@ def form_of(rows: list[dict]) -> Form:
             if stated is not None and (form.stated_total is None or stated > form.stated_total):
                 form.stated_total = stated
             continue
-        line = line_of(r)
+        line = line_of(dict(r, 行类型=FUNDS) if kind == PART else r)
         line.where = f"第 {r.get('行号')} 行"
-        if isinstance(line, FundLine):
-            form.funds.insert(0, line) if not form.funds else form.funds.append(line)
+        if kind == PART:
+            line.name = str(r.get("三级指标") or "其中")
+            parts.append(line)
+        elif isinstance(line, FundLine):
+            if total is None:
+                total = line
+            else:  # the reader folds a second 资金 row into the first; so does this
+                parts.append(line)
             form.project = form.project or str(r.get("项目名称") or "")
             form.department = form.department or str(r.get("主管部门") or "")
             form.region = form.region or str(r.get("地区") or "")
         else:
             form.rows.append(line)
+    form.funds = [total, *parts] if total is not None else []
     return form
 
 
@@ -78,6 +86,8 @@ def score_rows(plan: Plan, rows: Iterable[dict]) -> tuple[list[dict], list[dict]
             if stated is not None and (f["表列总分"] is None or stated > f["表列总分"]):
                 f["表列总分"] = stated
             continue
+        if kind == PART:  # already added into the form's 资金 line by the reader
+            continue
         line = line_of(r)
         res = score_line(fw, line, kind if kind in (FUNDS, QUANT, QUAL) else (kind or None), explain=False)
         points = plan.exec_points if kind == FUNDS else _num(r.get("分值"))
@@ -95,7 +105,8 @@ def score_rows(plan: Plan, rows: Iterable[dict]) -> tuple[list[dict], list[dict]
                "重算得分": None if rc is None else rc / 100, "重算得分_未舍入": res.score,
                "差额": None if rc is None or sc is None else (sc - rc) / 100, "状态": res.status,
                "原因代码": res.code, "缺少原因": res.needs_reason,
-               "_分": rc, "_表列分": sc, "_表列分值": _num(r.get("分值")), "_执行率": rate}
+               "_分": rc, "_表列分": sc, "_表列分值": _num(r.get("分值")), "_执行率": rate,
+               "_资金不符": r.get(FUND_SUM_COLUMN)}
         out_lines.append(out)
         f["lines"].append(out)
     return [{k: v for k, v in ln.items() if not k.startswith("_")} for ln in out_lines], [
@@ -124,6 +135,8 @@ def _form(plan: Plan, f: dict) -> dict:
         "OVERSHOOT": any(ln["原因代码"] == "OVERSHOOT" for ln in lines),
         "NOT_SCORABLE": not funds or any(ln["原因代码"] != "QUAL_OUT_OF_BAND" for ln in bad),
         "WEIGHT_SUM": exec_wrong or (None not in points and sum(cents(p) for p in points) != round(plan.indicator_points * 100)),
+        "FUND_SUM": any(ln["_资金不符"] is not None for ln in lines),
+        "TOTAL_ABOVE_MAX": total > plan.max_cents or (stated_c is not None and stated_c > plan.max_cents),
     }
     raised = [k for k in FLAGS if flags[k]]
     return {

@@ -21,7 +21,7 @@ Rounding is :func:`cents`: ``FLOOR(x * 100 + 0.5 + 1e-6)``, the IEEE operations 
 
 from __future__ import annotations
 
-from jixiao.batch.plan import FLAGS, FUNDS, HEADER, KEY, TOTAL, Plan
+from jixiao.batch.plan import FLAGS, FUND_SUM_COLUMN, FUNDS, HEADER, KEY, PART, TOTAL, Plan
 from jixiao.core import expr as E
 from jixiao.core.numbers import NOISE
 
@@ -150,9 +150,9 @@ SELECT {q(KEY)}, {q('行号')}, {q('行类型')},
        CASE WHEN {q('行类型')} = '{FUNDS}' THEN {points} ELSE {q('分值')} END AS {q('分值')},
        {q('得分')} AS {q('表列得分')}, {q('分值')} AS {q('_表列分值')},
        {score} AS {q('重算得分_未舍入')}, {reason} AS {q('_reason')}, {code} AS {q('_code')},
-       COALESCE({needs}, FALSE) AS {q('缺少原因')}, {ratio} AS {q('_执行率')}
+       COALESCE({needs}, FALSE) AS {q('缺少原因')}, {ratio} AS {q('_执行率')}, {q(FUND_SUM_COLUMN)}
 FROM {source}
-WHERE {q('行类型')} IS NULL OR {q('行类型')} <> '{TOTAL}'"""
+WHERE {q('行类型')} IS NULL OR {q('行类型')} NOT IN ('{TOTAL}', '{PART}')"""
     rc, sc = cents(q("重算得分_未舍入")), cents(q("表列得分"))
     return f"""
 SELECT *, CAST({q('_分')} AS DOUBLE) / 100 AS {q('重算得分')},
@@ -195,13 +195,15 @@ SELECT {q(KEY)},
        {anyof(f"{q('_reason')} IS NOT NULL AND {q('原因代码')} <> 'QUAL_OUT_OF_BAND'")} AS {q('_缺数')},
        {anyof(f"{funds} AND {q('_表列分值')} IS NOT NULL AND {cents(q('_表列分值'))} <> {exec_c}")} AS {q('_资金分值错')},
        SUM(CASE WHEN {ind} THEN {cents(q('分值'))} END) AS {q('_分值合计')},
-       SUM(CASE WHEN {ind} AND {q('分值')} IS NULL THEN 1 ELSE 0 END) AS {q('_缺分值')}
+       SUM(CASE WHEN {ind} AND {q('分值')} IS NULL THEN 1 ELSE 0 END) AS {q('_缺分值')},
+       {anyof(f"{q(FUND_SUM_COLUMN)} IS NOT NULL")} AS {q('FUND_SUM')}
 FROM {lines} GROUP BY {q(KEY)}"""
     h = f"""
 SELECT {q(KEY)}, {heads}, MAX(CASE WHEN {q('行类型')} = '{TOTAL}' THEN {q('得分')} END) AS {q('表列总分')}
 FROM {source} GROUP BY {q(KEY)}"""
     counts = ["_总分", "行数", "无法评分行数", "_资金行", "_表列合计", "_缺表列", "_分值合计", "_缺分值"]
-    bools = ["SCORE_DIFF", "OVERSHOOT", "QUAL_OUT_OF_BAND", "EXEC_NO_REASON", "REASON_MISSING", "_缺数", "_资金分值错"]
+    bools = ["SCORE_DIFF", "OVERSHOOT", "QUAL_OUT_OF_BAND", "EXEC_NO_REASON", "REASON_MISSING", "_缺数", "_资金分值错",
+             "FUND_SUM"]
     filled = ", ".join([f"COALESCE(g.{q(x)}, 0) AS {q(x)}" for x in counts]
                        + [f"COALESCE(g.{q(x)}, FALSE) AS {q(x)}" for x in bools])
     stated = cents(q("表列总分"))
@@ -221,7 +223,8 @@ SELECT *, CAST({q('_总分')} AS DOUBLE) / 100 AS {q('重算总分')},
        COALESCE({scored} AND {q('表列总分')} IS NOT NULL AND {stated} <> {q('_总分')}, FALSE) AS {q('TOTAL_DIFF')},
        COALESCE({q('表列总分')} IS NOT NULL AND {q('_缺表列')} = 0 AND {stated} <> {q('_表列合计')}, FALSE) AS {q('SUM_DIFF')},
        ({q('_缺数')} OR {q('_资金行')} = 0) AS {q('NOT_SCORABLE')},
-       ({q('_资金分值错')} OR ({q('_缺分值')} = 0 AND {q('_分值合计')} <> {ind_c})) AS {q('WEIGHT_SUM')}
+       ({q('_资金分值错')} OR ({q('_缺分值')} = 0 AND {q('_分值合计')} <> {ind_c})) AS {q('WEIGHT_SUM')},
+       ({q('_总分')} > {plan.max_cents} OR COALESCE({stated} > {plan.max_cents}, FALSE)) AS {q('TOTAL_ABOVE_MAX')}
 FROM ({j}) AS joined"""
     flags = [q(f) for f in FLAGS]
     reasons = "concat_ws(',', " + ", ".join(f"CASE WHEN {f} THEN '{n}' END" for f, n in zip(flags, FLAGS)) + ")"

@@ -213,7 +213,9 @@ def synth(n: int, seed: int = 0, mistakes: float = 0.1) -> pl.DataFrame:
     # --- the stated 总分 ------------------------------------------------------------------------------
     row_cents = np.bincount(form, weights=_cents(stated), minlength=n)
     total = (row_cents + _cents(exec_stated)) / 100.0
-    total = np.where(kind_of("TOTAL_SUM"), total + rng.choice([-5.0, -1.0, -0.5, 0.5, 1.0, 2.0], n), total)
+    delta = rng.choice([-5.0, -1.0, -0.5, 0.5, 1.0, 2.0], n)
+    # Never above 100: that would be a second mistake (TOTAL_ABOVE_MAX), and this kind plants one.
+    total = np.where(kind_of("TOTAL_SUM"), np.where(total + delta > 100.0, total - np.abs(delta), total + delta), total)
 
     return _frame(n, seed, planted, form, level, spec, target, actual_out, actual_unit, qual, grade, points_out,
                   stated, reason, budget_out, spent, exec_stated, exec_reason, total, rng)

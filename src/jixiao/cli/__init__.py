@@ -36,13 +36,17 @@ def warn(problems) -> None:
         print(f"警告 {p}", file=sys.stderr)
 
 
+# Each command group registers itself, in the order `jixiao --help` lists them. Imported after
+# `app`, `fail` and `warn` exist, since the groups import those from here.
+from jixiao.cli import batch as _batch  # noqa: E402
+from jixiao.cli import db as _db  # noqa: E402
+from jixiao.cli import intake as _intake  # noqa: E402
+from jixiao.cli import report as _report  # noqa: E402
 from jixiao.cli import score as _score  # noqa: E402
+from jixiao.cli import serve as _serve  # noqa: E402
 
-_score.register(app)
-from jixiao.cli import intake as _intake; _intake.register(app)  # noqa: E402,E702
-from jixiao.cli import report as _report; _report.register(app)  # noqa: E402,E702
-from jixiao.cli import batch as _batch; _batch.register(app)  # noqa: E402,E702
-from jixiao.cli import db as _db; _db.register(app)  # noqa: E402,E702
+for _group in (_score, _intake, _report, _batch, _db, _serve):
+    _group.register(app)
 
 
 def main() -> None:

@@ -4,6 +4,8 @@
   ``RESULTS/lines.parquet`` (one row per line) and ``RESULTS/forms.parquet`` (one per form), and
   ``RESULTS/run.json`` (framework, fingerprint, engine, input, counts);
 * ``jixiao batch synth --forms N --seed S -o FORMS.parquet`` writes synthetic forms;
+* ``jixiao batch import FILES... -o FORMS.parquet`` turns hand-filled forms (YAML, JSON, XLSX)
+  into the long table, each file whole or not at all;
 * ``jixiao batch summary RESULTS`` prints grades, totals by region and department, and the forms
   a reviewer must look at, with why;
 * ``jixiao batch explain RESULTS --form ID`` prints one form's Chinese trace, written from the
@@ -32,6 +34,7 @@ REVIEW_TEXT = {
     "EXEC_NO_REASON": "执行率未达要求且未说明原因", "REASON_MISSING": "未得满分且未填偏差原因",
     "QUAL_OUT_OF_BAND": "定性评分超出档次区间", "OVERSHOOT": "完成值远超指标值（偏离度）",
     "NOT_SCORABLE": "缺数据或预算数为 0，无法评分", "WEIGHT_SUM": "分值合计不符",
+    "FUND_SUM": "年度资金总额与其中各项之和不符", "TOTAL_ABOVE_MAX": "总分超过满分",
 }
 
 
@@ -127,6 +130,49 @@ def register(app: typer.Typer) -> None:
         share = seeded["count"].sum() / forms
         print(f"已生成 {forms:,} 份自评表（{df.height:,} 行）到 {out}；植入错误 {seeded['count'].sum():,} 份（{share:.1%}）："
               + "、".join(f"{k} {v:,}" for k, v in seeded.iter_rows()))
+
+    @batch.command("import")
+    def import_cmd(
+        files: list[Path] = typer.Argument(..., help="自评表文件（YAML、JSON 或按自评表排版的 XLSX），可多个"),
+        out: Path = typer.Option(..., "--out", "-o", help="输出的长表：.parquet 或 .csv"),
+        framework: str | None = typer.Option(None, "--framework", "-f", help="项目自评表指标体系（默认取各表所写）"),
+        skip_bad: bool = typer.Option(False, "--skip-bad", help="有误的文件跳过（列出问题），其余照常导入"),
+    ) -> None:
+        """把逐份填写的自评表转为批量评分用的长表；每个文件要么整份导入，要么整份不导入。"""
+        from jixiao.batch.importer import import_forms
+
+        if out.suffix.lower() not in (".parquet", ".csv"):
+            _err(f"输出文件须以 .parquet 或 .csv 结尾，实际为“{out.name}”", where=str(out))
+        if any(f.resolve() == out.resolve() for f in files):
+            _err(f"输出文件“{out}”与输入文件相同；请另选输出文件名", where=str(out))
+        try:
+            done = import_forms(files, framework)
+        except InvalidInput as exc:  # the framework named by --framework
+            fail(exc)
+        for path, problems in done.refused:
+            print(f"未导入 {path}（{len([p for p in problems if not p.is_warning])} 处错误）：", file=sys.stderr)
+            for p in problems:
+                print(f"  {'警告' if p.is_warning else '错误'} {p}", file=sys.stderr)
+        for w in done.warnings:
+            print(f"警告 {w}", file=sys.stderr)
+        if done.refused and not skip_bad:
+            fail(InvalidInput("有自评表无法导入", [Problem(
+                "E-BATCH-IMPORT", f"{len(done.refused)} 个文件有误，未写出长表；请按上面所列更正，或加 --skip-bad 只导入无误的文件",
+                str(out))]))
+        if not done.taken:
+            fail(InvalidInput("没有可导入的自评表", [Problem("E-BATCH-IMPORT", "所有文件都有误，未写出长表", str(out))]))
+        from jixiao.batch.output import staged_file
+
+        try:
+            with staged_file(out) as tmp:
+                if out.suffix.lower() == ".csv":
+                    done.frame.write_csv(tmp)
+                else:
+                    done.frame.write_parquet(tmp)
+        except OSError as exc:
+            fail(InvalidInput("无法写出长表", [Problem("E-BATCH-WRITE", f"无法写入：{exc.strerror or exc}", str(out))]))
+        print(f"已导入 {len(done.taken):,} 份自评表（{done.frame.height:,} 行）到 {out}"
+              + (f"；跳过 {len(done.refused)} 个有误的文件" if done.refused else ""))
 
     @batch.command("summary")
     def summary(

@@ -28,10 +28,17 @@ def cycle_kind_of(path: str | Path) -> str | None:
         if suffix == ".xlsx":
             from openpyxl import load_workbook
 
-            titles = load_workbook(path, read_only=True).sheetnames
+            from jixiao.intake.workbook import check_container
+
+            check_container(path)  # file kind, size and zip bomb checks before openpyxl sees a byte
+            wb = load_workbook(path, read_only=True)
+            titles = wb.sheetnames
+            wb.close()
             return next((k for k, words in TITLES.items() if any(w in t for t in titles for w in words)), None)
         if suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            from jixiao.intake.yamlio import load_json
+
+            data = load_json(path, exact=False)  # size checked first: never /dev/zero or a FIFO read whole
         elif suffix in (".yaml", ".yml"):
             data = load(path).data
         else:

@@ -96,9 +96,14 @@ def migrate(database: str | None = DatabaseOpt, data: Path | None = DataOpt) -> 
     """创建或升级数据库表（可重复运行）。"""
     connect(database, data, create=True)
     from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
     from django.db import connection
+    from django.db.utils import Error
+
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+    except Error as exc:
+        _err(f"无法初始化数据库：{str(exc).strip().splitlines()[0] if str(exc).strip() else exc}")
+        raise typer.Exit(2) from None
 
     print(f"数据库已就绪：{connection.vendor}（{connection.settings_dict['NAME']}）")
 

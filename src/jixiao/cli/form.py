@@ -28,7 +28,7 @@ STATUS = {"scored": "已评分", "incomplete": "部分无法评分"}
 def form_table(r: FormResult) -> Table:
     f = r.form
     year = f"{f.year} 年度 · " if f.year else ""
-    t = Table(title=f"{f.project} {year}{r.framework_name}（{r.framework}）", title_justify="left")
+    t = Table(title=escape(f"{f.project} {year}{r.framework_name}（{r.framework}）"), title_justify="left")
     for col, justify in (("指标", "left"), ("指标值", "left"), ("完成值", "left"), ("分值", "right"),
                          ("表列得分", "right"), ("重算得分", "right"), ("评分说明", "left")):
         t.add_column(col, justify=justify, overflow="fold", no_wrap=col == "指标")

@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         framework: str = typer.Option(DEFAULT_FRAMEWORK, "--framework", "-f", help="指标体系编号或文件"),
     ) -> None:
         """按指标体系生成填报用的 Excel 工作簿（带单位、下拉列表、数据校验和说明）。"""
-        from jixiao.intake.export import write_atomic
+        from jixiao.intake.export import write_rendered
         from jixiao.intake.framework import framework_path, load_framework
         from jixiao.intake.layout import layout_for
         from jixiao.intake.template import build_workbook
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
             layout = layout_for(fw, framework_path(framework))
         except InvalidInput as exc:
             fail(exc)
-        _write(output, lambda: write_atomic(output, lambda tmp: build_workbook(fw, layout).save(tmp)))
+        _write(output, lambda: write_rendered(output, lambda out: build_workbook(fw, layout).save(out)))
         sheets = "、".join(s.name for s in layout.sheets)
         print(f"已生成 {output}：{fw.name}（{fw.id}），工作表：{sheets}")
 
@@ -83,9 +83,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """在 YAML、JSON、XLSX 三种案例格式之间转换（先完整校验，再写出）。"""
         from jixiao.intake.case import read_case
-        from jixiao.intake.export import write_case
+        from jixiao.intake.export import same_file, write_case
 
         _check_output(output, OUT_SUFFIXES)
+        if same_file(source, output):
+            # Converting drops comments and rewrites the layout: the user's own file is never the target.
+            fail(InvalidInput("输出文件就是输入文件", [Problem(
+                "E-IN-OVERWRITE", f"输出文件与输入文件是同一个文件（{source}）；转换会丢掉注释并改写格式，请另给一个输出文件名",
+                str(output))]))
         try:
             case, fw, fw_file = read_case(source, framework)
         except InvalidInput as exc:

@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
             formats = parse_formats(format)
         except ValueError as exc:
             print(f"错误：{exc}", file=sys.stderr)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         paths = list(cases or [])
         try:
             if batch is not None:
@@ -117,11 +117,11 @@ def register(app: typer.Typer) -> None:
         except OfficeError as exc:
             print(f"错误：{exc}", file=sys.stderr)
             print(f"未写入任何文件，{output} 保持原样。", file=sys.stderr)
-            raise typer.Exit(3)
+            raise typer.Exit(3) from None
         except OSError as exc:
             print(f"错误：写入“{exc.filename or output}”失败：{exc.strerror or exc}。未写入任何文件，{output} 保持原样。",
                   file=sys.stderr)
-            raise typer.Exit(3)
+            raise typer.Exit(3) from None
         for job in jobs:
             warn(job.warnings)
             where = output / job.folder if job.folder else output

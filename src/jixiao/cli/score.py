@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from jixiao.cli import fail, warn
@@ -19,22 +19,24 @@ from jixiao.core.numbers import fmt_points, round_half_up
 
 
 def table(e: Evaluation) -> Table:
-    t = Table(title=f"{e.subject} {e.year} 年度 · {e.framework_name}（{e.framework}）", show_lines=False,
+    # Every text from a case or a framework is escaped: “[/]” or “[red]x[/red]” in a subject or an
+    # evidence is the user's text, not rich markup (it would crash or vanish otherwise).
+    t = Table(title=escape(f"{e.subject} {e.year} 年度 · {e.framework_name}（{e.framework}）"), show_lines=False,
               title_justify="left")
     t.add_column("指标", no_wrap=True)
     t.add_column("分值", justify="right")
     t.add_column("得分", justify="right")
     t.add_column("评分说明", overflow="fold")
     for r in e.results:
-        name = "　" * (r.level - 1) + r.name
+        name = escape("　" * (r.level - 1) + r.name)
         style = "bold" if r.level == 1 else ("" if r.level == 3 else "cyan")
-        note = r.trace if r.level == 3 else ("" if r.status == "scored" else STATUS_TEXT[r.status])
+        note = escape(r.trace if r.level == 3 else ("" if r.status == "scored" else STATUS_TEXT[r.status]))
         if r.status == "not_scorable":
             note = f"[red]{note}[/red]"
         t.add_row(f"[{style}]{name}[/{style}]" if style else name, fmt_points(r.weight), r.shown(), note)
     t.add_section()
     t.add_row("[bold]合计[/bold]", fmt_points(sum(r.weight for r in e.level(1))), f"[bold]{round_half_up(e.total):.2f}[/bold]",
-              f"{STATUS_TEXT[e.status]}" + (f"；等级：{e.grade}" if e.grade else ""))
+              escape(f"{STATUS_TEXT[e.status]}" + (f"；等级：{e.grade}" if e.grade else "")))
     return t
 
 
@@ -51,7 +53,10 @@ def register(app: typer.Typer) -> None:
         if format not in ("table", "json"):
             print(f"错误：--format 只能是 table 或 json，实际为“{format}”", file=sys.stderr)
             raise typer.Exit(2)
-        from jixiao.cli.cycle import cycle_kind_of, show  # target, monitoring and 事前评估: by their edition's kind
+        from jixiao.cli.cycle import (  # target, monitoring and 事前评估: by their edition's kind
+            cycle_kind_of,
+            show,
+        )
 
         if (kind := cycle_kind_of(case)) is not None:
             return show(case, kind, framework, format)

@@ -10,11 +10,12 @@ missing optional fact) is marked ``not_scorable`` with the reason, never scored 
 from __future__ import annotations
 
 from jixiao.core import expr as E
-from jixiao.core.evaluation import Evaluation, IndicatorResult
+from jixiao.core.evaluation import Evaluation, IndicatorResult, Status
 from jixiao.core.facts import Case, Fact, FactSpec, Judgement
-from jixiao.core.model import WEIGHT_TOLERANCE, Framework
+from jixiao.core.model import WEIGHT_TOLERANCE, Framework, Indicator
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, round_half_up
 from jixiao.core.reasons import reason_text
+from jixiao.core.rules.base import RuleBase
 
 
 def environment(fw: Framework, case: Case) -> dict[str, E.Value]:
@@ -96,16 +97,18 @@ def evaluate(fw: Framework, case: Case) -> Evaluation:
     ev = CaseEvaluator(fw, case, env)
     results: dict[str, IndicatorResult] = {}
 
-    def score(ind) -> IndicatorResult:
+    def score(ind: Indicator) -> IndicatorResult:
         if ind.children:
             kids = [score(c) for c in ind.children]
             got = [k.score for k in kids if k.score is not None]
-            status = "scored" if all(k.status == "scored" for k in kids) else "incomplete"
+            status: Status = "scored" if all(k.status == "scored" for k in kids) else "incomplete"
             total = _sum(got, fw.totals)
             res = IndicatorResult(ind.id, ind.name, ind.level, ind.parent, ind.weight, total, status)
         else:
-            value = ev(ind.rule.lower())
-            read = {n: _shown(case, n) for n in sorted(_facts_read(ind.rule))}
+            rule = ind.rule
+            assert rule is not None  # validate() refuses a leaf without a rule (E-FW-RULE-MISSING)
+            value = ev(rule.lower())
+            read = {n: _shown(case, n) for n in sorted(_facts_read(rule))}
             if isinstance(value, E.Missing):
                 res = IndicatorResult(ind.id, ind.name, ind.level, ind.parent, ind.weight, None, "not_scorable",
                                       reason=value.reason, reason_text=reason_text(value.reason, fw.facts), facts=read)
@@ -114,18 +117,18 @@ def evaluate(fw: Framework, case: Case) -> Evaluation:
                 if not (-WEIGHT_TOLERANCE <= value <= ind.weight + WEIGHT_TOLERANCE):
                     raise AssertionError(f"rule of {ind.id} gave {value}, outside 0..{ind.weight}")
                 res = IndicatorResult(ind.id, ind.name, ind.level, ind.parent, ind.weight, value, "scored",
-                                      steps=ind.rule.explain(ev), facts=read)
+                                      steps=rule.explain(ev), facts=read)
         results[ind.id] = res
         return res
 
     tops = [score(i) for i in fw.indicators]
     total = _sum([t.score for t in tops if t.score is not None], fw.totals)
-    status = "scored" if all(t.status == "scored" for t in tops) else "incomplete"
+    status: Status = "scored" if all(t.status == "scored" for t in tops) else "incomplete"
     ordered = [results[i.id] for i in fw.walk()]
     return Evaluation(
         framework=fw.id, framework_name=fw.name, edition=fw.edition, edition_hash=fw.fingerprint(),
         subject=case.subject, year=case.year, total=total, status=status,
-        grade=fw.grade(total) if status == "scored" else "", results=tuple(ordered),
+        grade=fw.grade(total) if status == "scored" else "", indicators=tuple(ordered),
         warnings=tuple(case.warnings),  # intake's, so the record says all that was said about the case
     )
 
@@ -138,7 +141,7 @@ def _sum(scores: list[float], rule: str) -> float:
     return sum(scores)
 
 
-def _facts_read(rule) -> set[str]:
+def _facts_read(rule: RuleBase) -> set[str]:
     names = set(rule.judgements())
     for n in E.walk(rule.lower()):
         if isinstance(n, E.Ref):

@@ -30,8 +30,9 @@ from jixiao.core.rules.base import Step
 
 SCHEMA_VERSION = 1  # raised when a field changes meaning; adding a field keeps it
 
-Status = Literal["scored", "not_scorable", "incomplete"]
-STATUS_TEXT = {"scored": "已评分", "not_scorable": "无法评分", "incomplete": "部分指标无法评分"}
+# not_applicable: a form's row marked “/” or 不适用, which its edition drops or keeps (never a miss).
+Status = Literal["scored", "not_scorable", "incomplete", "not_applicable"]
+STATUS_TEXT = {"scored": "已评分", "not_scorable": "无法评分", "incomplete": "部分指标无法评分", "not_applicable": "不适用"}
 
 # A fact as the rule read it: a number, yes/no, a level or text, or absent.
 FactValue = bool | int | float | str | None

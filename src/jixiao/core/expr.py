@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Union
+from typing import Union
 
 MAX_LENGTH = 500
 MAX_NODES = 200

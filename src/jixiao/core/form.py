@@ -30,7 +30,7 @@ and SQL. Scores are rounded to cents with :func:`~jixiao.core.numbers.round_half
 >>> r.total, r.grade, [f.code for f in r.findings]
 (85.0, '良', ['EXEC_NO_REASON'])
 >>> r.lines[1].trace
-'指标值 ≥50人，完成值 40人，完成比例 80.00%：未达到年度指标值，按完成值与指标值之比计分，扣 11 分，得 44 分'
+'指标值 ≥50人，完成值 40人，完成比例 80.00%：未达到（40 < 50），按完成值与指标值之比计分，扣 11 分，得 44 分'
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from pydantic.dataclasses import dataclass as record
 
 from jixiao.core import expr as E
 from jixiao.core.errors import Problem
-from jixiao.core.evaluation import RECORD, IndicatorResult
+from jixiao.core.evaluation import RECORD, IndicatorResult, Status
 from jixiao.core.model import GradeBand, content_hash, grade_of
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, fmt_points, round_half_up
 from jixiao.core.reasons import CODE_TEXT  # noqa: F401  (re-exported: the line codes' texts)
@@ -57,6 +57,7 @@ from jixiao.core.rules.target import Qualitative, Target
 
 # The line types of a form, as the long format writes them in 行类型.
 FUNDS, QUANT, QUAL, TOTAL = "资金", "定量", "定性", "合计"
+NA = "不适用"  # a row marked not applicable ("/", "不适用"): see NotApplicable
 LINE_KINDS = (FUNDS, QUANT, QUAL)
 
 # What a reviewer is told, by check code: the one table of jixiao.core.review (severity, title, batch).
@@ -85,6 +86,7 @@ class Execution(BaseModel):
     denominator: str = "全年预算数"
     cap: float = 1.0
     reason_below: float = 1.0  # a rate below this needs a written reason (偏差原因)
+    change_reason: bool = False  # a mid-year change (调整后 ≠ 年初预算数) needs a written reason (Sichuan)
     rule_text: list[Quote] = Field(default_factory=list)
 
     def rule(self) -> Rate:
@@ -127,6 +129,16 @@ class RowRules(BaseModel):
     rule_text: list[Quote] = Field(default_factory=list)
 
 
+class NotApplicable(BaseModel):
+    """Rows marked not applicable ("/", "不适用"): dropped and the rest rescaled to the total, or
+    kept at their full 分值. The edition says which, and quotes why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["rescale", "keep"] = "rescale"
+    rule_text: list[Quote] = Field(default_factory=list)
+
+
 class FormFramework(BaseModel):
     """A project self-evaluation form framework (national, or a regional overlay resolved)."""
 
@@ -145,6 +157,7 @@ class FormFramework(BaseModel):
     rows: RowRules
     grades: list[GradeBand]
     grade_text: list[Quote] = Field(default_factory=list)
+    not_applicable: NotApplicable = Field(default_factory=NotApplicable)
     notes: str = ""
 
     _memo: dict = PrivateAttr(default_factory=dict)  # trees and fingerprint, built once per framework
@@ -499,16 +512,29 @@ def score_line(fw: FormFramework, line: FundLine | Row, kind: str | None, money_
 
 
 def _line(kind: str | None, name: str, level1: str, level2: str, points: float, score: float | None, code: str,
-          steps: list[Step], line: FundLine | Row, needs: bool, env: dict[str, E.Value]) -> LineResult:
+          steps: list[Step], line: FundLine | Row, needs: bool, env: dict[str, E.Value],
+          status: Status | None = None) -> LineResult:
     """The record of a line: a form's funds line is a 一级指标 of its own, a row a 三级指标 under its groups."""
     group = ".".join(p for p in (level1, level2) if p)
     return LineResult(
         id=name if kind == FUNDS else ".".join(p for p in (group, name) if p), name=name,
         level=1 if kind == FUNDS else 3, parent="" if kind == FUNDS else group, weight=points, score=score,
-        status="scored" if score is not None else "not_scorable", steps=tuple(steps), reason=code,
+        status=status or ("scored" if score is not None else "not_scorable"), steps=tuple(steps), reason=code,
         reason_text=reason_text(code),
         facts={k: None if isinstance(v, E.Missing) else v for k, v in env.items() if k != "行类型"},
         kind=kind, level1=level1, level2=level2, stated=line.stated, needs_reason=needs, where=line.where)
+
+
+def not_applicable_line(fw: FormFramework, row: Row) -> LineResult:
+    """A row marked not applicable: never scored as a miss; the edition decides what it counts."""
+    points = row.points or 0.0
+    if fw.not_applicable.mode == "keep":
+        text = f"不适用：按本版本规定保留其分值，计 {fmt_points(points)} 分"
+        return _line(NA, row.level3, row.level1, row.level2, points, points, "NOT_APPLICABLE",
+                     [Step(text, points, points)], row, False, {}, status="not_applicable")
+    text = "不适用：按本版本规定不予考核，其余指标得分按百分制折算"
+    return _line(NA, row.level3, row.level1, row.level2, points, None, "NOT_APPLICABLE",
+                 [Step(text, points, 0.0)], row, False, {}, status="not_applicable")
 
 
 def score_form(fw: FormFramework, form: Form, explain: bool = True, warnings: list[Problem] | None = None) -> FormResult:
@@ -527,10 +553,21 @@ def score_form(fw: FormFramework, form: Form, explain: bool = True, warnings: li
     rate = E.evaluate(fw._cached("ratio", fw.execution.ratio), line_env(total_line, FUNDS))
     rate = None if isinstance(rate, E.Missing) else float(rate)
     for row in form.rows:
-        lines.append(score_line(fw, row, row.kind, form.money_unit, explain))
+        if row.kind == NA:
+            lines.append(not_applicable_line(fw, row))
+        else:
+            lines.append(score_line(fw, row, row.kind, form.money_unit, explain))
 
-    scored = all(ln.score is not None for ln in lines)
+    scored = all(ln.score is not None or ln.status == "not_applicable" for ln in lines)
     total = sum(ln.cents for ln in lines if ln.cents is not None) / 100
+    dropped = [ln for ln in lines if ln.status == "not_applicable"]
+    if dropped and fw.not_applicable.mode == "rescale":
+        applicable = sum(cents(ln.points) for ln in lines if ln.status != "not_applicable") / 100
+        if applicable > 0:
+            raw = total
+            total = cents(total * float(fw.total) / applicable) / 100
+            findings.append(Problem("NA_RESCALED", f"{len(dropped)} 项指标不适用，适用指标满分 {fmt_points(applicable)} 分、"
+                                                   f"得 {fmt_points(raw)} 分，折算为百分制 {fmt_points(total)} 分", form.source, "总分"))
     result = FormResult(fw.id, fw.name, fw.fingerprint(), form, lines, total, "scored" if scored else "incomplete",
                         fw.grade(total) if scored else "", rate, findings, list(warnings or []))
     findings.extend(check_form(fw, form, result))
@@ -542,6 +579,8 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Problem]:
     out: list[Problem] = []
     exec_line = r.lines[0]
     for ln in r.lines:
+        if ln.status == "not_applicable":
+            continue
         if ln.score is None:
             code = "QUAL_OUT_OF_BAND" if ln.code == "QUAL_OUT_OF_BAND" else "NOT_SCORABLE"
             out.append(Problem(code, f"{FINDINGS[code]}：{reason_text(ln.code)}", ln.where, ln.name))
@@ -562,14 +601,19 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Problem]:
                 out.append(Problem("REASON_MISSING", f"{FINDINGS['REASON_MISSING']}（{got} / {fmt_points(ln.points)} 分）",
                                    ln.where, ln.name))
 
-    stated_lines = [ln.stated for ln in r.lines]
+    stated_lines = [ln.stated for ln in r.lines if not (ln.status == "not_applicable" and ln.stated is None)]
     if form.stated_total is not None:
         if r.status == "scored" and cents(form.stated_total) != round(r.total * 100):
             out.append(Problem("TOTAL_DIFF", f"表列总分 {fmt_points(form.stated_total)}，重算总分 {fmt_points(r.total)}",
                                form.total_where or form.source, "总分"))
         if all(s is not None for s in stated_lines):
             summed = sum(cents(s) for s in stated_lines) / 100
-            if cents(form.stated_total) != round(summed * 100):
+            rescaled = summed
+            na = [ln for ln in r.lines if ln.status == "not_applicable"]
+            if na and fw.not_applicable.mode == "rescale":  # the stated lines, rescaled as the total is
+                applicable = sum(cents(ln.points) for ln in r.lines if ln.status != "not_applicable") / 100
+                rescaled = cents(summed * float(fw.total) / applicable) / 100 if applicable > 0 else summed
+            if cents(form.stated_total) not in (round(summed * 100), round(rescaled * 100)):
                 out.append(Problem("SUM_DIFF", f"表列总分 {fmt_points(form.stated_total)}，而表列各项得分之和为 "
                                                f"{fmt_points(summed)}", form.total_where or form.source, "总分"))
 
@@ -589,6 +633,9 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Problem]:
             out.append(Problem("RATE_DIFF", f"表列执行率 {given.rate * 100:.{given.rate_digits}f}%，重算执行率 "
                                             f"{shown:.{given.rate_digits}f}%", given.where, "执行率"))
     out.extend(check_weights(fw, form, given))
+    from jixiao.core.form_checks import form_checks
+
+    out.extend(Problem(*found) for found in form_checks(fw, form, r))
     return out
 
 
@@ -603,7 +650,7 @@ def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list
         out.append(Problem("WEIGHT_SUM", f"预算执行率分值为 {fmt_points(funds.points)}，应为 "
                                          f"{fmt_points(fw.execution.points)}", funds.where, "预算执行率"))
     points = [r.points for r in form.rows]
-    if any(p is None for p in points):
+    if any(p is None for p in points):  # a blank 分值 (or a not-applicable row without one): no sum to check
         return out
     total = sum(cents(p) for p in points) / 100
     if cents(total) != cents(fw.indicators.points):

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import Iterator, Literal
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
 
@@ -19,8 +22,34 @@ from jixiao.core.facts import FactSpec, ListSpec
 from jixiao.core.numbers import round_half_up
 from jixiao.core.rules import CheckContext, Rule
 from jixiao.core.rules.base import Finite, each_rule
+from jixiao.core.rules.expert import Expert
 
 WEIGHT_TOLERANCE = 1e-9
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def normal_name(name: object) -> str:
+    """A name as a reader sees it: NFKC (full-width ｘ is x), zero-width characters removed, trimmed.
+    Python's parser reads an expression's ``ｘ`` as ``x`` too, so names are compared this way."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(name))).strip()
+
+
+def _shown(name: object) -> str:
+    text = str(name)
+    visible = "".join(f"\\u{ord(c):04x}" if _INVISIBLE.match(c) else c for c in text)
+    ends = "（首尾有空格）" if text != text.strip() else ""
+    return f"“{visible}”{ends}"
+
+
+def _clashes(items: Iterable[tuple[str, str, str]], what: str, problems: Problems) -> None:
+    """``items``: (name, place, indicator) in file order; the second of two look-alikes is reported."""
+    first: dict[str, str] = {}
+    for name, at, indicator in items:
+        key = normal_name(name)
+        if key in first and first[key] != name:
+            problems.add("E-FW-NAME-CLASH", f"{what} {_shown(first[key])} 与 {_shown(name)} 看起来相同（全角/半角、空格或不可见字符之差）；"
+                         "请统一写法，只保留一个", at, indicator)
+        first.setdefault(key, name)
 
 
 class Advice(BaseModel):
@@ -43,7 +72,7 @@ class Indicator(Finite):
     scoring: str = ""
     rule: Rule | None = None
     advice: Advice | None = None
-    children: list["Indicator"] = Field(default_factory=list)
+    children: list[Indicator] = Field(default_factory=list)
 
     # Set when the framework is built: the dotted id, the level (1 = 一级) and the parent's id.
     _id: str = PrivateAttr("")
@@ -116,8 +145,8 @@ class Framework(Finite):
     indicators: list[Indicator]
     notes: str = ""
 
-    def model_post_init(self, _context) -> None:
-        def assign(items, parent: Indicator | None, path: tuple):
+    def model_post_init(self, _context: object) -> None:
+        def assign(items: list[Indicator], parent: Indicator | None, path: tuple) -> None:
             for i, ind in enumerate(items):
                 ind._path = path + (i,)
                 ind._level = 1 if parent is None else parent.level + 1
@@ -130,7 +159,7 @@ class Framework(Finite):
     def walk(self) -> Iterator[Indicator]:
         """Every indicator, parents before children, in the file's order."""
 
-        def visit(items):
+        def visit(items: list[Indicator]) -> Iterator[Indicator]:
             for ind in items:
                 yield ind
                 yield from visit(ind.children)
@@ -162,12 +191,12 @@ class Framework(Finite):
         out: dict[str, float] = {}
         for leaf in self.leaves():
             for rule in each_rule(leaf.rule):
-                if rule.kind == "expert":
+                if isinstance(rule, Expert):
                     out[rule.fact] = rule.points
         return out
 
 
-def validate(fw: Framework, where=lambda path: "") -> Problems:
+def validate(fw: Framework, where: Callable[[tuple], str] = lambda path: "") -> Problems:
     """Every problem in a framework that its schema cannot see. ``where(path)`` names the place."""
     problems = Problems()
     seen: dict[str, Indicator] = {}
@@ -196,7 +225,15 @@ def validate(fw: Framework, where=lambda path: "") -> Problems:
             problems.add("E-FW-RULE-MISSING", "末级指标须有评分规则 rule", at, ind.name)
             continue
         ctx = CheckContext(fw.facts, problems, where(ind.path + ("rule",)), ind.name)
+        before = len(problems.errors)
         ind.rule.check(ctx)
+        if len(problems.errors) == before:  # a rule with a broken expression cannot be lowered
+            from jixiao.core.rules.base import RULE_DEPTH, depth
+
+            deep = depth(ind.rule.lower())
+            if deep > RULE_DEPTH:
+                problems.add("E-FW-RULE-SIZE", f"规则过宽：展开后深 {deep} 层，超过上限 {RULE_DEPTH} 层（约 {RULE_DEPTH - 5} 条标准、分档或部分）；"
+                             "请拆分为几个末级指标", at, ind.name)
         most = ind.rule.max_points()
         if not math.isnan(most):  # nan: the row's own 分值, checked per form
             if most > ind.weight + WEIGHT_TOLERANCE:
@@ -209,6 +246,13 @@ def validate(fw: Framework, where=lambda path: "") -> Problems:
                 problems.add("E-FW-JUDGEMENT-REUSE", f"评价判断“{fact}”已用于“{judged[fact]}”，每条判断只能对应一条标准", at, ind.name)
             judged[fact] = ind.name
 
+    _clashes([(n, where(("facts", n)), "") for n in fw.facts], "事实", problems)
+    _clashes([(n, where(("lists", n)), "") for n in fw.lists], "清单", problems)
+    for lname, lst in fw.lists.items():
+        _clashes([(n, where(("lists", lname, "fields", n)), "") for n in lst.fields], f"清单“{lname}”的字段", problems)
+    for siblings in [fw.indicators] + [i.children for i in fw.walk() if i.children]:
+        _clashes([(c.name, where(c.path), "") for c in siblings], "同级指标", problems)
+
     for name, spec in fw.facts.items():
         at = where(("facts", name))
         if spec.type == "level" and not spec.choices:
@@ -216,11 +260,11 @@ def validate(fw: Framework, where=lambda path: "") -> Problems:
         if spec.type == "money" and spec.unit not in ("元", "万元", "亿元"):
             problems.add("E-FW-FACT-UNIT", f"金额事实“{name}”的 unit 应为 元、万元 或 亿元，实际为“{spec.unit}”", at)
         if spec.count_of:
-            lst = fw.lists.get(spec.count_of)
-            if lst is None:
+            counted = fw.lists.get(spec.count_of)
+            if counted is None:
                 problems.add("E-FW-LIST", f"事实“{name}”的 count_of 指向未声明的清单“{spec.count_of}”", at)
             else:
                 for field in (spec.where, spec.where_not):
-                    if field and lst.fields.get(field) != "flag":
+                    if field and counted.fields.get(field) != "flag":
                         problems.add("E-FW-LIST", f"事实“{name}”的条件字段“{field}”须是清单“{spec.count_of}”中 flag 类型的字段", at)
     return problems

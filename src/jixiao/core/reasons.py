@@ -25,6 +25,7 @@ CODE_TEXT: dict[str, str] = dict(ROW_CODES) | {
     "EXEC_MET": "预算全部执行，得满分",
     "EXEC_BELOW": "预算未全部执行，按执行率计分",
     "ROW_TYPE": "行类型不是 资金、定量 或 定性，无法评分",
+    "NOT_APPLICABLE": "指标不适用，不予考核",
 }
 
 

@@ -11,8 +11,9 @@ guess. Suspicious but legal values become warnings (``W-IN-*``) on ``Case.warnin
 from __future__ import annotations
 
 import difflib
-import json
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -24,9 +25,10 @@ from jixiao.core.model import Framework
 from jixiao.intake.checks import warnings_for
 from jixiao.intake.editions import load_edition, require
 from jixiao.intake.layout import layout_of
+from jixiao.intake.names import normal_name, shown
 from jixiao.intake.values import BadValue, flag, half_ulp, number, parse_date, to_decimal
 from jixiao.intake.workbook import read_workbook_document
-from jixiao.intake.yamlio import Located, decode, load, read_text
+from jixiao.intake.yamlio import Located, decode, load, load_json, read_bytes
 
 TOP_KEYS = {"subject", "year", "framework", "money_unit", "facts", "lists", "narrative", "stated", "notes"}
 TEXT_SUFFIXES = {".yaml", ".yml", ".json"}
@@ -37,25 +39,7 @@ LIST_MONEY_UNIT = "万元"  # list fields declare no unit of their own; their mo
 def read_document(path: Path) -> Located:
     """A case file as plain data with line numbers (YAML) or field paths (JSON)."""
     if path.suffix.lower() == ".json":
-        text = read_text(path)
-
-        def no_duplicates(pairs):
-            keys = [k for k, _ in pairs]
-            dup = {k for k in keys if keys.count(k) > 1}
-            if dup:
-                raise InvalidInput("JSON 键重复", [Problem("E-IN-JSON", f"键重复：{'、'.join(sorted(dup))}", str(path))])
-            return dict(pairs)
-
-        def no_constant(name):
-            raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 中不允许 {name}；请填写数值", str(path))])
-
-        try:
-            # Decimals keep the digits as written (21195.00), for the stated-rate check.
-            data = json.loads(text, object_pairs_hook=no_duplicates, parse_float=Decimal, parse_constant=no_constant)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 格式错误：{exc.msg}", f"{path}:{exc.lineno}")]) from None
-        except RecursionError:
-            raise InvalidInput("文件过于复杂", [Problem("E-IN-YAML-BOMB", "JSON 嵌套层数过深，拒绝读取", str(path))]) from None
+        data = load_json(path)
         return JsonDoc(data, {}, str(path))
     return load(path, exact=True)
 
@@ -103,7 +87,9 @@ def read_workbook_case(path: Path, framework: str | Path | None = None, with_sou
 
 def _refuse_unknown(path: Path) -> None:
     try:
-        head = path.read_bytes()[:8]
+        head = read_bytes(path)[:8]
+    except InvalidInput:
+        raise
     except OSError:
         head = b""
     if head.startswith(b"PK\x03\x04"):
@@ -183,15 +169,24 @@ def bind_case_to(doc: Located, ed: Edition) -> tuple[Case | None, list[Problem]]
             problems.add("E-IN-MISSING", f"缺少{_named(doc, (key,))}", doc.where((key,)))
 
     year = data.get("year")
+    if isinstance(year, str) and re.fullmatch(r"\d{4}", unicodedata.normalize("NFKC", year).strip()):
+        year = int(unicodedata.normalize("NFKC", year).strip())  # “2020” quoted is still the year 2020
     if isinstance(year, (Decimal, float)) and math.isfinite(year) and year == int(year):
         year = int(year)
     if year is None:
         pass  # already reported as missing
     elif isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100:
-        problems.add("E-IN-YEAR", f"{_named(doc, ('year',))}应为四位年份，实际为“{year}”", doc.where(("year",)))
+        seen = str(year)[:40] if not isinstance(year, (dict, list)) else "列表或映射"
+        why = "，不在 1990—2100 之间" if isinstance(year, int) and not isinstance(year, bool) else ""
+        problems.add("E-IN-YEAR", f"{_named(doc, ('year',))}应为四位年份（如 2020），实际为“{seen}”{why}", doc.where(("year",)))
+    subject = data.get("subject")
+    if isinstance(subject, (dict, list, bool)):
+        problems.add("E-IN-SCHEMA", f"{_named(doc, ('subject',))}应为单位名称（一段文字），实际为{'列表或映射' if not isinstance(subject, bool) else '是/否'}",
+                     doc.where(("subject",)))
     money_unit = data.get("money_unit") or ""
-    if money_unit and money_unit not in MONEY_UNITS:
-        problems.add("E-IN-UNIT", f"{_named(doc, ('money_unit',))}应为 元、万元 或 亿元，实际为“{money_unit}”", doc.where(("money_unit",)))
+    if money_unit and (not isinstance(money_unit, str) or money_unit not in MONEY_UNITS):
+        seen = money_unit if isinstance(money_unit, str) else "列表或映射" if isinstance(money_unit, (dict, list)) else str(money_unit)
+        problems.add("E-IN-UNIT", f"{_named(doc, ('money_unit',))}应为 元、万元 或 亿元，实际为“{seen}”", doc.where(("money_unit",)))
         money_unit = ""
     reading = Reading()
     lists = bind_lists(fw, data.get("lists") or {}, money_unit, doc, problems)
@@ -251,14 +246,22 @@ def bind_facts(fw: Framework, raw: dict, money_unit: str, doc: Located, problems
     if not isinstance(raw, dict):
         problems.add("E-IN-SCHEMA", "facts 应为键值映射（事实名: 值）", doc.where(("facts",)))
         return out
-    for name, given in raw.items():
-        at = doc.where(("facts", name))
+    declared = {normal_name(n): n for n in fw.facts}
+    given_as: dict[str, object] = {}
+    for key, given in raw.items():
+        at = doc.where(("facts", key))
+        name = declared.get(normal_name(key), str(key))
         spec = fw.facts.get(name)
         if spec is None:
-            near = difflib.get_close_matches(str(name), list(fw.facts), n=1)
+            near = difflib.get_close_matches(normal_name(key), list(fw.facts), n=1)
             hint = f"，是否为“{near[0]}”？" if near else "；请对照指标体系的 facts 声明"
-            problems.add("E-IN-UNKNOWN-FACT", f"{_named(doc, ('facts', name))}：指标体系未声明此事实{hint}", at)
+            problems.add("E-IN-UNKNOWN-FACT", f"{_named(doc, ('facts', str(key)))}：指标体系未声明此事实{hint}", at)
             continue
+        if name in given_as:
+            problems.add("E-IN-DUPLICATE", f"事实“{name}”写了两次（{shown(given_as[name])} 与 {shown(key)}，"
+                                           "全角/半角、空格或不可见字符之差）；请只保留一个", at)
+            continue
+        given_as[name] = key
         label = _named(doc, ("facts", name), spec.label)
         try:
             out[name] = bind_one(name, spec, given, money_unit, at, points, experts, reading)
@@ -273,7 +276,7 @@ def bind_facts(fw: Framework, raw: dict, money_unit: str, doc: Located, problems
             if out[name].value != n:
                 problems.add("E-IN-CONFLICT", f"{_named(doc, ('facts', name), spec.label)} 为 {out[name].value:g}，而清单“{spec.count_of}”数得 {n}；两者须一致，或删去其一",
                              doc.where(("facts", name)))
-        elif spec.required and name not in raw and not derived:
+        elif spec.required and name not in given_as and not derived:
             unit = f"，单位{spec.unit}" if spec.unit else ""
             problems.add("E-IN-MISSING", f"缺少{_named(doc, ('facts', name), spec.label)}{unit}；请填写",
                          doc.where(("facts", name)))
@@ -303,7 +306,7 @@ def bind_one(name, spec, given, money_unit, at, points, experts, reading: Readin
         if raw is None or raw == "":
             raise BadValue("缺少数值", "E-IN-MISSING")
         unit = given.get("unit") if isinstance(given, dict) and given.get("unit") else money_unit
-        if unit and unit not in MONEY_UNITS:
+        if unit and (not isinstance(unit, str) or unit not in MONEY_UNITS):
             raise BadValue(f"金额单位应为 元、万元 或 亿元，实际为“{unit}”", "E-IN-UNIT")
         value = number(raw, spec.type, spec.unit, unit)
         if value < 0 and not spec.signed:

@@ -121,7 +121,7 @@ def _place(case: Case, node: E.Node) -> str:
 def _stated(fw, case, reading, env, iv) -> list[Problem]:
     known = formulas(fw)
     out = []
-    for name, (value, ulp, where) in reading.stated.items():
+    for name, (value, _ulp, where) in reading.stated.items():
         found = known.get(normalise(name))
         if found is None:
             names = "、".join(label for label, _ in known.values())

@@ -9,8 +9,10 @@ the whole file is written, so a failure leaves the target as it was.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import stat
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -122,17 +124,64 @@ def _flowing(value, depth: int = 0):
     return value
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def write_atomic(path: Path, write) -> None:
-    """Call ``write(tmp_path)``, then move the result onto ``path``; on any failure, leave ``path`` be."""
+    """Call ``write(tmp_path)`` on a hidden file beside ``path`` (same folder, so the same file
+    system), then rename it into place; on any failure, leave ``path`` be and no hidden file.
+    The file gets the mode of the file it replaces, or the usual mode under the umask (not
+    mkstemp's 0600)."""
     path = Path(path)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_rendered(path: Path, render) -> None:
+    """Render with ``render(buffer)`` into memory first, then write the bytes as
+    :func:`write_atomic` does. Rendering in memory means no half-closed zip or YAML stream is
+    left for the garbage collector to trip over (“Exception ignored … OSError” on a full disk)."""
+    buffer = io.BytesIO()
+    render(buffer)
+    data = buffer.getvalue()
+
+    def write(tmp: Path) -> None:
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    write_atomic(path, write)
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through links, ``./`` or case-insensitive folders)."""
+    try:
+        return Path(a).resolve() == Path(b).resolve() or (Path(b).exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
 
 
 def write_case(case: Case, fw: Framework, path: Path, framework_file: Path | None = None) -> None:
@@ -144,25 +193,26 @@ def write_case(case: Case, fw: Framework, path: Path, framework_file: Path | Non
         # A user's framework file: name it relative to the new file, so the two can move together.
         doc["framework"] = os.path.relpath(Path(framework_file).resolve(), path.resolve().parent).replace(os.sep, "/")
     if suffix in (".yaml", ".yml"):
-        def write(tmp: Path) -> None:
+        def write(out: io.BytesIO) -> None:
             yaml = YAML(typ="rt")
             yaml.allow_unicode = True
             yaml.width = 4096
             yaml.indent(mapping=2, sequence=4, offset=2)
-            with tmp.open("w", encoding="utf-8") as fh:
-                fh.write(f"# {case.subject} {case.year} 年度：案例事实（由 jixiao convert 生成）\n")
-                yaml.dump(_flowing(doc), fh)
+            text = io.StringIO()
+            text.write(f"# {case.subject} {case.year} 年度：案例事实（由 jixiao convert 生成）\n")
+            yaml.dump(_flowing(doc), text)
+            out.write(text.getvalue().encode("utf-8"))
     elif suffix == ".json":
-        def write(tmp: Path) -> None:
-            tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        def write(out: io.BytesIO) -> None:
+            out.write((json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     elif suffix == ".xlsx":
         from jixiao.intake.layout import layout_for
         from jixiao.intake.template import build_workbook
 
         layout = layout_for(fw, framework_file)
 
-        def write(tmp: Path) -> None:
-            build_workbook(fw, layout, doc).save(tmp)
+        def write(out: io.BytesIO) -> None:
+            build_workbook(fw, layout, doc).save(out)
     else:
         raise ValueError(suffix)  # the CLI refuses other extensions before reading anything
-    write_atomic(path, write)
+    write_rendered(path, write)

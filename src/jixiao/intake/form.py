@@ -32,17 +32,17 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from jixiao.core.edition import PROJECT_FORM, Edition
 from jixiao.core.errors import InvalidInput, Problem, Problems
-from jixiao.core.form import QUAL, QUANT, Form, FormFramework, FundLine, Row, normalise_heading
+from jixiao.core.form import NA, QUAL, QUANT, Form, FormFramework, FundLine, Row, normalise_heading
 from jixiao.core.form_check import validate_form_framework  # noqa: F401  (moved to core; kept importable here)
 from jixiao.core.rules.target import GRADES
 from jixiao.intake.editions import REGISTRY, load_edition, locate, require
+from jixiao.intake.form_labels import FUND_KEYS, KEYS, ROW_KEYS, _plain, canonical
 from jixiao.intake.yamlio import Located, load, read_text
 
 MONEY = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
@@ -92,13 +92,6 @@ def _bounded(value: Decimal, raw, what: str, code: str, limit: Decimal = LIMIT) 
     if abs(value) > limit:
         raise BadCell(f"{what}“{raw}”超出合理范围（绝对值不超过 {limit:g}）", code)
     return value
-
-
-def _plain(text: str) -> str:
-    out = unicodedata.normalize("NFKC", str(text)).strip()
-    for a, b in (("，", ""), (",", ""), (" ", ""), ("\u3000", ""), ("≧", "≥"), ("≦", "≤")):
-        out = out.replace(a, b)
-    return out
 
 
 def _unit(u: str) -> str:
@@ -247,37 +240,6 @@ def load_form_framework(ref: str | Path) -> FormFramework:
 
 # --- forms ------------------------------------------------------------------------------------------
 
-KEYS = {  # the form's labels, and other labels forms use for the same thing
-    "年度": ("年度", "年份"), "项目名称": ("项目名称",), "主管部门": ("主管部门", "市级主管部门", "主管部门及代码"),
-    "实施单位": ("实施单位", "项目实施单位", "实施单位（盖章）"), "地区": ("地区", "行政区划"),
-    "金额单位": ("金额单位",), "项目资金": ("项目资金", "预算执行情况"), "年度总体目标": ("年度总体目标",),
-    "绩效指标": ("绩效指标",), "总分": ("总分", "合计"), "framework": ("framework", "指标体系"),
-    "表名": ("表名",), "说明": ("说明", "备注"),
-}
-FUND_KEYS = {"资金": ("资金", "项目", "名称"), "年初预算数": ("年初预算数", "年初预算"), "全年预算数": ("全年预算数", "预算数"),
-             "调整后预算数": ("调整后预算数", "调整后预算"), "全年执行数": ("全年执行数", "预算执行数", "执行数"),
-             "分值": ("分值", "权重"), "执行率": ("执行率", "预算执行率"), "得分": ("得分",),
-             "原因": ("原因", "偏差原因", "偏差原因分析", "未完成原因")}
-ROW_KEYS = {"一级指标": ("一级指标",), "二级指标": ("二级指标",), "三级指标": ("三级指标",),
-            "指标性质": ("指标性质", "性质"), "年度指标值": ("年度指标值", "指标值"), "度量单位": ("度量单位", "计量单位", "单位"),
-            "实际完成值": ("实际完成值", "完成值", "全年实际值"), "评价等级": ("评价等级", "完成档次"),
-            "分值": ("分值", "权重"), "得分": ("得分",),
-            "偏差原因": ("偏差原因分析及改进措施", "偏差原因", "未完成原因分析", "偏差原因分析", "原因")}
-
-
-def canonical(raw: dict, table: dict) -> tuple[dict, dict, list[str]]:
-    """Keys mapped to their canonical label; returns (values, original key of each, unknown keys)."""
-    lookup = {alias: key for key, aliases in table.items() for alias in aliases}
-    values, original, unknown = {}, {}, []
-    for k, v in raw.items():
-        key = lookup.get(str(k).strip())
-        if key is None:
-            unknown.append(str(k))
-        elif key not in values or values[key] in (None, ""):
-            values[key], original[key] = v, k
-    return values, original, unknown
-
-
 def looks_like_form(path: str | Path) -> bool:
     """Whether a file is a project form rather than a department case (used by ``jixiao score``):
     its top level has 绩效指标 and 项目资金 (or 预算执行情况) and no ``facts``."""
@@ -285,16 +247,29 @@ def looks_like_form(path: str | Path) -> bool:
     suffix = path.suffix.lower()
     try:
         if suffix == ".xlsx":
-            from jixiao.intake.form_xlsx import is_form_workbook
+            from jixiao.intake.form_xlsx import TITLE, is_form_workbook
+            from jixiao.intake.workbook import Book, check_container, scan
 
-            return is_form_workbook(path)
+            check_container(path)  # size, kind and zip bomb checks, then the cell budget,
+            book = Book(path, scan(path), data_only=True)  # all before openpyxl parses a sheet
+            try:
+                for name in book.sheetnames:
+                    head = book.head(name, 60)
+                    texts = [(r, str(v.value).strip()) for (r, _), v in head._cells.items() if isinstance(v.value, str)]
+                    if any(r <= 6 and TITLE in t for r, t in texts) or any(t == "三级指标" for _, t in texts):
+                        return is_form_workbook(path)
+                return False
+            finally:
+                book.close()
         if suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            from jixiao.intake.yamlio import load_json
+
+            data = load_json(path, exact=False)
         elif suffix in (".yaml", ".yml"):
             data = load(path).data
         else:
             return False
-    except (OSError, UnicodeDecodeError, ValueError, InvalidInput):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, InvalidInput):
         return False  # the case reader will say what is wrong with it
     if not isinstance(data, dict) or "facts" in data:
         return False
@@ -474,13 +449,30 @@ def _rows(raw, key: str, fw: FormFramework, doc: Located, problems: Problems, wa
                 setattr(row, attr, parse_number(v.get(lab), lab))
             except BadCell as exc:
                 problems.add(exc.code, f"{label}：{exc}", at(lab))
+        if not_applicable(v, row.points):
+            row.kind, row.target_text, row.actual_text = NA, _text(v.get("年度指标值")), _text(v.get("实际完成值"))
+            rows.append(row)
+            continue
         if row.points is None:
-            problems.add("E-IN-MISSING", f"{label}：缺少分值", at("分值"))
+            warnings.append(Problem("W-IN-FORM-POINTS", f"{label}：缺少分值，本行无法评分", at("分值")))
         elif row.points <= 0:
             problems.add("E-IN-FORM-NUMBER", f"{label}：分值应大于 0", at("分值"))
         _bind_target(row, v, label, at, problems, warnings)
         rows.append(row)
     return rows
+
+
+NA_MARKS = ("/", "不适用", "不涉及")
+
+
+def not_applicable(v: dict, points: float | None) -> bool:
+    """A row marked not applicable: “/” or “不适用” as its 年度指标值 or 实际完成值, or a blank 分值
+    with a note saying so (偏差原因 “不适用…”). How it counts is the edition's choice."""
+    for key in ("年度指标值", "实际完成值"):
+        if v.get(key) is not None and _plain(v.get(key)) in NA_MARKS:
+            return True
+    note = _plain(v.get("偏差原因") or "")
+    return points is None and any(note.startswith(m) for m in NA_MARKS[1:])
 
 
 def _bind_target(row: Row, v: dict, label: str, at, problems: Problems, warnings: list[Problem]) -> None:
@@ -506,11 +498,11 @@ def _bind_target(row: Row, v: dict, label: str, at, problems: Problems, warnings
         row.grade = grade_of(given) if given not in (None, "") else grade_of(v.get("实际完成值"))
         if given not in (None, "") and row.grade is None:
             problems.add("E-IN-FORM-GRADE", f"{label}：评价等级“{given}”应为 {'、'.join(GRADES)} 之一", at("评价等级"))
-        elif row.grade is None:
-            warnings.append(Problem("W-IN-FORM-GRADE", f"{label}：定性指标的完成情况“{row.actual_text or '（空）'}”看不出属于哪一档；"
-                                    f"本行无法评分，请在“评价等级”中写明 {'、'.join(GRADES)} 之一", at("实际完成值")))
+        # Without grade words the 完成值 is evidence and the stated 得分 the evaluator's judgement
+        # (scored when within 0–分值). Without a 得分 there is nothing to score: the row is not
+        # scorable (MISSING:得分), the form is scored as far as it goes — never refused.
         if row.stated is None:
-            problems.add("E-IN-MISSING", f"{label}：定性指标须填写评价人员给出的得分", at("得分"))
+            warnings.append(Problem("W-IN-FORM-SCORE", f"{label}：定性指标未填评价人员给出的得分，本行无法评分", at("得分")))
         return
     row.op, row.target, row.unit = target.op, target.number, target.unit
     if target.assumed:

@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 from jixiao.core.errors import InvalidInput, Place, Problem, Where
-from jixiao.intake.form import FUND_KEYS, ROW_KEYS, _plain
+from jixiao.intake.form_labels import FUND_KEYS, ROW_KEYS, _plain
 from jixiao.intake.yamlio import Located
 
 STOP = ("年度总体目标", "绩效指标", "项目基本情况", "总分", "合计", "评价结论", "存在问题", "改进措施", "项目负责人", "填表人")
@@ -75,11 +75,11 @@ def _label(v) -> str:
 
 def _form_sheet(wb):
     for ws in wb.worksheets:
-        for row in ws.iter_rows(max_row=6):
+        for row in ws.iter_rows(max_row=6, max_col=64):
             if any(isinstance(c.value, str) and TITLE in c.value for c in row):
                 return ws
     for ws in wb.worksheets:
-        for row in ws.iter_rows(max_row=60):
+        for row in ws.iter_rows(max_row=60, max_col=64):
             if any(isinstance(c.value, str) and c.value.strip() == "三级指标" for c in row):
                 return ws
     return None

@@ -97,7 +97,8 @@ def months_of(raw) -> int:
     return n
 
 
-def bind_monitoring(doc: Located, base: Path, edition: str | Path | None = None) -> tuple[MonitoringForm, MonitoringEdition, list[Problem]]:
+def bind_monitoring(doc: Located, base: Path, edition: str | Path | None = None,
+                    loaded: MonitoringEdition | None = None) -> tuple[MonitoringForm, MonitoringEdition, list[Problem]]:
     data = doc.data
     if not isinstance(data, dict):
         raise InvalidInput("监控表无效", [Problem("E-IN-SCHEMA", "监控表应为键值映射（项目名称、项目资金、绩效指标……）", doc.source)])
@@ -111,7 +112,7 @@ def bind_monitoring(doc: Located, base: Path, edition: str | Path | None = None)
 
     ref = edition or top.get("framework") or "national-monitoring/2019"
     candidate = base / str(ref)
-    ed: MonitoringEdition = load_edition(candidate if candidate.is_file() else ref, "monitoring")
+    ed: MonitoringEdition = loaded or load_edition(candidate if candidate.is_file() else ref, "monitoring")
     unit = _text(top.get("金额单位")) or "万元"
     if unit not in MONEY:
         problems.add("E-IN-UNIT", f"金额单位应为 元、千元、万元 或 亿元，实际为“{unit}”", at("金额单位"))
@@ -147,6 +148,15 @@ def bind_monitoring(doc: Located, base: Path, edition: str | Path | None = None)
     form.indicators = _rows(top.get("绩效指标"), keys.get("绩效指标", "绩效指标"), doc, problems)
     problems.raise_if_errors("监控表有误")
     return form, ed, warnings
+
+
+def bind_monitoring_to(doc: Located, edition) -> tuple[MonitoringForm | None, list[Problem]]:
+    """The edition registry's binder (see :func:`jixiao.intake.target.bind_target_to`)."""
+    try:
+        form, _, warnings = bind_monitoring(doc, Path("."), loaded=edition.framework)
+    except InvalidInput as exc:
+        return None, exc.problems
+    return form, warnings
 
 
 def _funds(raw, key, form: MonitoringForm, doc, problems) -> None:

@@ -46,7 +46,8 @@ def _text(v) -> str:
     return "" if v is None else str(v).strip()
 
 
-def bind_preassessment(doc: Located, base: Path, edition=None) -> tuple[Sheet, PreassessEdition, list[Problem]]:
+def bind_preassessment(doc: Located, base: Path, edition=None,
+                       loaded: PreassessEdition | None = None) -> tuple[Sheet, PreassessEdition, list[Problem]]:
     data = doc.data
     if not isinstance(data, dict):
         raise InvalidInput("评分表无效", [Problem("E-IN-SCHEMA", "评分表应为键值映射（项目名称、专家……）", doc.source)])
@@ -56,7 +57,7 @@ def bind_preassessment(doc: Located, base: Path, edition=None) -> tuple[Sheet, P
         problems.add("E-IN-UNKNOWN-KEY", f"不认识的字段“{k}”；可用：{'、'.join(KEYS)}", doc.where((k,)))
     ref = edition or top.get("framework") or "national-preassessment/2018"
     candidate = base / str(ref)
-    ed: PreassessEdition = load_edition(candidate if candidate.is_file() else ref, "preassessment")
+    ed: PreassessEdition = loaded or load_edition(candidate if candidate.is_file() else ref, "preassessment")
     unit = _text(top.get("金额单位")) or "万元"
     if unit not in MONEY:
         problems.add("E-IN-UNIT", f"金额单位应为 元、千元、万元 或 亿元，实际为“{unit}”", doc.where((keys.get("金额单位"),)))
@@ -109,3 +110,12 @@ def bind_preassessment(doc: Located, base: Path, edition=None) -> tuple[Sheet, P
         sheet.experts.append(ExpertScores(who, marks, _text(item.get("意见")), place))
     problems.raise_if_errors("事前绩效评估评分表有误")
     return sheet, ed, []
+
+
+def bind_preassessment_to(doc: Located, edition) -> tuple[Sheet | None, list[Problem]]:
+    """The edition registry's binder (see :func:`jixiao.intake.target.bind_target_to`)."""
+    try:
+        sheet, _, warnings = bind_preassessment(doc, Path("."), loaded=edition.framework)
+    except InvalidInput as exc:
+        return None, exc.problems
+    return sheet, warnings

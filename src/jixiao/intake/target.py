@@ -101,7 +101,8 @@ def _text(v) -> str:
     return "" if v is None else str(v).strip()
 
 
-def bind_target(doc: Located, base: Path, edition: str | Path | None = None) -> tuple[TargetForm, TargetEdition, dict, list[Problem]]:
+def bind_target(doc: Located, base: Path, edition: str | Path | None = None,
+                loaded: TargetEdition | None = None) -> tuple[TargetForm, TargetEdition, dict, list[Problem]]:
     data = doc.data
     if not isinstance(data, dict):
         raise InvalidInput("绩效目标申报表无效", [Problem("E-IN-SCHEMA", "申报表应为键值映射（项目名称、资金、绩效指标……）", doc.source)])
@@ -118,7 +119,7 @@ def bind_target(doc: Located, base: Path, edition: str | Path | None = None) -> 
         form_kind = "dept" if "部门名称" in top and "项目名称" not in top else "project"
         ref = "national-target-dept/2015" if form_kind == "dept" else "national-target-project/2015"
     candidate = base / str(ref)
-    ed: TargetEdition = load_edition(candidate if candidate.is_file() else ref, "target")
+    ed: TargetEdition = loaded or load_edition(candidate if candidate.is_file() else ref, "target")
 
     unit = _text(top.get("金额单位")) or "万元"
     if unit not in MONEY:
@@ -180,7 +181,18 @@ def bind_target(doc: Located, base: Path, edition: str | Path | None = None) -> 
     form.opinions = _opinions(top.get("审核"), keys.get("审核", "审核"), ed, doc, problems)
     history = _history(top.get("历史完成值"), keys.get("历史完成值", "历史完成值"), doc, problems)
     problems.raise_if_errors("绩效目标申报表有误")
+    form.history = history
     return form, ed, history, warnings
+
+
+def bind_target_to(doc: Located, edition) -> tuple[TargetForm | None, list[Problem]]:
+    """The edition registry's binder: a form against an already loaded edition (its ``framework``
+    is the :class:`TargetEdition`); problems returned, not raised."""
+    try:
+        form, _, _, warnings = bind_target(doc, Path("."), loaded=edition.framework)
+    except InvalidInput as exc:
+        return None, exc.problems
+    return form, warnings
 
 
 def _tasks(raw, key, unit, doc, problems) -> list[Task]:
@@ -248,8 +260,10 @@ def _rows(raw, key, ed: TargetEdition, doc, problems, warnings) -> list[Indicato
         label = f"绩效指标第 {i + 1} 行“{name}”"
         row = Indicator(period, level1, level2, name, where=doc.where((key, i)))
         row.basis = _text(v.get("指标值确定依据"))
-        if row.basis.endswith("标准") is False and row.basis + "标准" in ed.bases:
-            row.basis += "标准"  # 计划 → 计划标准; 其他 is itself a basis
+        if not row.basis.endswith("标准") and row.basis + "标准" in ed.bases:
+            row.basis += "标准"  # 计划 → 计划标准
+        elif row.basis.endswith("标准") and row.basis not in ed.bases and row.basis[:-2] in ed.bases:
+            row.basis = row.basis[:-2]  # 其他标准 (the vendor's word) → 其他
         _bind_value(row, v, label, at, problems, warnings)
         if v.get("预算支出标准") not in (None, ""):
             try:

@@ -269,7 +269,7 @@ def _list_table(ws: Worksheet, fw: Framework, name: str, items: list, row: int) 
         c = ws.cell(row, col, text)
         c.font, c.fill = BOLD, HEADER_FILL
     first, last = row + 1, row + max(LIST_ROWS, len(items) + 50)
-    for col, (field, kind) in enumerate(spec.fields.items(), start=1):
+    for col, (_field, kind) in enumerate(spec.fields.items(), start=1):
         letter = get_column_letter(col)
         for r in range(first, last + 1):
             _input(ws.cell(r, col), {"date": "yyyy-mm-dd", **FORMATS}.get(kind, "@"))

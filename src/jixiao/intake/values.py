@@ -40,11 +40,16 @@ TYPE_TEXT = {"money": "金额", "number": "数值", "count": "整数", "rate": "
 # Suffixes people write after a number; 万/亿 alone are read as 万元/亿元 for money only.
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(亿元|万元|元|亿|万|%|‰|个|项|人|宗|次|家|分)?$")
 _SHORT_UNITS = {"万": "万元", "亿": "亿元"}
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?(?![\d,])")
+_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xFFE5: ord("¥")}
+_SPACES = re.compile("[ \u00a0\u2009\u202f]")
+# Any decimal digit or number sign beyond ASCII: superscripts, circled numbers, other scripts' digits.
+_FOREIGN_DIGIT = re.compile("[^\\x00-\\x7f\\u00a0\\u2009\\u202f\\u4e00-\\u9fff\\u3000-\\u303f‰¥]")
 TRUE_WORDS = {"是", "有", "true", "yes", "y", "1", "√", "✓", "已", "符合", "达到", "已达到"}
 FALSE_WORDS = {"否", "无", "false", "no", "n", "0", "×", "✗", "未", "不符合", "未达到"}
 # A bare rate above this is almost surely a percentage written without its sign (67.25 for 67.25%).
 BARE_RATE_LIMIT = Decimal(10)
+LARGEST = Decimal("1e15")  # in the declared unit; a whole national budget is about 3e13 元
 
 
 class BadValue(ValueError):
@@ -74,11 +79,21 @@ def to_decimal(raw) -> tuple[Decimal, str | None] | None:
         return (d, None) if d.is_finite() else None
     if not isinstance(raw, str) or len(raw) > 100:
         return None
-    text = unicodedata.normalize("NFKC", raw).strip()
+    # Only full-width forms are folded (２１１９５, ，, ％); NFKC would also turn “²” into 2 and
+    # “①” into 1, numbers no reader sees in 21195² or ①.
+    text = raw.translate(_FULL_WIDTH).strip()
+    if _FOREIGN_DIGIT.search(text):
+        return None
     percent = False
     if text.startswith("百分之"):
         text, percent = text[3:], True
-    text = text.lstrip("¥￥").replace(" ", "").replace("\u00a0", "").replace("\u3000", "")
+    text = text.lstrip("¥").strip()
+    if _SPACES.search(text):
+        # A space may group thousands (21 195) like a comma; “2 1 1 9 5” is not a number.
+        spaced = _SPACES.sub(",", text)
+        if not _GROUPED.match(spaced):
+            return None
+        text = spaced
     if "," in text:
         # Thousands separators must group by three (21,195.00); “2,1” is a typo, not 21.
         if not _GROUPED.match(text):
@@ -108,7 +123,15 @@ def number(raw, kind: str, unit: str, default_money_unit: str) -> Decimal:
     if parsed is None:
         raise BadValue(f"应为{expected}，实际为“{_shown(raw)}”")
     value, suffix = parsed
-    if abs(value) > Decimal("1e15"):
+    out = _number(raw, value, suffix, kind, unit, default_money_unit, expected)
+    # After the unit is applied: “999999999999999亿元” is small as written and absurd in 万元.
+    if abs(out) > LARGEST:
+        raise BadValue(f"{expected}“{_shown(raw)}”大得不合常理；请核对", "E-IN-RANGE")
+    return out
+
+
+def _number(raw, value: Decimal, suffix, kind: str, unit: str, default_money_unit: str, expected: str) -> Decimal:
+    if abs(value) > LARGEST:
         raise BadValue(f"{expected}“{_shown(raw)}”大得不合常理；请核对", "E-IN-RANGE")
     if value and abs(value) < Decimal("1e-9"):
         # Such a figure is a slip (an exponent typed by mistake); as a denominator it would also

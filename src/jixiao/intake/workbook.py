@@ -16,14 +16,21 @@ import datetime as dt
 import json
 import math
 import re
+import stat
 import warnings
+import xml.etree.ElementTree as ET
 import zipfile
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal
 from pathlib import Path
+
+from lxml import etree
 
 from jixiao.core.edition import DEPARTMENT
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.model import Framework
+from jixiao.intake import limits
 from jixiao.intake.editions import load_edition, require
 from jixiao.intake.layout import INFO_SHEET, Layout, layout_of
 from jixiao.intake.sheets import (
@@ -40,15 +47,15 @@ from jixiao.intake.sheets import (
     list_headers,
     split_header,
 )
-from jixiao.intake.yamlio import Located
+from jixiao.intake.yamlio import Located, check_text
 
-MAX_FILE_BYTES = 10_000_000  # a case workbook is tens of kilobytes; 10 MB is generous
-MAX_UNPACKED_BYTES = 60_000_000  # all parts together, as the zip declares them
-MAX_RATIO = 100  # inflated ÷ compressed, for any part over RATIO_FLOOR
-RATIO_FLOOR = 1_000_000
-MAX_PARTS = 1_000
-MAX_ROWS = 5_000
-MAX_TEXT = 32_767  # Excel's own limit for one cell
+MAX_FILE_BYTES = limits.WORKBOOK_BYTES
+MAX_UNPACKED_BYTES = limits.UNPACKED_BYTES
+MAX_RATIO = limits.ZIP_RATIO
+RATIO_FLOOR = limits.RATIO_FLOOR
+MAX_PARTS = limits.ZIP_PARTS
+MAX_ROWS = limits.ROWS
+MAX_TEXT = limits.TEXT_CHARS
 
 
 def refuse(code: str, message: str, where: str) -> InvalidInput:
@@ -59,7 +66,11 @@ def check_container(path: Path) -> None:
     """Refuse, unopened, anything that is not a sane .xlsx: wrong kind, too big, a zip bomb."""
     where = str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            what = "目录" if stat.S_ISDIR(info.st_mode) else "设备、管道或套接字"
+            raise refuse("E-IN-FILE", f"这是{what}，不是普通文件；请给出保存在磁盘上的工作簿", where)
+        size = info.st_size
         with path.open("rb") as fh:
             head = fh.read(8)
     except FileNotFoundError:
@@ -95,16 +106,187 @@ def check_container(path: Path) -> None:
         raise refuse("E-IN-NOT-XLSX", f"这是{what}，不是 Excel 工作簿（缺少 xl/workbook.xml）", where)
 
 
-def _open(path: Path, data_only: bool):
-    from openpyxl import load_workbook
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_C, _F, _MERGE = f"{_MAIN}c", f"{_MAIN}f", f"{_MAIN}mergeCell"
+_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
+# No entities, no network, no huge-tree mode: a worksheet is data, never a document with references.
+_SAFE = {"resolve_entities": False, "no_network": True, "huge_tree": False, "load_dtd": False}
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl warns about extensions it skips; not the user's concern
+
+def _column(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+@dataclass
+class SheetScan:
+    """What one worksheet part holds, learnt while streaming it (never as a grid)."""
+
+    cells: int = 0
+    last_row: int = 0  # of a cell with a value in the first limits.COLUMNS columns
+    formulas: bool = False
+    merged: list[str] = dc_field(default_factory=list)
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → worksheet part, from workbook.xml and its relationships."""
+    book = ET.fromstring(zf.read("xl/workbook.xml"))
+    try:
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return {}
+    target = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = {}
+    for sheet in book.iter(f"{_MAIN}sheet"):
+        t = target.get(sheet.get(_REL), "")
+        out[sheet.get("name", "")] = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+    return out
+
+
+def scan(path: Path) -> dict[str, SheetScan]:
+    """Stream every worksheet (and the shared strings) once, counting cells against one budget for
+    the whole workbook: a sheet of three million cells, or one cell at XFD1048576, costs a
+    fraction of a second here instead of minutes inside openpyxl. Returns each sheet's scan by name."""
+
+    where = str(path)
+    budget = limits.CELLS
+    seen = 0
+    scans: dict[str, SheetScan] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            parts = _sheet_parts(zf)
+            if "xl/sharedStrings.xml" in names:
+                with zf.open("xl/sharedStrings.xml") as fh:
+                    for _, el in etree.iterparse(fh, tag=f"{_MAIN}si", **_SAFE):
+                        seen += 1
+                        el.clear()
+                        if seen > budget:
+                            raise refuse("E-IN-TOO-LARGE", f"工作簿的文字超过 {budget:,} 条，超过上限；请删去无关的工作表或内容", where)
+            seen = 0
+            for name, part in parts.items():
+                if part not in names:
+                    continue
+                sc = scans[name] = SheetScan()
+                with zf.open(part) as fh:
+                    for _, el in etree.iterparse(fh, tag=(_C, _MERGE), **_SAFE):
+                        if el.tag == _MERGE:
+                            if el.get("ref"):
+                                sc.merged.append(el.get("ref"))
+                            continue
+                        seen += 1
+                        sc.cells += 1
+                        if seen > budget:
+                            raise refuse("E-IN-TOO-LARGE", f"工作簿的单元格超过 {budget:,} 个（全部工作表合计），超过上限；"
+                                         f"工作表“{name}”及之后的内容未读；请删去无关的工作表或区域", where)
+                        if len(el):  # a value, an inline string or a formula; a styled empty cell has none
+                            if any(child.tag == _F for child in el):
+                                sc.formulas = True
+                            m = _REF.match(el.get("r") or "")
+                            if m and _column(m.group(1)) <= limits.COLUMNS:
+                                sc.last_row = max(sc.last_row, int(m.group(2)))
+                        el.clear()
+                        while el.getprevious() is not None:  # keep memory flat on long sheets
+                            del el.getparent()[0]
+    except InvalidInput:
+        raise
+    except Exception as exc:  # noqa: BLE001 - malformed XML or zip of an untrusted file: all mean "unreadable"
+        raise refuse("E-IN-NOT-XLSX", f"工作簿内容无法解析（{type(exc).__name__}）；请在 Excel/WPS 中打开后另存为 .xlsx 再试", where) from None
+    return scans
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object = None
+    data_type: str = "n"
+    number_format: str = "General"
+
+
+EMPTY = Cell()
+
+
+@dataclass
+class Merged:
+    coord: str
+    min_col: int
+    min_row: int
+    max_col: int
+    max_row: int
+
+
+class Sheet:
+    """The cells of one worksheet a reader asks for, streamed once in read-only mode: only the first
+    ``columns`` columns and the rows up to the last one with a value."""
+
+    def __init__(self, title: str, cells: dict[tuple[int, int], Cell], max_row: int, merged: list[Merged]):
+        self.title, self._cells, self.max_row, self.merged = title, cells, max_row, merged
+
+    def cell(self, row: int, col: int) -> Cell:
+        return self._cells.get((row, col), EMPTY)
+
+
+class Book:
+    """A workbook opened read-only; sheets are streamed on first use and kept."""
+
+    def __init__(self, path: Path, scans: dict[str, SheetScan], data_only: bool):
+        from openpyxl import load_workbook
+
+        self.path, self.scans = path, scans
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about extensions it skips; not the user's concern
+            try:
+                self._wb = load_workbook(path, read_only=True, data_only=data_only, keep_vba=False, keep_links=False)
+            except Exception as exc:  # noqa: BLE001 - a parser of untrusted files fails in many ways; all mean "unreadable"
+                raise refuse("E-IN-NOT-XLSX", f"工作簿内容无法解析（{type(exc).__name__}）；请在 Excel/WPS 中打开后另存为 .xlsx 再试",
+                             str(path)) from None
+        self.sheetnames = list(self._wb.sheetnames)
+        self._sheets: dict[str, Sheet] = {}
+
+    def __getitem__(self, name: str) -> Sheet:
+        if name not in self._sheets:
+            self._sheets[name] = self._read(name)
+        return self._sheets[name]
+
+    def head(self, name: str, rows: int) -> Sheet:
+        """The first ``rows`` rows of a sheet, however long it is (for a quick look at titles)."""
+        return self._read(name, rows)
+
+    def _read(self, name: str, most: int | None = None) -> Sheet:
+        from openpyxl.utils import range_boundaries
+
+        sc = self.scans.get(name, SheetScan())
+        rows = sc.last_row if most is None else min(most, sc.last_row)
+        if rows > MAX_ROWS:
+            raise refuse("E-IN-TOO-LARGE", f"工作表“{name}”用到第 {rows:,} 行，超过上限 {MAX_ROWS:,} 行；请删去多余的行",
+                         f"{name}!A{MAX_ROWS + 1}")
+        cells: dict[tuple[int, int], Cell] = {}
         try:
-            return load_workbook(path, data_only=data_only, read_only=False, keep_vba=False, keep_links=False)
-        except Exception as exc:  # noqa: BLE001 - a parser of untrusted files fails in many ways; all mean "unreadable"
-            raise refuse("E-IN-NOT-XLSX", f"工作簿内容无法解析（{type(exc).__name__}）；请在 Excel/WPS 中打开后另存为 .xlsx 再试",
-                         str(path)) from None
+            if rows:
+                for row in self._wb[name].iter_rows(min_row=1, max_row=rows, min_col=1, max_col=limits.COLUMNS):
+                    for c in row:
+                        v = getattr(c, "value", None)
+                        if v is None:
+                            continue
+                        cells[(c.row, c.column)] = Cell(v, c.data_type, c.number_format or "General")
+        except InvalidInput:
+            raise
+        except Exception as exc:  # noqa: BLE001 - as above
+            raise refuse("E-IN-NOT-XLSX", f"工作表“{name}”无法解析（{type(exc).__name__}）；请在 Excel/WPS 中打开后另存为 .xlsx 再试",
+                         str(self.path)) from None
+        merged = []
+        for ref in sc.merged:
+            try:
+                min_col, min_row, max_col, max_row = range_boundaries(ref)
+            except (ValueError, TypeError):
+                continue
+            merged.append(Merged(ref, min_col, min_row, max_col, max_row))
+        return Sheet(name, cells, rows, merged)
+
+    def close(self) -> None:
+        self._wb.close()
 
 
 class WorkbookDoc(Located):
@@ -150,7 +332,9 @@ class Reader:
         cell = ws.cell(row, col)
         v = cell.value
         where = _cell_name(ws, row, col)
-        if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=")) or type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
+        # A formula is a cell of type "f"; text that merely begins with “=” (a cell formatted as
+        # text, or written by jixiao convert) is text.
+        if cell.data_type == "f" or type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
             saved = self.cached[ws.title].cell(row, col).value if self.cached is not None else None
             if saved is None:
                 self.problems.add("E-IN-FORMULA", f"单元格是公式 {str(v)[:60]}，但文件中没有保存计算结果；jixiao 不计算公式，请在 Excel/WPS 中打开并保存，或改填数值", where)
@@ -163,18 +347,30 @@ class Reader:
             return None
         if isinstance(v, str):
             v = v.strip()
-            if len(v) > MAX_TEXT:
-                v = v[:MAX_TEXT]
+            try:
+                check_text(v, where)
+            except InvalidInput as exc:
+                self.problems.extend(exc.problems)
+                return None
             return v or None
         if isinstance(v, bool) or v is None:
             return v
         if isinstance(v, (int, float)):
             if isinstance(v, float) and math.isnan(v):
                 return None
+            if isinstance(v, float) and not math.isfinite(v):
+                # <v>1e999</v>: Excel never writes it, so the file was made by hand or by a program.
+                self.problems.add("E-IN-NOT-NUMBER", f"单元格的数值“{v}”超出可表示的范围；请改填实际数值", where)
+                return None
             d = Decimal(v) if isinstance(v, int) else Decimal(repr(v))
-            shown = _decimals(cell.number_format)
+            fmt = cell.number_format or ""
+            shown = _decimals(fmt)
             if shown is not None and -d.as_tuple().exponent < shown and d == d.quantize(Decimal(1).scaleb(-shown)):
                 d = d.quantize(Decimal(1).scaleb(-shown))
+            if "%" in fmt.split(";")[0].replace('"%"', ""):
+                # A cell formatted as a percentage shows 67.25% and stores 0.6725: read what it shows,
+                # so a rate reads 0.6725 and a money fact refuses “67.25%” as YAML would.
+                return f"{format((d * 100).normalize(), 'f')}%"
             return d
         if isinstance(v, dt.time):
             return str(v)
@@ -200,11 +396,10 @@ class Reader:
                     missing.append(s.name)
                 continue
             found[s.name] = ws
-            if ws.max_row > MAX_ROWS:
-                self.problems.add("E-IN-TOO-LARGE", f"工作表“{s.name}”有 {ws.max_row:,} 行，超过上限 {MAX_ROWS:,}", f"{s.name}!A{MAX_ROWS}")
-                continue
-            for merged in ws.merged_cells.ranges:
-                if merged.max_row >= HEADER_ROW:
+            used = max(len(HEAD[s.kind]), len(self.fw.lists[s.table].fields) if s.table else 0)
+            for merged in ws.merged:
+                # Only the columns jixiao reads: the docs let people add their own columns on the right.
+                if merged.max_row >= HEADER_ROW and merged.min_col <= used:
                     self.problems.add("E-IN-MERGED", f"合并单元格 {merged.coord}：填写区域不能合并单元格，请取消合并后逐格填写",
                                       f"{s.name}!{merged.coord}")
             for col, want in enumerate(HEAD[s.kind], start=1):
@@ -356,8 +551,6 @@ class Reader:
             if not name:
                 self.problems.add("E-IN-MISSING", "填写了报告所述值，但缺少比率名称", _cell_name(ws, row, 1))
                 continue
-            if isinstance(value, Decimal) and "%" in ws.cell(row, 3).number_format:
-                value = f"{value * 100}%"  # keep the percent form, so its rounding is read as written
             self.data.setdefault("stated", {})[name] = value
             self.places[("stated", name)] = _cell_name(ws, row, 3)
 
@@ -403,7 +596,7 @@ def _framework_ref(wb) -> str | None:
     """The framework named on the info sheet, before the layout is known."""
     order = [INFO_SHEET] + [n for n in wb.sheetnames if n != INFO_SHEET]
     for name in order:
-        if name not in wb.sheetnames:
+        if name not in wb.sheetnames or wb.scans.get(name, SheetScan()).last_row > MAX_ROWS:
             continue
         ws = wb[name]
         for row in range(1, min(ws.max_row, 60) + 1):
@@ -417,7 +610,15 @@ def read_workbook_document(path: Path, framework: str | Path | None = None) -> t
     """The workbook as plain case data with cell places, its framework, and the reader's warnings."""
     path = Path(path)
     check_container(path)
-    wb = _open(path, data_only=False)
+    scans = scan(path)
+    wb = Book(path, scans, data_only=False)
+    try:
+        return _read_document(path, wb, framework)
+    finally:
+        wb.close()
+
+
+def _read_document(path: Path, wb: Book, framework: str | Path | None):
     ref = framework or _framework_ref(wb)
     if not ref and INFO_SHEET not in wb.sheetnames:
         raise InvalidInput("不是 jixiao 案例工作簿", [Problem(
@@ -431,10 +632,15 @@ def read_workbook_document(path: Path, framework: str | Path | None = None) -> t
     source: str | Path = ed.id if ed.shipped else Path(ed.source)
     fw: Framework = ed.framework
     layout = layout_of(ed)
-    has_formulas = any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
-    cached = _open(path, data_only=True) if has_formulas else None
-    reader = Reader(path, wb, cached, fw, layout)
-    doc = reader.read()
+    # Saved results are read only for sheets jixiao reads, and only when they hold formulas.
+    has_formulas = any(wb.scans.get(s.name, SheetScan()).formulas for s in layout.sheets)
+    cached = Book(path, wb.scans, data_only=True) if has_formulas else None
+    try:
+        reader = Reader(path, wb, cached, fw, layout)
+        doc = reader.read()
+    finally:
+        if cached is not None:
+            cached.close()
     if framework:
         doc.data["framework"] = str(framework)
     reader.problems.raise_if_errors("工作簿有误")

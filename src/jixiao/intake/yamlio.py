@@ -12,6 +12,9 @@ saying how to re-save them.
 from __future__ import annotations
 
 import math
+import re
+import stat
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,10 +23,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from jixiao.core.errors import InvalidInput, Place, Problem, Where
+from jixiao.intake import limits
 
-MAX_NODES = 200_000
-MAX_DEPTH = 64
-MAX_BYTES = 5_000_000
+MAX_NODES = limits.NODES
+MAX_DEPTH = limits.NESTING
+MAX_BYTES = limits.TEXT_BYTES
 PLAIN_TAGS = {None, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str",
               "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"}
 
@@ -43,17 +47,41 @@ class Located:
         return Where(Place(file=self.source, line=line, path=want)) if line else Where(Place(file=self.source, path=want))
 
 
+def _refuse(code: str, message: str, where: str, title: str = "无法读取文件") -> InvalidInput:
+    return InvalidInput(title, [Problem(code, message, where)])
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes, its size checked before a byte is read: a device (/dev/zero), a FIFO
+    or a folder is refused by name, and a file over ``max_bytes`` is never read at all."""
+    path = Path(path)
+    where = str(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise _refuse("E-IN-FILE", f"文件不存在：{path}，请检查路径", where, "找不到文件") from None
+    except OSError as exc:
+        raise _refuse("E-IN-FILE", f"无法读取：{exc.strerror or exc}", where) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise _refuse("E-IN-FILE", "这是一个目录，不是文件；请给出文件路径", where)
+    if not stat.S_ISREG(info.st_mode):
+        what = "设备" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "管道或套接字"
+        raise _refuse("E-IN-FILE", f"这是{what}，不是普通文件；请给出保存在磁盘上的文件", where)
+    if info.st_size > max_bytes:
+        raise _refuse("E-IN-TOO-LARGE", f"文件 {info.st_size:,} 字节，超过上限 {max_bytes:,}", where, "文件过大")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)  # a file that grew since stat() is still read no further
+    except OSError as exc:
+        raise _refuse("E-IN-FILE", f"无法读取：{exc.strerror or exc}", where) from None
+    if len(raw) > max_bytes:
+        raise _refuse("E-IN-TOO-LARGE", f"文件超过上限 {max_bytes:,} 字节", where, "文件过大")
+    return raw
+
+
 def read_text(path: Path) -> str:
     """A text file as UTF-8 (a BOM is allowed); anything else is refused with a message."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput("找不到文件", [Problem("E-IN-FILE", f"文件不存在：{path}，请检查路径", str(path))]) from None
-    except OSError as exc:
-        raise InvalidInput("无法读取文件", [Problem("E-IN-FILE", f"无法读取：{exc.strerror}", str(path))]) from None
-    if len(raw) > MAX_BYTES:
-        raise InvalidInput("文件过大", [Problem("E-IN-TOO-LARGE", f"文件 {len(raw):,} 字节，超过上限 {MAX_BYTES:,}", str(path))])
-    return decode(raw, str(path))
+    return decode(read_bytes(path), str(path))
 
 
 def decode(raw: bytes, where: str) -> str:
@@ -84,7 +112,8 @@ def decode(raw: bytes, where: str) -> str:
 
 
 def _refuse_deep(text: str, where: str) -> None:
-    """Refuse absurd nesting before parsing: the parser recurses, and 5,000 “[” take it seconds."""
+    """Refuse absurd nesting and size before parsing: the parsers recurse, and ruamel's takes about
+    a millisecond per entry, so 5,000 “[” or 64,000 list items would cost seconds to minutes."""
     depth = deepest = 0
     for ch in text:
         if ch in "[{":
@@ -98,11 +127,112 @@ def _refuse_deep(text: str, where: str) -> None:
             "E-IN-YAML-BOMB", f"嵌套层数过深，拒绝读取（上限 {MAX_DEPTH} 层）", where)])
 
 
+def _refuse_many(text: str, where: str) -> None:
+    marks = text.count(":") + text.count(",") + text.count("- ")
+    if marks > limits.YAML_MARKS:
+        raise InvalidInput("文件过大", [Problem(
+            "E-IN-TOO-LARGE", f"文件含 {marks:,} 个条目标记（冒号、逗号、列表项），超过上限 {limits.YAML_MARKS:,}"
+            f"（约 {limits.LIST_ITEMS:,} 条清单项）；请拆分，或删去无关内容", where)])
+
+
+# Lone surrogates no UTF-8 can encode, and the two non-characters no XML (.xlsx, .docx) can hold.
+# Control characters (a line break pasted from Word is \x0b) are kept: the writers clean them.
+_BAD_CHAR = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def check_text(text: str, where: str) -> str:
+    """A text value jixiao can print and write back out; refused with the character named otherwise."""
+    m = _BAD_CHAR.search(text)
+    if m:
+        raise InvalidInput("文字含有无效字符", [Problem(
+            "E-IN-CHAR", f"文字第 {m.start() + 1} 个字符 U+{ord(m.group()):04X} 是无效或不可显示的字符，无法保存到 Excel/Word；请删去",
+            where)])
+    if len(text) > limits.TEXT_CHARS:
+        raise InvalidInput("文字过长", [Problem(
+            "E-IN-TOO-LARGE", f"一段文字 {len(text):,} 个字符，超过上限 {limits.TEXT_CHARS:,}", where)])
+    return text
+
+
+def _check_int(value: int, where: str) -> int:
+    if abs(value) >= 10 ** limits.DIGITS:  # no budget, count or year is that long
+        raise InvalidInput("数字过大", [Problem(
+            "E-IN-TOO-LARGE", f"数字位数超过上限 {limits.DIGITS} 位；请核对", where)])
+    return value
+
+
+def checked(data, where) -> object:
+    """Plain data (from JSON or a workbook) walked without recursion: every text checked, every list
+    within :data:`limits.LIST_ITEMS`. ``where(path)`` names a place for a message."""
+    stack = [(data, ())]
+    count = 0
+    while stack:
+        value, path = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise InvalidInput("文件过大", [Problem("E-IN-TOO-LARGE", f"超过 {MAX_NODES:,} 个值，拒绝读取", where(()))])
+        if len(path) > MAX_DEPTH:
+            raise InvalidInput("文件过于复杂", [Problem(
+                "E-IN-YAML-BOMB", f"嵌套超过 {MAX_DEPTH} 层，拒绝读取", where(path[:MAX_DEPTH]))])
+        if isinstance(value, str):
+            check_text(value, where(path))
+        elif isinstance(value, bool):
+            pass
+        elif isinstance(value, int):
+            _check_int(value, where(path))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(k, str):
+                    check_text(k, where(path))
+                stack.append((v, path + (k,)))
+        elif isinstance(value, list):
+            if len(value) > limits.LIST_ITEMS:
+                raise InvalidInput("清单过长", [Problem(
+                    "E-IN-TOO-LARGE", f"列表有 {len(value):,} 项，超过上限 {limits.LIST_ITEMS:,}；请拆分后分别评价", where(path))])
+            stack.extend((v, path + (i,)) for i, v in enumerate(value))
+    return data
+
+
+def load_json(path: Path | str, exact: bool = True):
+    """A JSON file as plain data: no duplicate keys, no NaN/Infinity, numbers as written
+    (Decimals with ``exact``), nesting, list lengths and number sizes within the limit table."""
+    import json
+
+    path = Path(path)
+    text = read_text(path)
+    _refuse_deep(text, str(path))
+
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        dup = {k for k in keys if keys.count(k) > 1}
+        if dup:
+            raise InvalidInput("JSON 键重复", [Problem("E-IN-JSON", f"键重复：{'、'.join(sorted(map(str, dup)))}", str(path))])
+        return dict(pairs)
+
+    def no_constant(name):
+        raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 中不允许 {name}；请填写数值", str(path))])
+
+    def number_text(text: str) -> str:
+        if len(re.split("[.eE]", text.lstrip("-"))[0].lstrip("0")) > limits.DIGITS:
+            raise InvalidInput("数字过大", [Problem("E-IN-TOO-LARGE", f"数字位数超过上限 {limits.DIGITS} 位；请核对", str(path))])
+        return text
+
+    try:
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant,
+                          parse_float=lambda t: Decimal(number_text(t)) if exact else float(number_text(t)),
+                          parse_int=lambda t: int(number_text(t)))
+    except json.JSONDecodeError as exc:
+        raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 格式错误：{exc.msg}", f"{path}:{exc.lineno}")]) from None
+    except RecursionError:
+        raise InvalidInput("文件过于复杂", [Problem("E-IN-YAML-BOMB", "JSON 嵌套层数过深，拒绝读取", str(path))]) from None
+    return checked(data, lambda p: str(path))
+
+
 def load(path: Path | str, exact: bool = False) -> Located:
     """A YAML file as plain data; ``exact`` keeps numbers as Decimals with their written decimals."""
     path = Path(path)
     text = read_text(path)
     _refuse_deep(text, str(path))
+    _refuse_many(text, str(path))
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -115,22 +245,39 @@ def load(path: Path | str, exact: bool = False) -> Located:
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InvalidInput("YAML 格式错误", [Problem("E-IN-YAML", f"YAML 格式错误：{what}；请检查缩进、冒号和引号", where)]) from None
+    except ValueError as exc:
+        # Python refuses to convert integers of more than 4,300 digits (and a few other absurd scalars).
+        raise InvalidInput("数字过大", [Problem(
+            "E-IN-TOO-LARGE", f"无法读取的数值（{str(exc)[:60]}）；数字位数上限 {limits.DIGITS} 位", str(path))]) from None
     lines: dict[tuple, int] = {}
     budget = [MAX_NODES]
+    aliased = bool(re.search(r"(^|[\s\[{,:])\*[^\s,\]}]", text))
+
+    def at(here: tuple) -> str:
+        while here and here not in lines:
+            here = here[:-1]
+        return f"{path}:{lines[here]}" if here in lines else str(path)
 
     def plain(node, here: tuple):
         budget[0] -= 1
         if budget[0] < 0:
-            raise InvalidInput("文件过于复杂", [Problem(
-                "E-IN-YAML-BOMB", f"展开后超过 {MAX_NODES:,} 个节点（可能是别名炸弹），拒绝读取", str(path))])
+            if aliased:
+                raise InvalidInput("文件过于复杂", [Problem(
+                    "E-IN-YAML-BOMB", f"展开后超过 {MAX_NODES:,} 个节点（别名展开过多），拒绝读取", str(path))])
+            raise InvalidInput("文件过大", [Problem(
+                "E-IN-TOO-LARGE", f"文件含超过 {MAX_NODES:,} 个值，超过上限；请拆分后分别评价", str(path))])
         if len(here) > MAX_DEPTH:
             raise InvalidInput("文件过于复杂", [Problem(
                 "E-IN-YAML-BOMB", f"嵌套超过 {MAX_DEPTH} 层（可能是自引用的别名），拒绝读取", str(path))])
         tag = getattr(getattr(node, "tag", None), "value", None)
         # Only the core schema's tags: "!!python/object…" shares their prefix, so no prefix test.
-        if tag not in PLAIN_TAGS:
+        # The type is checked too: !!binary, !!set and !!omap build bytes, sets and ordered pairs
+        # whose tag ruamel does not always keep.
+        plain_type = type(node) in (CommentedMap, CommentedSeq) or isinstance(node, (str, bool, int, float, date)) or node is None
+        if tag not in PLAIN_TAGS or not plain_type:
+            shown = tag or type(node).__name__
             raise InvalidInput("不支持的 YAML 标签", [Problem(
-                "E-IN-YAML-TAG", f"不支持的标签 {tag}；请只使用普通的键值、列表和数值", f"{path}:{lines.get(here, '?')}")])
+                "E-IN-YAML-TAG", f"不支持的标签或类型 {shown}；请只使用普通的键值、列表、文字和数值", at(here))])
         if isinstance(node, CommentedMap):
             out = {}
             for k, v in node.items():
@@ -138,9 +285,17 @@ def load(path: Path | str, exact: bool = False) -> Located:
                     lines[here + (k,)] = node.lc.key(k)[0] + 1
                 except (KeyError, TypeError, AttributeError):
                     pass
+                if isinstance(k, str):
+                    check_text(k, at(here + (k,)))
+                elif not isinstance(k, (int, bool, float)) and k is not None:
+                    raise InvalidInput("不支持的 YAML 键", [Problem(
+                        "E-IN-YAML-TAG", "键应为文字（不能是列表或映射）", at(here))])
                 out[k] = plain(v, here + (k,))
             return out
         if isinstance(node, CommentedSeq):
+            if len(node) > limits.LIST_ITEMS:
+                raise InvalidInput("清单过长", [Problem(
+                    "E-IN-TOO-LARGE", f"列表有 {len(node):,} 项，超过上限 {limits.LIST_ITEMS:,}；请拆分后分别评价", at(here))])
             out = []
             for i, v in enumerate(node):
                 try:
@@ -150,11 +305,11 @@ def load(path: Path | str, exact: bool = False) -> Located:
                 out.append(plain(v, here + (i,)))
             return out
         if isinstance(node, str):
-            return str(node)
+            return check_text(str(node), at(here))
         if isinstance(node, bool) or node is None:
             return node
         if isinstance(node, int):
-            return int(node)
+            return _check_int(int(node), at(here))
         if isinstance(node, float):
             return _exact(node) if exact else float(node)
         return node

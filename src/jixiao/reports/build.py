@@ -14,7 +14,9 @@ import math
 import os
 import re
 import shutil
+import signal
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +36,7 @@ from jixiao.reports import (
     tables,
     xlsx_writer,
 )
+from jixiao.reports.edition_outline import Outline
 from jixiao.reports.figures import Figures
 
 FORMATS = ("docx", "pdf", "html", "md", "xlsx")
@@ -50,17 +53,20 @@ class Report:
     summary: tables.Table
     attachments: list[tables.Table]
     chart: bytes = b""
+    review: list[str] = field(default_factory=list)  # narrative sentences the figures contradict
 
     @property
     def evaluation(self) -> Evaluation:
         return self.figures.ev
 
 
-def draft(fw: Framework, case: Case, ev: Evaluation | None = None, with_chart: bool = True) -> Report:
-    """Draft the report for one case (scoring it first unless ``ev`` is given)."""
+def draft(fw: Framework, case: Case, ev: Evaluation | None = None, with_chart: bool = True,
+          plan: Outline | None = None) -> Report:
+    """Draft the report for one case (scoring it first unless ``ev`` is given), with the edition's
+    outline ``plan`` (default: the one shipped beside the framework, else the generic report)."""
     ev = ev or evaluate(fw, case)
-    doc, fig, items = compose.compose(fw, case, ev)
-    report = Report(doc, fig, items, tables.summary_table(ev), [tables.indicator_table(fw, ev)])
+    doc, fig, items, review = compose.compose(fw, case, ev, plan)
+    report = Report(doc, fig, items, tables.summary_table(ev), [tables.indicator_table(fw, ev)], review=review)
     if with_chart:
         report.chart = chart.render(ev)
     return report
@@ -74,6 +80,7 @@ class Job:
     framework: Framework
     folder: str = ""  # "" for a single case: the files go straight into OUTDIR
     evaluation: Evaluation | None = None
+    outline: Outline | None = None  # the edition's (edition_outline.load_outline); None: found by id
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -98,16 +105,51 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
         made_parents = _make_parents(outdir.parent)
     except OSError as exc:
         raise _output_problem(outdir, f"的上级目录无法创建（{exc.strerror}）；请换一个 -o 目录") from None
+    with _terminate_as_exit():
+        return _build(jobs, outdir, formats, made_parents)
+
+
+def _staging(outdir: Path) -> Path:
+    """A private folder on the same file system as OUTDIR, so every final move is a rename.
+
+    An existing OUTDIR may be a mount point or a symlink to another file system: the staging
+    folder then goes inside it (its parent may be elsewhere). A new OUTDIR is created by
+    renaming the staging folder, so that one is staged beside it."""
+    if outdir.is_dir():
+        try:
+            return Path(tempfile.mkdtemp(prefix=".jixiao-", dir=outdir))
+        except OSError:
+            raise _output_problem(outdir, "不可写；请换一个 -o 目录") from None
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name or 'out'}.jixiao-", dir=outdir.parent))
+        return Path(tempfile.mkdtemp(prefix=f".{outdir.name or 'out'}.jixiao-", dir=outdir.parent))
     except OSError:
-        if not outdir.is_dir():
-            raise _output_problem(outdir, "所在目录不可写；请换一个 -o 目录") from None
-        # The parent is not ours to write in: stage inside OUTDIR itself (removed afterwards).
-        staging = Path(tempfile.mkdtemp(prefix=".jixiao-", dir=outdir))
+        raise _output_problem(outdir, "所在目录不可写；请换一个 -o 目录") from None
+
+
+@contextmanager
+def _terminate_as_exit():
+    """SIGTERM raised as SystemExit (in the main thread), so every ``finally`` below runs: the
+    staging folder is removed, LibreOffice is stopped and its profile deleted, OUTDIR kept."""
+    def handler(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _build(jobs: list[Job], outdir: Path, formats: list[str], made_parents: list[Path]) -> list[Job]:
+    staging: Path | None = None
     done = False
     conversions: list[tuple[office.Conversion, list]] = []
     try:
+        staging = _staging(outdir)
         payload = staging / "out"
         scratch = staging / "convert"
         payload.mkdir()
@@ -119,7 +161,8 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
 
         def convert_ready():
             while sum(1 for c, _ in conversions if c.proc is not None and c.proc.poll() is None) >= 2:
-                _finish(conversions.pop(0), payload)  # at most two LibreOffice runs at a time
+                _finish(conversions[0], payload)  # at most two LibreOffice runs at a time
+                conversions.pop(0)  # only once finished: an interrupted run must still be stopped below
             outdir_pdf = scratch / f"pdf{next(runs):03d}"
             conversions.append((office.Conversion([p for _, _, p, _ in ready], "pdf", outdir_pdf), list(ready)))
             ready.clear()
@@ -130,10 +173,11 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
             ev = job.evaluation or evaluate(job.framework, job.case)
             job.evaluation = ev
             visual = any(f in formats for f in ("docx", "pdf", "html", "md"))
-            report = draft(job.framework, job.case, ev, with_chart=visual)
+            report = draft(job.framework, job.case, ev, with_chart=visual, plan=job.outline)
             # What jixiao score says about the case, checked once on intake (stated rates allow for the
             # rounding of the inputs they come from): the evaluation carries it.
             job.warnings += [str(w) for w in ev.warnings]
+            job.warnings += [f"叙述与数据不一致：{w}（已列入报告的审阅提示页）" for w in report.review]
             if "docx" in formats or "pdf" in formats:
                 docx = target / FILES["docx"] if "docx" in formats else scratch / f"c{k:05d}-only.docx"
                 written = docx_writer.write(report, docx)
@@ -152,7 +196,8 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
         if ready:
             convert_ready()
         while conversions:
-            _finish(conversions.pop(0), payload)
+            _finish(conversions[0], payload)
+            conversions.pop(0)
         shutil.rmtree(scratch)
         for job in jobs:
             base = outdir / job.folder if job.folder else outdir
@@ -162,10 +207,11 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
         _commit(payload, outdir)
         done = True
     finally:
-        for conversion, _ in conversions:  # after an error: stop what still runs
+        for conversion, _ in conversions:  # after an error or a signal: stop what still runs
             conversion.kill()
             conversion.cleanup()
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         if not done:
             for d in reversed(made_parents):
                 try:
@@ -227,7 +273,19 @@ def _make_parents(path: Path) -> list[Path]:
 
 
 def _commit(payload: Path, outdir: Path) -> None:
-    """Move the staged files into ``outdir``; undo every move if one fails."""
+    """Move the staged files into ``outdir``; undo every move if one fails. SIGINT and SIGTERM
+    wait until the moves are done, so a signal never leaves OUTDIR half old, half new."""
+    blocked = hasattr(signal, "pthread_sigmask")
+    if blocked:
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        _moves(payload, outdir)
+    finally:
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+
+def _moves(payload: Path, outdir: Path) -> None:
     if not outdir.exists():
         os.replace(payload, outdir)
         return

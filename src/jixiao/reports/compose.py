@@ -1,19 +1,17 @@
-"""Drafting the report: the case's narrative and the computed figures, poured into a template.
+"""Drafting the report: the case's narrative and the computed figures, poured into an outline.
 
-The template (``templates/dept-report.md.j2``) holds the report's structure and the wording of
-every generated sentence; :mod:`jixiao.reports.figures` supplies every number; the case's
-``narrative:`` block supplies what only the department can write. This module joins the three
-and reads the result into an :class:`~jixiao.reports.outline.Document`.
-
-存在问题 and 改进措施 are drafted here from the points lost, largest loss first: the wording of
-each problem and measure is kept per indicator in the framework (``advice:``), and the case may
-override it or add more under ``narrative.存在问题`` (see ``docs/reports.md``).
+The outline belongs to the edition (``outline.yaml`` beside its framework, read by
+:mod:`jixiao.reports.edition_outline`): its template holds the report's structure and its
+sentences the wording written from figures. An edition without one gets the generic report,
+built from its own indicator tree (``templates/generic.md.j2``, :mod:`jixiao.reports.generic`).
+:mod:`jixiao.reports.figures` supplies every number; the case's ``narrative:`` block supplies
+what only the department can write; :mod:`jixiao.reports.findings` writes 存在问题 and 改进措施
+from the points lost and checks the narrative against the figures.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -24,11 +22,14 @@ from jixiao.core.errors import Problem as InputProblem
 from jixiao.core.evaluation import Evaluation
 from jixiao.core.facts import Case
 from jixiao.core.model import Framework
-from jixiao.reports import outline
-from jixiao.reports.figures import Figures, IndicatorView
+from jixiao.reports import findings, generic, outline
+from jixiao.reports.edition_outline import Outline, outline_for
+from jixiao.reports.figures import Figures
+from jixiao.reports.findings import ProblemItem, _flat  # ProblemItem: callers import it from here
 
-TEMPLATE = "dept-report.md.j2"
-OMIT = {"不列入", "略", "否", "false", "no"}
+GENERIC = "generic.md.j2"
+# What a filed report must never print: a figure the case does not have.
+MISSING_MARKS = ("（缺）", "（无法计算）")
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ \t\n]+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
 
 
@@ -112,6 +113,22 @@ def text(value, what: str = "") -> Safe:
     return Safe(outline.escape("\n\n".join(paras)))
 
 
+_BOLD_HEADING = re.compile(r"^\*\*[（(]\d+[）)]\s*(.+?)\*\*$")
+
+
+def headed(value, what: str = "") -> Safe:
+    """Like :func:`text`, but a paragraph that is only a bold “（1）社会效益方面” becomes a real level-4
+    heading (numbered （1） by the outline), so Word's navigation and the 目录 see it."""
+    paras = value.paragraphs if isinstance(value, NarrativeValue) else paragraphs(value)
+    if not paras:
+        return text(value, what)
+    out = []
+    for p in paras:
+        m = _BOLD_HEADING.match(p.strip())
+        out.append(f"#### {outline.escape(m.group(1)).lstrip(chr(92))}" if m else outline.escape(p))
+    return Safe("\n\n".join(out))
+
+
 def before(value: NarrativeValue) -> Safe:
     """The paragraphs before the generated sentence; the last runs on into it (no paragraph break)."""
     return Safe(outline.escape("\n\n".join(value.before))) if value else Safe("")
@@ -119,73 +136,6 @@ def before(value: NarrativeValue) -> Safe:
 
 def after(value: NarrativeValue) -> Safe:
     return Safe(outline.escape("\n\n".join(value.after))) if value else Safe("")
-
-
-@dataclass
-class ProblemItem:
-    """One problem and the measure answering it, drafted from a loss or given by the case."""
-
-    title: str
-    finding: str  # the problem paragraph given by the case ("" → the template drafts it)
-    measure: str
-    measure_text: str
-    indicator: IndicatorView | None = None
-
-    @property
-    def name(self) -> str:
-        return self.indicator.name if self.indicator else ""
-
-
-def problems(fig: Figures, narrative: dict) -> list[ProblemItem]:
-    """存在问题 from points lost, largest loss first, with the case's overrides and additions."""
-    given = narrative.get("存在问题") or {}
-    if not isinstance(given, dict):
-        given = {}
-    out: list[ProblemItem] = []
-    for view in fig.losses():
-        over = _override(given, view)
-        if over is False:
-            continue
-        advice = view.advice
-        title = (advice.problem if advice else f"{view.name}有待改进")
-        measure = (advice.measure if advice else f"提升{view.name}")
-        detail = (advice.detail if advice else "")
-        over = over if isinstance(over, dict) else {}
-        out.append(ProblemItem(
-            title=_one(over.get("问题")) or title,
-            finding="\n\n".join(paragraphs(over.get("说明"))),
-            measure=_one(over.get("措施")) or measure,
-            measure_text="\n\n".join(paragraphs(over.get("措施说明"))) or _flat(detail)
-            or f"将针对“{view.name}”指标的扣分原因逐项整改，{measure}。",
-            indicator=view,
-        ))
-    for extra in given.get("补充") or []:
-        if isinstance(extra, dict) and extra.get("问题"):
-            out.append(ProblemItem(
-                title=_one(extra.get("问题")),
-                finding="\n\n".join(paragraphs(extra.get("说明"))),
-                measure=_one(extra.get("措施")) or "",
-                measure_text="\n\n".join(paragraphs(extra.get("措施说明"))),
-            ))
-    return out
-
-
-def _override(given: dict, view: IndicatorView):
-    for key in (view.name, view.id, view.id.rsplit(".", 1)[-1]):
-        if key in given:
-            v = given[key]
-            if v is False or (isinstance(v, str) and v.strip().lower() in OMIT):
-                return False
-            return v
-    return None
-
-
-def _one(v) -> str:
-    return " ".join(paragraphs(v)) if v else ""
-
-
-def _flat(s: str) -> str:
-    return _CJK_GAP.sub("", " ".join(str(s or "").split()))
 
 
 @lru_cache(maxsize=4)
@@ -219,22 +169,55 @@ def check_narrative(case: Case, fw: Framework) -> None:
             f"{where}.{k}") for k in unknown])
 
 
-def compose(fw: Framework, case: Case, ev: Evaluation, template: str = TEMPLATE) -> tuple[outline.Document, Figures, list[ProblemItem]]:
-    """Render the template for one case and read it into a document outline."""
+def compose(fw: Framework, case: Case, ev: Evaluation, outline_: Outline | None = None,
+            ) -> tuple[outline.Document, Figures, list[ProblemItem], list[str]]:
+    """Render the edition's outline (or the generic one) for one case into a document outline.
+
+    Returns the document, the figures, the problems and the review notes (narrative sentences a
+    computed figure contradicts)."""
     check_narrative(case, fw)
+    plan = outline_ if outline_ is not None else outline_for(fw)
     fig = Figures(fw, case, ev)
     narrative = case.narrative or {}
-    items = problems(fig, narrative)
     n = Narrative(narrative)
     dept = str(narrative.get("部门名称") or case.subject)
     title = str(narrative.get("报告标题") or f"{case.year}年度部门整体绩效评价报告")
+    review = findings.narrative_warnings(fig)
     context = {
         "year": case.year, "subject": case.subject, "dept": dept, "title": title,
         "f": fig.f, "m": fig.m, "quarters": fig.quarters, "ind": fig.ind, "total": fig.total, "grade": ev.grade,
-        "ev": ev, "fw": fw, "losses": fig.losses(), "problems": items, "n": n, "lists": case.lists,
-        "text": text, "before": before, "after": after, "keep": Safe, "has": lambda name: fw.find(name) is not None,
+        "ev": ev, "fw": fw, "losses": fig.losses(), "n": n, "lists": case.lists,
+        "text": text, "headed": headed, "before": before, "after": after, "keep": Safe, "has": lambda name: fw.find(name) is not None,
+        "review": review,
     }
-    markup = environment().get_template(template).render(**context)
+    env = environment()
+    sentences = {}
+    for name, source in plan.sentences.items():
+        if fw.find(str(name)) is None:
+            continue
+        said = _flat(env.from_string(str(source)).render(**context))
+        if said and not any(mark in said for mark in MISSING_MARKS):
+            sentences[str(name)] = Safe(outline.escape(said))
+    items = findings.problems(fig, narrative, plan, {k: str(v) for k, v in sentences.items()})
+    context["problems"] = items
+    context["sentence"] = sentences
+    if plan.generic:
+        context["tree"] = generic.tree(fig, sentences)
+        context["money"] = generic.money(fig)
+        context["extra_sections"] = [(k, v) for k, v in plan.narrative.items() if n[k]]
+        markup = env.get_template(GENERIC).render(**context)
+    else:
+        markup = env.from_string(plan.template).render(**context)
+    _no_missing_figures(markup, case)
     doc = outline.Document(outline.parse(markup), title=title, unit=dept)
-    return doc, fig, items
+    return doc, fig, items, review
 
+
+def _no_missing_figures(markup: str, case: Case) -> None:
+    """A filed report never prints （缺）: a missing figure is the user's to fill in before drafting."""
+    bad = [line.strip() for line in markup.splitlines() if any(mark in line for mark in MISSING_MARKS)]
+    if bad:
+        where = case.source or "案例文件"
+        raise InvalidInput("报告缺少数据", [InputProblem(
+            "E-REPORT-MISSING", f"报告中这句话缺少数据：“{line[:80]}”；请在案例文件中补充相应事实后重试", where)
+            for line in bad[:5]])

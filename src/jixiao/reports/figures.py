@@ -36,6 +36,8 @@ from jixiao.core.rules.base import each_rule, node
 from jixiao.core.rules.pace import QUARTERS, SCHEDULE
 
 _PUNCT = re.compile(r"[“”\"'‘’（）()·\s]")
+# A space between a Chinese character and a figure: the trace writes “扣 1 分”, the report “扣1分”.
+_SPACING = re.compile(r"(?<=[\u4e00-\u9fff，；：（]) (?=[-−\d])|(?<=[\d%]) (?=[\u4e00-\u9fff，；。（）])")
 
 
 def plain_key(label: str) -> str:
@@ -207,7 +209,8 @@ class IndicatorView:
 
     @property
     def loss_texts(self) -> list[str]:
-        return [s.text for s in self.result.losses]
+        """The trace steps that lost points, spaced as the report writes figures (“扣1分”)."""
+        return [_SPACING.sub("", s.text) for s in self.result.losses]
 
     @property
     def trace(self) -> str:

@@ -95,8 +95,14 @@ class Conversion:
         cmd = [program, f"-env:UserInstallation={self.profile.as_uri()}", "--headless", "--invisible", "--nologo",
                "--norestore", "--nodefault", "--nolockcheck", "--convert-to", target, "--outdir", str(outdir),
                *map(str, self.sources)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment(),
-                                     start_new_session=True)
+        env = environment()
+        # LibreOffice's own temporary files (lu*.tmp) go inside the profile, removed with it even
+        # when LibreOffice is killed mid-conversion.
+        (self.profile / "tmp").mkdir()
+        env["TMPDIR"] = env["TMP"] = env["TEMP"] = str(self.profile / "tmp")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                     start_new_session=True,
+                                     preexec_fn=_die_with_parent if _PRCTL else None)  # noqa: PLW1509 - one prctl call, no locks
 
     def wait(self) -> list[Path]:
         if self.proc is None:
@@ -108,6 +114,11 @@ class Conversion:
                 self.kill()
                 raise OfficeError(f"LibreOffice 转换超时（{self.limit:.0f} 秒），未生成 {self.ext.upper()}；"
                                   "请重试，或检查是否有残留的 soffice 进程") from None
+            except BaseException:
+                # Ctrl-C or SIGTERM while converting: LibreOffice must not outlive us, nor keep
+                # writing into the profile removed below.
+                self.kill()
+                raise
             missing = [e for e in self.expected if not e.is_file() or e.stat().st_size == 0]
             if self.proc.returncode != 0 or missing:
                 tail = (err or out).decode("utf-8", "replace").strip().splitlines()[-5:]
@@ -119,18 +130,42 @@ class Conversion:
             self.cleanup()
 
     def kill(self) -> None:
-        """Stop this run's LibreOffice (its own process group only)."""
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.proc.communicate()
+        """Stop this run's LibreOffice: its whole process group (soffice starts soffice.bin in it),
+        even when the first process has already exited."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.communicate(timeout=30)  # reap it and close its pipes
+        except (subprocess.TimeoutExpired, ValueError, OSError):
+            pass
 
     def cleanup(self) -> None:
         if self.profile is not None:
             shutil.rmtree(self.profile, ignore_errors=True)
             self.profile = None
+
+
+def _load_prctl():
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError, ImportError):  # not Linux: no parent-death signal
+        return None
+
+
+_PRCTL = _load_prctl()  # looked up here, not in the forked child
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to kill LibreOffice if jixiao itself dies (even by
+    SIGKILL), so no orphaned soffice keeps running."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def recalculated(xlsx: Path, outdir: Path) -> Path:

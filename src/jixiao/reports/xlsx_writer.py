@@ -181,7 +181,8 @@ def write(report, path: Path, cached: bool = True) -> None:
             scores.set_row(at, 14 * max(1, -(-len(trace) // 44)) + 2)
     total = first + len(ev.results)
     tops = ",".join(f"E{rows[r.id] + 1}" for r in ev.level(1))
-    scores.write_string(total, 0, "合计", F.level[1])
+    unscored = [r.name for r in ev.results if r.status == "not_scorable"]
+    scores.write_string(total, 0, "合计（不完整）" if unscored else "合计", F.level[1])
     scores.write_blank(total, 1, None, F.level[1])
     scores.write_blank(total, 2, None, F.level[1])
     scores.write_number(total, 3, sum(r.weight for r in ev.level(1)), F.score_fmt(1))
@@ -189,7 +190,9 @@ def write(report, path: Path, cached: bool = True) -> None:
     scores.write_number(total, 5, ev.total, F.score_fmt(1))
     scores.write_formula(total, 6, _check(total), F.check, "一致" if cached else "")
     grade = f"评价等级：{ev.grade}；" if ev.grade else ""
-    scores.write_string(total, 7, f"{grade}报告总分 {round_half_up(ev.total):.2f}（合计由未舍入得分相加）", F.trace)
+    incomplete = (f"；得分不完整：{'、'.join(unscored)} 无法评分，未计入合计" if unscored else "")
+    scores.write_string(total, 7, f"{grade}报告总分 {round_half_up(ev.total):.2f}（合计由未舍入得分相加）{incomplete}",
+                        F.trace)
     scores.conditional_format(first, 4, total, 4, {"type": "formula", "criteria": f"=AND(ISNUMBER(E{first + 1}),E{first + 1}<D{first + 1}-0.000001)",
                                                   "format": F.lost})
     scores.conditional_format(first, 6, total, 6, {"type": "text", "criteria": "not containing", "value": "一致", "format": F.changed})

@@ -32,12 +32,15 @@ def _secret_key() -> str:
     except OSError:
         pass
     key = secrets.token_urlsafe(50)
-    try:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(key, encoding="ascii")
-        path.chmod(0o600)
-    except OSError:
-        pass  # a read-only place (tests, a one-off command): a fresh key for this process
+    if DATA_DIR.is_dir():  # never create the folder just by importing settings (tests, one-off commands)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(key)
+        except FileExistsError:
+            return path.read_text(encoding="ascii").strip()  # another process wrote it first
+        except OSError:
+            pass  # a read-only place: a fresh key for this process
     return key
 
 
@@ -133,3 +136,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
 }
+
+# The web pages' additions (their app, WhiteNoise, django-axes, cookies): see jixiao/web/conf.py.
+from jixiao.web.conf import extend as _web  # noqa: E402
+
+_web(globals())

@@ -8,7 +8,6 @@ Nothing here looks at a file's content to decide what kind of thing it is.
 from __future__ import annotations
 
 import dataclasses
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

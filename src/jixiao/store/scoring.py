@@ -28,14 +28,48 @@ from pathlib import Path
 from jixiao.core.engine import evaluate
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.form import score_form
+from jixiao.intake import form as _intake_form
 from jixiao.intake.case import JsonDoc, bind_case, read_case
 from jixiao.intake.export import case_document
-from jixiao.intake.form import bind_form, form_framework_path, load_form_framework, looks_like_form
+from jixiao.intake.form import bind_form, form_framework_path, looks_like_form
 from jixiao.intake.framework import load_framework
 from jixiao.intake.yamlio import Located, load
 
 DEPT, PROJECT = "dept", "project"
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+_FORM_CACHE: dict[tuple, object] = {}
+
+
+def _file_key(ref) -> tuple | None:
+    path = form_framework_path(ref) or Path(ref)
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+def _cached(kind: str, loader):
+    """``loader`` remembered per file (path, mtime, size), as intake already does for department
+    frameworks: reading a form edition's YAML costs ~0.4 s, and an import scores thousands of forms.
+    Treat the returned objects as read-only."""
+    def load_once(ref, *args):
+        key = _file_key(ref)
+        if key is None or args:
+            return loader(ref, *args)
+        key = (kind, *key)
+        if key not in _FORM_CACHE:
+            if len(_FORM_CACHE) > 64:
+                _FORM_CACHE.clear()
+            _FORM_CACHE[key] = loader(ref)
+        return _FORM_CACHE[key]
+
+    return load_once
+
+
+# bind_form loads its edition by this module-level name on every call; until the editions
+# service (bind a form to an already loaded edition) lands, the store gives it the remembering one.
+_intake_form.load_form_framework = _cached("form", _intake_form.load_form_framework)
 
 
 @dataclass
@@ -151,6 +185,11 @@ def score_document(kind: str, document: dict, source: str = "", edition: dict | 
 
 
 def frozen_form_framework(ref: str) -> dict:
+    """The frozen data of a form edition (shared: do not change it)."""
+    return _frozen_form(ref)
+
+
+def _frozen_form_uncached(ref: str) -> dict:
     """A form edition's data with its ``extends`` resolved, as :func:`load_form_framework` resolves it.
 
     The source data is frozen rather than the validated model: a model dump does not read back
@@ -167,12 +206,15 @@ def frozen_form_framework(ref: str) -> dict:
     return plain(data)
 
 
+_frozen_form = _cached("frozen", _frozen_form_uncached)
+
+
 def _edition_source(kind: str, edition: dict, frozen_dir: Path | None) -> str:
     """Where to load a frozen edition from: the shipped one if unchanged, else its frozen file."""
     ref, want = edition["ref"], edition["hash"]
     try:
         if kind == PROJECT:
-            if form_framework_path(ref) is not None and load_form_framework(ref).fingerprint() == want:
+            if form_framework_path(ref) is not None and _intake_form.load_form_framework(ref).fingerprint() == want:
                 return ref
         elif load_framework(ref).fingerprint() == want:
             return ref

@@ -53,7 +53,7 @@ class ApplyTable(BaseModel):
     override_text: list[Quote] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _complete(self):
+    def _complete(self) -> ApplyTable:
         seen = set()
         for r in self.rows:
             if (r.grade, r.type) in seen:

@@ -76,7 +76,7 @@ class PreassessEdition(BaseModel):
     report_text: list[Quote] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> PreassessEdition:
         if abs(sum(d.weight for d in self.dimensions) - self.total) > 1e-9:
             raise ValueError(f"各维度权重之和应等于总分 {self.total:g}")
         if [g.grade for g in self.grades] != list(GRADES) or self.grades[-1].at_least != 0:

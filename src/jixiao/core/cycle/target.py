@@ -144,6 +144,7 @@ class TargetForm:
     edition: str = ""
     opinions: list[Opinion] = field(default_factory=list)
     source: str = ""
+    history: dict[str, list[Past]] = field(default_factory=dict)  # past actuals by 三级指标, as fed
 
     @property
     def subject(self) -> str:
@@ -538,6 +539,7 @@ def review(ed: TargetEdition, form: TargetForm, history: dict[str, list[Past]] |
     findings: list[Finding] = []
     for c in ed.checks:
         findings.extend(CHECKS[c.kind](ed, form, c))
+    history = form.history if history is None else history
     if history:
         findings.extend(history_findings(ed, form, history))
     given = [o for o in form.opinions if o.grade]

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any, Callable, Iterable, Iterator, Protocol
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, computed_field, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
@@ -196,3 +197,33 @@ def won_text(won: float, available: float) -> str:
 
 
 Lowering = Callable[[], E.Node]
+
+
+# The engine, the trace and the batch compilers walk a rule's tree recursively; Python allows about
+# 1,000 nested calls, and a walk takes up to three per level. A rule whose tree is deeper than this
+# (a checklist of 300 criteria, tiers of 1,000 bands, a sum of 1,600 parts) is refused when the
+# framework is checked, so ``score`` never meets a rule it cannot evaluate.
+RULE_DEPTH = 150
+
+
+def depth(root: E.Node) -> int:
+    """How deep an expression tree is, measured without recursion."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > 10 * RULE_DEPTH:
+            break  # deep enough to refuse; no need to measure further
+        for value in vars(n).values():
+            if isinstance(value, tuple):
+                stack.extend((v, d + 1) for v in value if hasattr(v, "__dataclass_fields__"))
+            elif hasattr(value, "__dataclass_fields__"):
+                stack.append((value, d + 1))
+    return deepest
+
+
+def finite(value: E.Node, score: E.Node, label: str) -> E.Node:
+    """``score``, or not scorable when ``value`` overflows: ``v - v == 0`` is false exactly for
+    infinities and NaN, which otherwise compare false everywhere and fall into full marks."""
+    return E.where(E.cmp("==", E.sub(value, value), E.const(0.0)), score,
+                   E.Fail(f"{label}的计算结果超出可表示的范围（溢出），本指标无法评分；请核对数据"))

@@ -45,6 +45,9 @@ class Criterion(Finite):
         return E.where(node(self.test), E.const(self.points), E.const(0.0))
 
 
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+
+
 class Checklist(RuleBase):
     kind: Literal["checklist"]
     items: list[Criterion]
@@ -74,7 +77,11 @@ class Checklist(RuleBase):
             if i.fact:
                 why = ev.evidence(i.fact)
             else:
-                why = ev.substitute(node(i.test))
+                test = node(i.test)
+                if won < i.points - 1e-12 and isinstance(test, E.Compare):
+                    # Not met: show the comparison that holds (19,000 < 20,741), never the one that failed.
+                    test = E.Compare(_NEGATED[test.op], test.left, test.right)
+                why = ev.substitute(test)
             if won >= i.points - 1e-12:
                 text = f"{i.says}，得 {points_text(won)} 分"
             elif won <= 0:

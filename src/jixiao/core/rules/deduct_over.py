@@ -20,7 +20,7 @@ from pydantic import PositiveFloat
 
 from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_bound, fmt_pct, fmt_points
-from jixiao.core.rules.base import CheckContext, Evaluator, Expr, RuleBase, Step, node, won_text
+from jixiao.core.rules.base import CheckContext, Evaluator, Expr, RuleBase, Step, finite, node, won_text
 
 
 class DeductOver(RuleBase):
@@ -41,7 +41,7 @@ class DeductOver(RuleBase):
 
     def lower(self) -> E.Node:
         lost = E.mul(E.div(self.excess(), E.const(self.per)), E.const(self.deduct))
-        return E.greater(E.const(0.0), E.sub(E.const(self.points), lost))
+        return finite(node(self.value), E.greater(E.const(0.0), E.sub(E.const(self.points), lost)), self.label)
 
     def check(self, ctx: CheckContext) -> None:
         ctx.expression(self.value, "指标值", want=E.NUMBER)

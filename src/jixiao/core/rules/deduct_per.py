@@ -16,7 +16,7 @@ from pydantic import PositiveFloat
 
 from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_count, fmt_points
-from jixiao.core.rules.base import CheckContext, Evaluator, Expr, RuleBase, Step, node, won_text
+from jixiao.core.rules.base import CheckContext, Evaluator, Expr, RuleBase, Step, finite, node, won_text
 
 
 class DeductPer(RuleBase):
@@ -33,7 +33,8 @@ class DeductPer(RuleBase):
     def lower(self) -> E.Node:
         # A count below zero (a computed one, such as 计划数 - 完成数) finds no item: full points, never more.
         found = E.greater(E.const(0.0), node(self.count))
-        return E.greater(E.const(0.0), E.sub(E.const(self.points), E.mul(found, E.const(self.each))))
+        score = E.greater(E.const(0.0), E.sub(E.const(self.points), E.mul(found, E.const(self.each))))
+        return finite(node(self.count), score, self.label)
 
     def check(self, ctx: CheckContext) -> None:
         ctx.expression(self.count, "计数", want=E.NUMBER)

@@ -17,7 +17,11 @@ it keeps full points, code ``BELOW``, and still needs a written reason.
 ``qualitative`` checks an evaluator's score against the band of the stated grade (达成年度指标
 80–100% of 分值, 部分达成年度指标并具有一定效果 60–80%, 未达成年度指标且效果较差 0–60%, lower bounds
 inclusive). A score outside its band is not accepted: the row is not scorable, code
-``QUAL_OUT_OF_BAND``. Band edges are ``分值 × 0.8`` and ``分值 × 0.6`` less ``EDGE`` (1e-9 of a
+``QUAL_OUT_OF_BAND``. Published forms often give no grade words at all — the 完成值 is evidence
+("符合相关文件要求", "2021年12月完成") and the 得分 is the evaluator's judgement: without a grade, a
+score between 0 and 分值 is accepted as it stands (code ``QUAL_INFERRED``, the band it falls in
+shown in the trace), and only a score outside [0, 分值] is ``QUAL_OUT_OF_BAND``. Grade words, when
+present, still decide. Band edges are ``分值 × 0.8`` and ``分值 × 0.6`` less ``EDGE`` (1e-9 of a
 point): ``7 × 0.8`` is ``5.6000000000000005`` in binary, and a reader's 5.6 is on the edge, so it
 belongs to the upper band as the text says.
 
@@ -56,6 +60,7 @@ CODES = {
     "ABOVE": "超出年度指标值（反向指标），按偏离程度扣分",
     "ZERO_TARGET_MISSED": "年度指标值为0而未达到，得0分",
     "QUAL_IN_BAND": "定性指标，评分在所评档次的区间内",
+    "QUAL_INFERRED": "定性指标未写评价等级，评分在 0 至分值之间，按评价人员的评分计分，档次由评分推定",
     "QUAL_OUT_OF_BAND": "定性指标评分超出所评档次的分值区间",
 }
 
@@ -122,13 +127,41 @@ class Target(RuleBase):
         won = float(ev(self.lower()))
         code = ev(self.code())
         op, t, a = ev(E.Ref(self.op)), ev(E.Ref(self.target)), ev(E.Ref(self.actual))
-        head = f"指标值 {op}{ev.show(E.Ref(self.target), t)}，完成值 {ev.show(E.Ref(self.actual), a)}"
+        shown_t, shown_a = ev.show(E.Ref(self.target), t), ev.show(E.Ref(self.actual), a)
+        head = f"指标值 {op}{shown_t}，完成值 {shown_a}"
         if code == "BELOW":
-            head += f"，完成比例 {fmt_pct(min(a / t, 1.0))}"
+            head += f"，完成比例 {_share(a / t)}"
         elif code == "ABOVE":
             head += f"，超出指标值 {fmt_pct((a - t) / t)}"
-        text = f"{head}：{CODES[code]}，{won_text(won, w)}"
-        return [Step(text, w, won)]
+        if code in MISSED:
+            # The comparison that failed, always true as written: 未达到（20,740 < 20,741）.
+            rel = MISSED_BY[op] if op != "=" else ("<" if a < t else ">")
+            verdict = f"未达到（{_plain(ev, self.actual, a)} {rel} {_plain(ev, self.target, t)}），{MISSED[code]}"
+        else:
+            verdict = CODES[code]
+        return [Step(f"{head}：{verdict}，{won_text(won, w)}", w, won)]
+
+
+# How a missed row's actual stands to its target, by operator, and what follows from it.
+MISSED_BY = {"≥": "<", ">": "≤", "≤": ">", "<": "≥"}
+MISSED = {"BELOW": "按完成值与指标值之比计分", "ABOVE": "按超出指标值的程度扣分", "ZERO_TARGET_MISSED": "指标值为0，无从按比例计分"}
+
+
+def _share(ratio: float) -> str:
+    """完成比例 that never reads 100.00% for a missed target (20,740 ÷ 20,741 is 99.995%)."""
+    text = fmt_pct(min(ratio, 1.0))
+    digits = 2
+    while ratio < 1.0 and text.startswith("100") and digits < 8:
+        digits += 1
+        text = f"{int(ratio * 10 ** (digits + 2)) / 10 ** digits:.{digits}f}%"
+    return text
+
+
+def _plain(ev: Evaluator, name: str, v: float) -> str:
+    """A number as the row writes it, without its unit, with thousands separators."""
+    text = ev.show(E.Ref(name), v)
+    unit = getattr(ev, "unit", "")
+    return text[: -len(unit)] if unit and text.endswith(unit) else text
 
 
 class Qualitative(RuleBase):
@@ -152,11 +185,31 @@ class Qualitative(RuleBase):
             tests.append(E.all_of(E.cmp("==", E.Ref(self.grade), E.const(grade)), lower, upper))
         return E.any_of(*tests)
 
+    def graded(self) -> E.Node:
+        return E.Call("present", (E.Ref(self.grade),))
+
+    def within_points(self) -> E.Node:
+        """0 ≤ 得分 ≤ 分值: the one check an ungraded score must pass."""
+        s, w = E.Ref(self.score), E.Ref(self.points)
+        return E.all_of(E.cmp(">=", s, E.const(0.0)), E.cmp("<=", s, w))
+
     def lower(self) -> E.Node:
-        return E.where(self.in_band(), E.Ref(self.score), E.Fail("QUAL_OUT_OF_BAND"))
+        out = E.Fail("QUAL_OUT_OF_BAND")
+        return E.where(self.graded(), E.where(self.in_band(), E.Ref(self.score), out),
+                       E.where(self.within_points(), E.Ref(self.score), out))
 
     def code(self) -> E.Node:
-        return E.where(self.in_band(), E.const("QUAL_IN_BAND"), E.const("QUAL_OUT_OF_BAND"))
+        out = E.const("QUAL_OUT_OF_BAND")
+        return E.where(self.graded(), E.where(self.in_band(), E.const("QUAL_IN_BAND"), out),
+                       E.where(self.within_points(), E.const("QUAL_INFERRED"), out))
+
+    @staticmethod
+    def band_of(score: float, points: float) -> str:
+        """The grade whose band holds a score (lower edges less EDGE, as in :meth:`in_band`)."""
+        for grade, (lo, _) in BANDS.items():
+            if score >= points * lo - EDGE:
+                return grade
+        return GRADES[-1]
 
     def check(self, ctx: CheckContext) -> None:
         ctx.fact(self.grade, ["level"], "定性评价等级")
@@ -166,8 +219,16 @@ class Qualitative(RuleBase):
         w = float(ev(E.Ref(self.points)))
         won = ev(self.lower())
         grade = ev(E.Ref(self.grade))
+        stated = ev(E.Ref(self.score))
+        if isinstance(grade, E.Missing):
+            if isinstance(won, E.Missing):
+                return [Step(f"定性评价未写评价等级，评分 {fmt_points(float(stated))} 分不在 0–{fmt_points(w)} 分之内", w, 0.0)]
+            band = self.band_of(float(won), w)
+            lo, hi = BANDS[band]
+            return [Step(f"定性评价未写评价等级，按评价人员的评分计分；评分落在“{band}”档（{fmt_points(w * lo)}–"
+                         f"{fmt_points(w * hi)} 分），{won_text(float(won), w)}", w, float(won))]
         lo, hi = BANDS.get(grade, (0.0, 1.0))
         band = f"{fmt_points(w * lo)}–{fmt_points(w * hi)} 分"
         if isinstance(won, E.Missing):
-            return [Step(f"定性评价“{grade}”，评分 {fmt_points(float(ev(E.Ref(self.score))))} 分不在该档区间（{band}）内", w, 0.0)]
+            return [Step(f"定性评价“{grade}”，评分 {fmt_points(float(stated))} 分不在该档区间（{band}）内", w, 0.0)]
         return [Step(f"定性评价“{grade}”（区间 {band}），{won_text(float(won), w)}", w, float(won))]

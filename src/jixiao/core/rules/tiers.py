@@ -24,7 +24,17 @@ from pydantic import ConfigDict, NonNegativeFloat
 
 from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_pct
-from jixiao.core.rules.base import CheckContext, Evaluator, Expr, Finite, RuleBase, Step, node, won_text
+from jixiao.core.rules.base import (
+    CheckContext,
+    Evaluator,
+    Expr,
+    Finite,
+    RuleBase,
+    Step,
+    finite,
+    node,
+    won_text,
+)
 
 
 class Band(Finite):
@@ -97,7 +107,7 @@ class Tiers(RuleBase):
         out: E.Node = E.const(self.bands[-1].points)
         for b in reversed(self.bands[:-1]):
             out = E.where(b.test(v), E.const(b.points), out)
-        return out
+        return finite(v, out, self.label)
 
     def by_judgement(self) -> E.Node:
         out: E.Node = E.const(self.bands[-1].points)
@@ -155,4 +165,6 @@ class Tiers(RuleBase):
         shown = fmt_pct(v) if self.as_pct else ev.show(node(self.value), v)
         formula = ev.substitute(node(self.value))
         head = f"{self.label} = {formula} = {shown}" if formula != shown else f"{self.label} = {shown}"
-        return [Step(f"{head}，属“{band.name(self.as_pct, self.label)}”档，{won_text(won, available)}", available, won)]
+        # A label in quotes (“三公”经费控制率) is quoted inside the band's own quotes as ‘三公’.
+        shown = band.name(self.as_pct, self.label).replace("“", "‘").replace("”", "’")
+        return [Step(f"{head}，属“{shown}”档，{won_text(won, available)}", available, won)]

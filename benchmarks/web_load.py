@@ -1,0 +1,240 @@
+"""Bounded load test of the web pages: 50 simulated users browse and save for 60 s, then it stops.
+
+    python benchmarks/web_load.py [--users 50] [--seconds 60] [--database postgres://…]
+
+Without ``--database`` (or ``JIXIAO_DATABASE_URL``) it runs itself under
+``tests/store/run_on_postgres.sh``, which starts a private PostgreSQL 15 on loopback (initdb +
+pg_ctl in a temporary folder) and removes it afterwards; ``--sqlite`` uses SQLite instead. A demo store is loaded,
+``jixiao serve`` runs under waitress in a child process, and each simulated user logs in and loops:
+工作台, an evaluation, its entry page, a live score (HTMX), 总览, 审计日志 — and, for the unit
+users, a save of a new version from the version they loaded. Saves that meet a newer version get
+409 (no lost update) and the user reloads; every other non-2xx/3xx answer is an error.
+
+Printed: requests, errors, p50/p95/max latency per page, saves done and refused; and a check that
+the number of versions in the store equals the saves that succeeded (no lost update).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "Jixiao-Demo-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_demo(database: str | None, data: Path) -> None:
+    """Migrate and load the demo store into ``database`` (or SQLite under ``data``)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    code = ("import sys; from jixiao.cli import serve; serve.prepare(sys.argv[1] or None, __import__('pathlib').Path(sys.argv[2]), False);"
+            "from jixiao.web import demo; demo.load()")
+    subprocess.run([sys.executable, "-c", code, database or "", str(data)], check=True, env=env, cwd=str(ROOT))
+
+
+class User:
+    def __init__(self, base: str, name: str, stats, lock):
+        self.base, self.name, self.stats, self.lock = base, name, stats, lock
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def csrf(self) -> str:
+        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+
+    def call(self, label: str, path: str, data: dict | None = None, expect=(200, 302)) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body, headers={
+            "X-CSRFToken": self.csrf(), "Referer": self.base + "/"})
+        t0 = time.perf_counter()
+        try:
+            with self.opener.open(req, timeout=120) as r:
+                status, text = r.status, r.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as e:
+            status, text = e.code, e.read().decode("utf-8", "replace")
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
+            status, text = 0, str(e)
+        dt = time.perf_counter() - t0
+        with self.lock:
+            self.stats["lat"][label].append(dt)
+            if status not in expect:
+                self.stats["errors"].append(f"{label} {path} → {status}")
+        return status, text
+
+    def login(self) -> None:
+        self.call("登录页", "/login/")
+        self.call("登录", "/login/", {"csrfmiddlewaretoken": self.csrf(), "username": self.name, "password": PASSWORD})
+
+
+def form_fields(html: str) -> dict:
+    """The entry form's inputs as the browser would post them."""
+    from html.parser import HTMLParser
+
+    out: dict[str, str] = {}
+
+    class P(HTMLParser):
+        select = textarea = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            name = a.get("name") or ""
+            if a.get("form"):  # the attachment forms' inputs
+                return
+            if tag == "input" and (name.startswith(("v.", "e.", "p.", "u.")) or name in ("base", "csrfmiddlewaretoken")):
+                out[name] = a.get("value") or ""
+            elif tag == "select" and name.startswith("v."):
+                self.select = name
+                out[name] = ""
+            elif tag == "option" and self.select and "selected" in a:
+                self.selected = True
+            elif tag == "textarea" and name.startswith("v."):
+                self.textarea = name
+                out[name] = ""
+
+        def handle_data(self, data):
+            if self.select and getattr(self, "selected", False):
+                out[self.select] = data
+                self.selected = False
+            elif self.textarea:
+                out[self.textarea] += data
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+    P().feed(html)
+    return out
+
+
+def run_user(u: User, pages: dict, until: float, saves: dict) -> None:
+    n = 0
+    me = f"{u.name}-{threading.get_ident() % 100000}"  # unique text, so every save is a real change
+    while time.time() < until:
+        n += 1
+        u.call("工作台", "/")
+        ev = pages["ev"][n % len(pages["ev"])] if u.name.startswith("zhuguan") or u.name.startswith("caizheng") else pages["mine"]
+        u.call("评价详情", f"/e/{ev}/")
+        if u.name.startswith("danwei"):
+            status, html = u.call("填报页", f"/e/{pages['mine']}/edit")
+            fields = form_fields(html)
+            u.call("试算（HTMX）", f"/e/{pages['mine']}/live", dict(fields, **{"e.绩效管理制度": f"负载测试 {me} {n}"}))
+            if n % 3 == 0:
+                post = dict(fields, note=f"负载测试 {me} 第 {n} 次", **{"e.绩效管理制度": f"负载测试 {me} {n} 保存"})
+                # urllib follows the redirect after a save, so a saved version answers 200 (the detail page)
+                status, _ = u.call("保存", f"/e/{pages['mine']}/edit", post, expect=(200, 302, 409))
+                with u.lock:
+                    saves["ok" if status in (200, 302) else "conflict" if status == 409 else "other"] += 1
+        else:
+            u.call("总览", "/overview/?year=2020")
+            u.call("审计日志", "/audit/")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--database", default=None)
+    ap.add_argument("--sqlite", action="store_true")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="jixiao-load-"))
+    server = None
+    try:
+        database = None if args.sqlite else (args.database or os.environ.get("JIXIAO_DATABASE_URL"))
+        if not database and not args.sqlite:
+            # A private PostgreSQL on loopback, started and removed by the store's script.
+            script = ROOT / "tests" / "store" / "run_on_postgres.sh"
+            sys.exit(subprocess.call([str(script), sys.executable, *sys.argv], cwd=str(ROOT)))
+        data = tmp / "data"
+        load_demo(database, data)
+        port = free_port()
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+        cmd = [sys.executable, "-c", "from jixiao.cli import main; main()", "serve", "--data", str(data),
+               "--port", str(port), "--threads", "16"] + (["--database", database] if database else [])
+        server = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=(tmp / "serve.log").open("w"))
+        for _ in range(240):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        base = f"http://127.0.0.1:{port}"
+        code = ("import sys; from jixiao.server import setup; setup(sys.argv[1] or None, sys.argv[2]);"
+                "from jixiao.store.models import Evaluation as E;"
+                "print(' '.join(str(e.pk) for e in E.objects.filter(kind='dept', year=2020).order_by('pk')));"
+                "print(E.objects.get(unit__code='4403RS04', year=2020).pk)")
+        out = subprocess.run([sys.executable, "-c", code, database or "", str(data)], env=env, capture_output=True,
+                             text=True, check=True, cwd=str(ROOT)).stdout.split("\n")
+        pages = {"ev": out[0].split(), "mine": out[1].strip()}
+        stats = {"lat": defaultdict(list), "errors": []}
+        lock = threading.Lock()
+        saves = defaultdict(int)
+        # 50 users: the unit user danwei2 many times over (all on one evaluation: the hardest case for
+        # lost updates), the rest 主管部门 and 财政 reviewers browsing.
+        names = [("danwei2" if i % 3 == 0 else "zhuguan" if i % 3 == 1 else "caizheng") for i in range(args.users)]
+        users = [User(base, n, stats, lock) for n in names]
+        # Logging in (a deliberately slow password hash) happens before the timed minute, a few at a time.
+        logins = [threading.Thread(target=u.login) for u in users]
+        for i in range(0, len(logins), 5):
+            for t in logins[i:i + 5]:
+                t.start()
+            for t in logins[i:i + 5]:
+                t.join()
+        stats["lat"].clear()
+        stats["errors"].clear()
+        until = time.time() + args.seconds
+        threads = [threading.Thread(target=run_user, args=(u, pages, until, saves)) for u in users]
+        t0 = time.time()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(args.seconds + 60)
+        wall = time.time() - t0
+        code = ("import sys; from jixiao.server import setup; setup(sys.argv[1] or None, sys.argv[2]);"
+                "from jixiao.store.models import Evaluation as E; e = E.objects.get(pk=int(sys.argv[3]));"
+                "print(e.versions.count())")
+        versions = int(subprocess.run([sys.executable, "-c", code, database or "", str(data), pages["mine"]], env=env,
+                                      capture_output=True, text=True, check=True, cwd=str(ROOT)).stdout)
+        every = [x for v in stats["lat"].values() for x in v]
+        print(f"数据库：{'PostgreSQL（本机回环）' if database else 'SQLite'}；用户 {args.users}；时长 {wall:.1f} 秒；请求 {len(every)}（{len(every) / wall:.0f} 次/秒）")
+        print(f"{'页面':<12}{'次数':>8}{'p50 ms':>10}{'p95 ms':>10}{'最大 ms':>10}")
+        for label, xs in sorted(stats["lat"].items(), key=lambda kv: -len(kv[1])):
+            xs = sorted(xs)
+            p95 = xs[min(len(xs) - 1, int(0.95 * len(xs)))]
+            print(f"{label:<12}{len(xs):>8}{statistics.median(xs) * 1000:>10.0f}{p95 * 1000:>10.0f}{xs[-1] * 1000:>10.0f}")
+        xs = sorted(every)
+        print(f"全部页面 p95 {xs[int(0.95 * len(xs))] * 1000:.0f} ms；错误 {len(stats['errors'])}"
+              + (f"（如：{stats['errors'][:3]}）" if stats["errors"] else ""))
+        print(f"保存：成功 {saves['ok']}，因他人已保存而拒绝（409，未覆盖）{saves['conflict']}，其他 {saves['other']}；"
+              f"该评价的版本数 {versions} = 1 + 成功保存 {saves['ok']}：{'是' if versions == 1 + saves['ok'] else '否（有更新丢失！）'}")
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""``jixiao serve``: the web pages and the API under a production WSGI server (waitress).
+
+Static files are served by WhiteNoise from the package itself, so there is nothing to collect.
+DEBUG is never on here, whatever the environment says: a traceback page is not for users.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import typer
+
+DEMO_MARK = ".jixiao-demo"
+DEFAULT_DATA = Path("jixiao-data")
+
+
+def _fresh_demo_dir(data: Path) -> None:
+    """Empty a demo folder made by an earlier ``--demo``; refuse any other non-empty folder."""
+    if data.exists() and any(data.iterdir()):
+        if not (data / DEMO_MARK).exists():
+            print(f"错误：--demo 需要一个空文件夹或以前的演示文件夹，而“{data}”中已有其他文件；"
+                  "请用 --data 指定一个新文件夹", file=sys.stderr)
+            raise typer.Exit(2)
+        for child in data.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    data.mkdir(parents=True, exist_ok=True)
+    (data / DEMO_MARK).write_text("jixiao serve --demo 生成的演示数据，可随时删除\n", encoding="utf-8")
+
+
+def prepare(database: str | None, data: Path, demo: bool) -> list[tuple[str, str, str]]:
+    """Configure Django, bring the schema up to date, and for a demo load its data and accounts."""
+    os.environ["JIXIAO_DEBUG"] = ""  # never a debug page in front of users
+    if demo:
+        _fresh_demo_dir(data)
+        database = None  # a demo is always its own SQLite file under DATA
+        os.environ.pop("JIXIAO_DATABASE_URL", None)
+    from jixiao.server import setup
+
+    setup(database, data)
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.DEBUG = False
+    call_command("migrate", verbosity=0, interactive=False)
+    if demo:
+        from jixiao.web.demo import load
+
+        return load()
+    return []
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        database: str | None = typer.Option(None, "--database", help="数据库地址（PostgreSQL 等）；默认使用 DATA 下的 SQLite"),
+        data: Path = typer.Option(DEFAULT_DATA, "--data", help="数据文件夹（SQLite 数据库、佐证材料）"),
+        host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),
+        port: int = typer.Option(8000, "--port", help="端口"),
+        demo: bool = typer.Option(False, "--demo", help="新建演示数据（深圳社保局 2020 案例、项目自评表、各角色演示账号）"),
+        threads: int = typer.Option(8, "--threads", help="处理请求的线程数"),
+    ) -> None:
+        """启动网页服务（waitress + WhiteNoise，不开调试模式）。"""
+        if demo and data == DEFAULT_DATA:
+            data = Path("jixiao-demo")
+        try:
+            accounts = prepare(database, data, demo)
+        except OSError as exc:
+            print(f"错误：无法准备数据文件夹“{data}”：{exc.strerror or exc}；请检查路径和权限", file=sys.stderr)
+            raise typer.Exit(2) from None
+        from waitress import serve as waitress_serve
+
+        from jixiao.server.wsgi import application
+
+        if accounts:
+            print("演示账号（密码相同）：")
+            for name, role, password in accounts:
+                print(f"  {role:<8} 用户名 {name:<10} 密码 {password}")
+        shown = f"[{host}]" if ":" in host else host
+        print(f"jixiao 网页服务已启动：http://{shown}:{port}/   （按 Ctrl+C 停止）", flush=True)
+        try:
+            waitress_serve(application, host=host, port=port, threads=threads, ident="jixiao",
+                           clear_untrusted_proxy_headers=True, _quiet=True)
+        except OSError as exc:
+            print(f"错误：无法在 {host}:{port} 上监听：{exc.strerror or exc}；请换一个端口（--port）", file=sys.stderr)
+            raise typer.Exit(2) from None

@@ -1,0 +1,275 @@
+"""The whole review cycle in a real browser (Debian's chromium driven by Playwright) against
+``jixiao serve --demo`` — waitress, WhiteNoise, the demo store — exactly as a newcomer starts it.
+
+A unit enters the seed case by hand and by Excel upload and sees 96.77; submits; the 主管部门
+returns it with an opinion; the unit fixes and resubmits; the 主管部门 approves; 财政 changes one
+judgement with a reason and approves; the downloaded report shows both scores; the audit log shows
+every step; a unit user typing another unit's address gets 404. Screenshots go to docs/web/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "examples" / "shenzhen-sibao-2020"
+SHOTS = ROOT / "docs" / "web"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+PASSWORD = "Jixiao-Demo-2026"
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium 未安装（apt-get install chromium）")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("demo")
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("JIXIAO_DATABASE_URL", None)
+    log = (data / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-c", "from jixiao.cli import main; main()", "serve", "--demo",
+                             "--data", str(data / "store"), "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(ROOT))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError("jixiao serve --demo 退出：" + (data / "serve.log").read_text())
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise AssertionError("jixiao serve --demo 未在 180 秒内启动")
+    printed = (data / "serve.log").read_text()
+    assert "danwei" in printed and url in printed  # the accounts and the address are printed at start
+    yield {"url": url, "db": data / "store" / "jixiao.sqlite3"}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _login(browser, url: str, user: str):
+    ctx = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN", accept_downloads=True)
+    page = ctx.new_page()
+    page.goto(url + "/login/")
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(url + "/")
+    return page
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def _seed_inputs() -> dict[str, str]:
+    """The seed case as the entry form's inputs, name → text (what a person would type or pick)."""
+    from jixiao.intake.case import read_document
+    from jixiao.intake.framework import load_framework
+    from jixiao.web import entry
+
+    fw = load_framework("shenzhen-dept/2020")
+    out = {}
+    for g in entry.groups(fw, read_document(SEED / "case.yaml").data):
+        for f in g.fields:
+            out[f"v.{f.name}"] = f.value
+            out[f"e.{f.name}"] = f.evidence
+            if f.kind == "judgement":
+                out[f"p.{f.name}"] = f.points
+    return out
+
+
+def _total(page) -> str:
+    return page.locator("#score-panel #total").inner_text().strip()
+
+
+def test_journey(server, browser):
+    url, db = server["url"], server["db"]
+
+    # Every role logs in and lands on its 工作台.
+    for user in ("zhuguan", "caizheng", "zhuanjia", "admin"):
+        p = _login(browser, url, user)
+        assert "工作台" in p.locator("h1").inner_text()
+        if user == "admin":
+            p.goto(url + "/admin/")
+            assert "站点管理" in p.content() or "绩效评价管理" in p.content()
+        p.context.close()
+
+    login = browser.new_context(viewport={"width": 1366, "height": 860}).new_page()
+    login.goto(url + "/login/")
+    _shot(login, "01-login")
+    login.context.close()
+
+    # 1. The unit enters the seed case by hand: every field typed or picked; the score follows.
+    unit = _login(browser, url, "danwei")
+    _shot(unit, "02-home-unit")
+    unit.get_by_label("年度").fill("2020")
+    unit.get_by_label("指标体系").select_option("shenzhen-dept/2020")
+    unit.locator("#new-eval").click()
+    unit.wait_for_selector("#entry-form")
+    for name, value in _seed_inputs().items():
+        box = unit.locator(f'[name="{name}"]')
+        if box.evaluate("e => e.tagName") == "SELECT":
+            box.select_option(label=value) if value else None
+        elif value:
+            box.fill(value)
+    unit.wait_for_function("document.querySelector('#score-panel #total') && "
+                           "document.querySelector('#score-panel #total').textContent.trim() === '96.77'", timeout=30000)
+    assert _total(unit) == "96.77"
+    _shot(unit, "03-entry-live")
+    unit.get_by_label("本次保存说明").fill("按 2020 年度报告逐项填报")
+    unit.locator("#save").click()
+    unit.wait_for_selector("#state")
+    assert "已保存为第 1 版，得分 96.77" in unit.content()
+
+    # 2. …and by Excel upload into the same form (the seed workbook): 96.77 again, saved.
+    unit.get_by_role("link", name="填报 / 修改").click()
+    unit.get_by_label("用 Excel 工作簿填入本表").set_input_files(str(SEED / "case.xlsx"))
+    unit.get_by_role("button", name="读入工作簿").click()
+    unit.wait_for_selector("text=已读入工作簿")
+    assert _total(unit) == "96.77"
+    unit.get_by_label("本次保存说明").fill("用 Excel 工作簿核对")
+    unit.locator("#save").click()
+    unit.wait_for_selector("#state")
+    ev_id = int(re.search(r"/e/(\d+)/", unit.url).group(1))
+    unit.get_by_role("button", name="送审").click()
+    unit.wait_for_selector("text=已送审")
+
+    # A unit user cannot reach another unit's evaluation by typing its address.
+    with sqlite3.connect(db) as con:
+        other = con.execute("select e.id from store_evaluation e join store_unit u on u.id = e.unit_id "
+                            "where u.code = '4403RS02' and e.year = 2020").fetchone()[0]
+    resp = unit.goto(f"{url}/e/{other}/")
+    assert resp.status == 404
+    for path in ("/overview/", "/audit/", f"/e/{other}/review", f"/e/{other}/reports/"):
+        assert unit.goto(url + path).status == 404, path
+
+    # 3. The 主管部门 returns it with an opinion.
+    dept = _login(browser, url, "zhuguan")
+    dept.goto(f"{url}/e/{ev_id}/")
+    dept.get_by_label("退回意见（必填）").fill("请补充绩效管理制度建设情况的佐证材料")
+    dept.get_by_role("button", name="退回单位").click()
+    dept.wait_for_selector("text=已退回单位")
+
+    # 4. The unit sees it returned, fixes it and resubmits.
+    unit.goto(url + "/")
+    returned = unit.locator("section[aria-labelledby=col-returned]")
+    assert "深圳市社会保险基金管理局" in returned.inner_text()
+    unit.goto(f"{url}/e/{ev_id}/")
+    assert "请补充绩效管理制度建设情况的佐证材料" in unit.content()
+    unit.get_by_role("link", name="填报 / 修改").click()
+    unit.locator('[name="e.绩效管理制度"]').fill("已于2021年3月印发《预算绩效管理办法》，2020年度尚缺制度保障")
+    unit.get_by_label("本次保存说明").fill("按主管部门意见补充说明")
+    unit.locator("#save").click()
+    unit.wait_for_selector("#state")
+    unit.get_by_role("button", name="送审").click()
+    unit.wait_for_selector("text=已送审")
+
+    # 5. The 主管部门 approves.
+    dept.goto(f"{url}/e/{ev_id}/review")
+    _shot(dept, "04-review-dept")
+    dept.get_by_role("button", name="主管部门审核通过").click()
+    dept.wait_for_selector("text=主管部门已审")
+
+    # 6. 财政 changes one judgement with a reason, and approves.
+    fin = _login(browser, url, "caizheng")
+    fin.goto(f"{url}/e/{ev_id}/review")
+    fin.locator("summary", has_text="设置的绩效指标包含可量化的指标").first.click()
+    form = fin.locator("form", has=fin.locator('input[name=target][value="含可量化指标"]'))
+    form.locator("select[name=value]").select_option(label="未达到")
+    form.locator("input[name=reason]").fill("部分指标仅有定性描述，未设置可量化的指标值")
+    form.get_by_role("button", name="调整").click()
+    fin.wait_for_selector("text=已调整")
+    reviewed = fin.locator("#review-total").inner_text().strip()
+    assert reviewed != "96.77"
+    _shot(fin, "05-review-finance")
+    fin.get_by_role("button", name="财政终审通过").click()
+    fin.wait_for_selector("text=财政已审")
+    assert fin.locator("#own-total").inner_text().strip() == "96.77"
+    assert fin.locator("#reviewed-total").inner_text().strip() == reviewed
+    _shot(fin, "06-detail-both-scores")
+
+    # 7. The downloaded report shows both scores (a progress page, then the file).
+    fin.goto(f"{url}/e/{ev_id}/reports/")
+    fin.locator("tr", has_text="（当前）").get_by_role("button", name="生成 DOCX").click()
+    fin.wait_for_selector("#job-download", timeout=120000)
+    with fin.expect_download() as dl:
+        fin.locator("#job-download").click()
+    path = dl.value.path()
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    text = re.sub(r"<[^>]+>", "", xml)
+    assert "自评分与复核分对照" in text and "96.77" in text and reviewed in text
+
+    # 8. The audit log shows every step.
+    fin.goto(f"{url}/audit/?unit=4403RS01")
+    log = fin.locator("#audit-table").inner_text()
+    for step in ("新建评价", "保存版本", "送审", "退回单位", "主管部门审核通过", "评分调整", "财政终审通过"):
+        assert step in log, step
+    _shot(fin, "07-audit")
+    fin.goto(f"{url}/overview/?year=2020")
+    fin.wait_for_selector("#ranking")
+    fin.wait_for_timeout(800)  # let ECharts draw
+    _shot(fin, "08-overview")
+    fin.goto(f"{url}/forms/")
+    _shot(fin, "09-forms")
+    for pg in (unit, dept, fin):
+        pg.context.close()
+
+
+def test_keyboard_only_entry(server, browser):
+    """The entry form is usable by keyboard alone: tab to a field, type, the score follows."""
+    page = _login(browser, server["url"], "danwei2")
+    with sqlite3.connect(server["db"]) as con:
+        ev = con.execute("select e.id from store_evaluation e join store_unit u on u.id = e.unit_id "
+                         "where u.code = '4403RS04' and e.year = 2020").fetchone()[0]
+    page.goto(f"{server['url']}/e/{ev}/edit")
+    before = _total(page)
+    page.locator('[name="v.按时完成项目数"]').focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("39")
+    page.keyboard.press("Tab")
+    page.wait_for_function(f"document.querySelector('#score-panel #total').textContent.trim() !== '{before}'")
+    assert _total(page) != before
+    # every visible input has a label
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter(e => !e.labels || e.labels.length === 0).map(e => e.name)""")
+    assert unlabelled == []
+    page.context.close()
+    shutil.rmtree(Path(server["db"]).parent / "reports", ignore_errors=True)
