@@ -10,10 +10,6 @@ The calls are described in ``docs/api.md``.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
-from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, HttpResponse, JsonResponse
 from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -23,7 +19,7 @@ from ninja.security import HttpBearer, django_auth
 from jixiao.core.errors import InvalidInput
 from jixiao.store import selectors, services
 from jixiao.store.errors import Invalid, NotFound, StoreError, from_invalid_input
-from jixiao.store.models import Adjustment, Attachment, AuditEvent, Evaluation, Opinion, Role, Score
+from jixiao.store.models import Adjustment, Attachment, AuditEvent, Evaluation, Opinion, Role
 from jixiao.store.workflow import allowed_from
 
 MAX_LIMIT = 500
@@ -192,11 +188,11 @@ def create_unit(request, body: UnitIn):
 
 # --- evaluations ----------------------------------------------------------------------------------
 
-def summary(ev: Evaluation, total=None, grade=None) -> dict:
+def summary(ev: Evaluation) -> dict:
     return {"id": ev.id, "unit": {"code": ev.unit.code, "name": ev.unit.name}, "year": ev.year, "kind": ev.kind,
             "kind_label": ev.get_kind_display(), "title": ev.title, "state": ev.state,
             "state_label": ev.get_state_display(), "edition": {"ref": ev.edition.ref, "hash": ev.edition.hash},
-            "current_version": ev.current, "total": total, "grade": grade, "updated": _time(ev.updated)}
+            "current_version": ev.current, "total": ev.total, "grade": ev.grade or None, "updated": _time(ev.updated)}
 
 
 @api.get("/evaluations", summary="可见的评价（按编号分页；可按年度、单位、类型、状态筛选）")
@@ -211,12 +207,10 @@ def evaluations(request, year: int | None = None, unit: str | None = None, kind:
         qs = qs.filter(kind=kind)
     if state:
         qs = qs.filter(state=state)
-    latest = Score.objects.filter(version__evaluation=OuterRef("pk"), version__number=OuterRef("current"))
-    qs = qs.annotate(_total=Subquery(latest.values("total")[:1]), _grade=Subquery(latest.values("grade")[:1]))
     rows = list(qs.order_by("id")[: _limit(limit) + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": [summary(e, e._total, e._grade) for e in rows], "next": rows[-1].id if more else None}
+    return {"items": [summary(e) for e in rows], "next": rows[-1].id if more else None}
 
 
 @api.post("/evaluations/import", summary="批量导入案例或项目自评表（每个文件全部成功或不变）")
@@ -244,7 +238,7 @@ def evaluation(request, pk: int):
     versions = list(ev.versions.select_related("score").order_by("number"))
     latest = versions[-1] if versions else None
     held = selectors.roles(request.user, ev)
-    out = summary(ev, latest.score.total if latest else None, latest.score.grade if latest else None)
+    out = summary(ev)
     out.update({
         "versions": [{"number": v.number, "author": v.author_name, "created": _time(v.created), "note": v.note,
                       "source": v.source, "digest": v.digest, "total": v.score.total} for v in versions],
@@ -395,15 +389,15 @@ def report(request, pk: int, format: str = "html", version: int | None = None):
     v = ev.versions.filter(number=version or ev.current).first()
     if v is None:
         raise NotFound("该评价还没有保存任何版本" if not version else f"评价 {pk} 没有第 {version} 版")
+    from jixiao.reports.office import OfficeError
     from jixiao.store import scoring
 
-    with tempfile.TemporaryDirectory(prefix="jixiao-report-") as tmp:
-        try:
-            path = scoring.write_report(ev.kind, v.facts, format, Path(tmp) / "out", services.edition_of(ev),
-                                        services._frozen_dir())
-        except InvalidInput as exc:
-            raise from_invalid_input(exc) from None
-        data = path.read_bytes()
+    try:
+        data = scoring.report_bytes(ev.kind, v.facts, format, services.edition_of(ev), services._frozen_dir())
+    except InvalidInput as exc:
+        raise from_invalid_input(exc) from None
+    except OfficeError as exc:
+        return error(503, "E-ST-OFFICE", f"PDF 转换失败：{exc}；请稍后重试，或下载 DOCX")
     resp = HttpResponse(data, content_type=REPORT_TYPES[format])
     name = f"{ev.year}-{ev.title}.{format}"
     from urllib.parse import quote

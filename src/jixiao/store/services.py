@@ -244,7 +244,7 @@ def _new_version(*, actor, ev: Evaluation, scored: scoring.Scored, source: str, 
     Score.objects.create(version=v, record=scored.record, total=scored.total, grade=scored.grade,
                          status=scored.status)
     before = ev.versions.filter(number=ev.current).values_list("digest", flat=True).first() or ""
-    ev.current = number
+    ev.current, ev.total, ev.grade = number, scored.total, scored.grade
     _save(ev, actor)
     audit(actor=actor, action="version.save", obj=v, evaluation=ev, before=before, after=v.digest,
           detail={"number": number, "total": scored.total, "source": source, "note": note})
