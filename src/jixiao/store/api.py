@@ -101,6 +101,16 @@ def _int(value, name: str) -> int | None:
                       "E-API-VALIDATION") from None
 
 
+MAX_ID = 2 ** 63 - 1  # the id columns are 64-bit; a larger number is refused, not sent to the database
+
+
+def _range(value: int | None, name: str, low: int = 0, high: int = MAX_ID) -> int | None:
+    if value is not None and not low <= value <= high:
+        raise Invalid(f"{name} 应在 {low} 到 {high} 之间，实际为 {value}",
+                      [{"code": "E-API-FIELD", "where": name, "message": "超出范围"}], "E-API-VALIDATION")
+    return value
+
+
 def _limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit 应在 1 到 {MAX_LIMIT} 之间", [{"code": "E-API-FIELD", "where": "limit", "message": "超出范围"}],
@@ -109,7 +119,10 @@ def _limit(limit: int) -> int:
 
 
 def _evaluation(request, pk: int) -> Evaluation:
-    ev = selectors.evaluation(request.user, pk)
+    if not 0 < pk <= MAX_ID:
+        raise NotFound(f"找不到编号为 {pk} 的评价")
+    # The frozen framework is large and only scoring needs it (it loads on first use then).
+    ev = selectors.evaluations(request.user).defer("edition__framework").filter(pk=pk).first()
     if ev is None:
         raise NotFound(f"找不到编号为 {pk} 的评价")
     return ev
@@ -174,6 +187,7 @@ def unit_json(u) -> dict:
 
 @api.get("/units", summary="可见的单位（按编号分页）")
 def units(request, after: int = 0, limit: int = 100):
+    _range(after, "after")
     rows = list(selectors.units(request.user).filter(id__gt=after).order_by("id")[: _limit(limit) + 1])
     more = len(rows) > limit
     rows = rows[:limit]
@@ -198,7 +212,9 @@ def summary(ev: Evaluation) -> dict:
 @api.get("/evaluations", summary="可见的评价（按编号分页；可按年度、单位、类型、状态筛选）")
 def evaluations(request, year: int | None = None, unit: str | None = None, kind: str | None = None,
                 state: str | None = None, after: int = 0, limit: int = 50):
-    qs = selectors.evaluations(request.user).filter(id__gt=after)
+    _range(after, "after")
+    _range(year, "year", 1990, 2100)
+    qs = selectors.evaluations(request.user).defer("edition__framework").filter(id__gt=after)
     if year:
         qs = qs.filter(year=year)
     if unit:
@@ -254,7 +270,7 @@ def evaluation(request, pk: int):
 @api.get("/evaluations/{pk}/versions/{number}", summary="一个版本的事实与评分记录")
 def version(request, pk: int, number: int):
     ev = _evaluation(request, pk)
-    v = ev.versions.select_related("score").filter(number=number).first()
+    v = ev.versions.select_related("score").filter(number=number).first() if 0 < number <= MAX_ID else None
     if v is None:
         raise NotFound(f"评价 {pk} 没有第 {number} 版")
     return {"number": v.number, "author": v.author_name, "created": _time(v.created), "note": v.note,
@@ -373,7 +389,7 @@ def post_attachment(request, pk: int, file: File[UploadedFile], target: Form[str
 
 @api.get("/attachments/{aid}", summary="下载佐证材料")
 def download_attachment(request, aid: int):
-    a = Attachment.objects.filter(pk=aid).first()
+    a = Attachment.objects.filter(pk=aid).first() if 0 < aid <= MAX_ID else None
     if a is None or selectors.evaluation(request.user, a.evaluation_id) is None:
         raise NotFound(f"找不到编号为 {aid} 的佐证材料")
     return FileResponse(services.attachment_path(a.sha256).open("rb"), as_attachment=True, filename=a.name,
@@ -386,6 +402,7 @@ def report(request, pk: int, format: str = "html", version: int | None = None):
     if format not in REPORT_TYPES:
         raise Invalid(f"format 只能是 {'、'.join(REPORT_TYPES)}", [{"code": "E-API-FIELD", "where": "format",
                                                                   "message": "取值无效"}], "E-API-VALIDATION")
+    _range(version, "version")
     v = ev.versions.filter(number=version or ev.current).first()
     if v is None:
         raise NotFound("该评价还没有保存任何版本" if not version else f"评价 {pk} 没有第 {version} 版")
@@ -409,6 +426,7 @@ def report(request, pk: int, format: str = "html", version: int | None = None):
 @api.get("/evaluations/{pk}/audit", summary="该评价的审计日志（只读）")
 def audit(request, pk: int, after: int = 0, limit: int = 100):
     ev = _evaluation(request, pk)
+    _range(after, "after")
     qs = AuditEvent.objects.filter(evaluation=ev, id__gt=after).order_by("id")
     rows = list(qs[: _limit(limit) + 1])
     more = len(rows) > limit
