@@ -186,3 +186,24 @@ def test_bulk_checks_who_may_import(world, form_scored):
     assert out[0].ok and out[0].evaluation.versions.get().author_name == "unit_b"
     out = bulk.import_scored(actor=None, unit_code="440201", year=2021, items=items)
     assert out[0].error.code == "E-ST-YEAR"
+
+
+def test_api_bulk_import_keeps_each_files_place_and_refuses_the_oversized(world, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.store.conftest import FORM
+
+    text = FORM.read_text(encoding="utf-8")
+    name = "委托业务项目"
+    settings.JIXIAO_MAX_UPLOAD = len(text.encode()) + 1024
+    files = [SimpleUploadedFile("表.yaml", text.replace(name, "甲项目").encode()),
+             SimpleUploadedFile("big.yaml", b"x" * (settings.JIXIAO_MAX_UPLOAD + 1)),
+             SimpleUploadedFile("表.yaml", text.replace(name, "乙项目").encode()),  # the same name again
+             SimpleUploadedFile("../../etc/坏.yaml", b"- not: [a form")]
+    r = world.client("unit_b").post("/api/v1/evaluations/import", {"unit": "440201", "files": files})
+    assert r.status_code == 200, r.content[:300]
+    body = r.json()
+    assert [x["file"] for x in body["results"]] == ["表.yaml", "big.yaml", "表.yaml", "坏.yaml"]
+    assert [x["ok"] for x in body["results"]] == [True, False, True, False]
+    assert body["results"][1]["code"] == "E-ST-TOO-LARGE" and body["results"][3]["code"] == "E-ST-INPUT"
+    assert body["imported"] == 2 and body["failed"] == 2
+    consistent()
