@@ -269,8 +269,9 @@ def import_files(request, unit: Form[str], year: Form[int | None] = None, files:
 @api.get("/evaluations/{pk}", summary="一个评价：记录、状态、版本、可执行的操作")
 def evaluation(request, pk: int):
     ev = _evaluation(request, pk)
-    versions = list(ev.versions.select_related("score").order_by("number"))
-    latest = versions[-1] if versions else None
+    # Only the current version's facts and record are sent: the others' are not read.
+    versions = list(ev.versions.select_related("score").defer("facts", "score__record").order_by("number"))
+    latest = ev.versions.select_related("score").filter(number=ev.current).first() if ev.current else None
     held = selectors.roles(request.user, ev)
     out = summary(ev)
     out.update({
