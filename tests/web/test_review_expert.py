@@ -4,8 +4,7 @@ within which bounds, and that the total, the trace and the audit log follow."""
 from __future__ import annotations
 
 import pytest
-
-from tests.web.test_views import client_for, data_dir, demo  # noqa: F401 - fixtures
+from tests.web.test_views import client_for
 
 JUDGED = "目标细化分解"  # a 2-point judgement of shenzhen-dept/2020, stated {met: true, evidence} in the seed
 EXPERT = "效果性评分"  # the edition's expert score, out of 25

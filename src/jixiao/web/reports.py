@@ -18,6 +18,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from jixiao.store import selectors
 from jixiao.web import jobs, stored
 from jixiao.web.access import data_dir, evaluation_or_404
 
@@ -62,11 +63,21 @@ def make(request, pk: int):
     target = _folder(ev, version) / FORMATS[fmt][0]
     if target.is_file():
         return redirect("web:report_file", pk=ev.pk, number=number, fmt=fmt)
-    own = stored.own_version(ev)
     key = _key(ev, version, fmt)
     title = f"{ev.unit.name} {ev.year} 第 {number} 版 {FORMATS[fmt][1]}"
-    jobs.start(key, title, request.user.pk, lambda job: _draft(job, ev, version, own, fmt, target))
+    jobs.start("report", key, title, request.user, {"evaluation": ev.pk, "version": number, "fmt": fmt},
+               evaluation_id=ev.pk)
     return redirect("web:job", key=key)
+
+
+def run_job(progress: jobs.Progress, params: dict) -> dict:
+    """The report job's runner: everything from its parameters, so a restart can take it up again."""
+    from jixiao.store.models import Evaluation
+
+    ev = Evaluation.objects.select_related("unit", "edition").get(pk=params["evaluation"])
+    version = ev.versions.select_related("score").get(number=params["version"])
+    fmt = params["fmt"]
+    return _draft(progress, ev, version, stored.own_version(ev), fmt, _folder(ev, version) / FORMATS[fmt][0])
 
 
 @login_required
@@ -83,7 +94,7 @@ def report_file(request, pk: int, number: int, fmt: str):
     return FileResponse(path.open("rb"), as_attachment=True, filename=name)
 
 
-def _draft(job: jobs.Job, ev, version, own, fmt: str, target: Path) -> dict:
+def _draft(job: jobs.Progress, ev, version, own, fmt: str, target: Path) -> dict:
     from jixiao.intake.case import JsonDoc, bind_case
     from jixiao.reports import office
     from jixiao.reports.build import Job, build
@@ -164,20 +175,27 @@ def add_compare_sheet(path: Path, rows, own, version) -> None:
     wb.save(path)
 
 
+def _job_for(request, key: str):
+    """A job its owner may watch, and anyone who may see the evaluation it drafts a report of."""
+    job = jobs.get(key)
+    if job is None:
+        raise Http404("没有这项任务（已完成的任务保留 7 天）")
+    if job.owner_id != request.user.pk and (
+            job.evaluation_id is None or selectors.evaluation(request.user, job.evaluation_id) is None):
+        raise Http404("没有这项任务")
+    return job
+
+
 @login_required
 def job_page(request, key: str):
-    job = jobs.get(key)
-    if job is None or job.owner != request.user.pk:
-        raise Http404("没有这项任务（服务重启后任务记录会清空，请重新发起）")
+    job = _job_for(request, key)
     return render(request, "web/job.html", {"job": job, "key": key})
 
 
 @login_required
 def job_progress(request, key: str):
-    job = jobs.get(key)
-    if job is None or job.owner != request.user.pk:
-        raise Http404("没有这项任务")
+    job = _job_for(request, key)
     resp = render(request, "web/_job.html", {"job": job, "key": key})
-    if job.state != "running":
+    if not job.running:
         resp["HX-Trigger"] = "jobDone"
     return resp
