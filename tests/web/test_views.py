@@ -194,6 +194,10 @@ def test_review_return_adjust_and_report(demo):
     assert result["differs"]
     text = re.sub(r"<[^>]+>", "", zipfile.ZipFile(target).read("word/document.xml").decode())
     assert rp.COMPARE_TITLE in text and stored.pts(own.score.total) in text and stored.pts(cur.score.total) in text
+    import docx
+
+    toc = [p.text for p in docx.Document(str(target)).paragraphs if p.style.name in ("toc 1", "toc 2")]
+    assert toc and all(re.search(r"\d+$", t) for t in toc), toc  # the 目录 carries page numbers
     xlsx = rp._folder(ev, cur) / "scoring.xlsx"
     rp._draft(J(), ev, cur, own, "xlsx", xlsx)
     import openpyxl

@@ -106,7 +106,9 @@ def _draft(job: jobs.Progress, ev, version, own, fmt: str, target: Path) -> dict
     with tempfile.TemporaryDirectory(prefix="jixiao-report-") as tmp:
         out = Path(tmp) / "out"
         job.advance("起草报告", 1)
-        build([Job(case, fw)], out, ["xlsx"] if fmt == "xlsx" else ["docx"])
+        # DOCX and PDF together: the reports package numbers the DOCX's 目录 from its own PDF, so
+        # both carry page numbers (the comparison table is appended after the last numbered page)
+        build([Job(case, fw)], out, ["xlsx"] if fmt == "xlsx" else ["docx", "pdf"])
         job.advance("写入对照表" if differs else "整理文件", 2)
         if fmt == "xlsx":
             made = out / "scoring.xlsx"
@@ -116,9 +118,11 @@ def _draft(job: jobs.Progress, ev, version, own, fmt: str, target: Path) -> dict
             made = out / "report.docx"
             if differs:
                 add_compare_table(made, rows, own, version)
-            if fmt == "pdf":
+            if fmt == "pdf" and differs:
                 job.advance("转换为 PDF（LibreOffice）", 3)
                 made = office.convert([made], "pdf", Path(tmp) / "pdf")[0]
+            elif fmt == "pdf":
+                made = out / "report.pdf"
         target.parent.mkdir(parents=True, exist_ok=True)
         part = target.with_suffix(target.suffix + ".part")
         shutil.copyfile(made, part)
