@@ -16,7 +16,7 @@ import pytest
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from test_report_outline import NATIONAL, SEED, low_seed, national_low
+from test_report_outline import NATIONAL, SEED, assert_filed, low_seed, national_low
 from typer.testing import CliRunner
 
 from jixiao.cli import app
@@ -162,3 +162,12 @@ def test_a_placeholder_is_no_evidence_for_a_standard_not_met(tmp_path):
     assert result.exit_code == 2
     assert "未达到的标准须写明依据" in result.output and "含效益指标" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_done_when_no_gap_at_most_six_problems_no_trace_syntax(written):
+    """Issue 13's “Done when”, read back from the DOCX of all four cases."""
+    _, doc, _ = written
+    paras = [p.text for p in doc.paragraphs]
+    assert not any("【待填写" in p for p in paras)
+    titles = assert_filed(paras, "存在问题", "改进措施", "后续工作计划、相关建议等")
+    assert 1 <= len(titles) <= 6
