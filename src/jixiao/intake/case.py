@@ -14,7 +14,7 @@ import difflib
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,34 +22,25 @@ from jixiao.core.edition import DEPARTMENT, Edition
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.facts import MONEY_UNITS, NUMERIC_TYPES, Case, Fact, Judgement
 from jixiao.core.model import Framework
+from jixiao.intake import documents
 from jixiao.intake.checks import warnings_for
+from jixiao.intake.documents import JsonDoc  # noqa: F401  (re-exported: store and web bind JSON with it)
 from jixiao.intake.editions import load_edition, require
 from jixiao.intake.layout import layout_of
 from jixiao.intake.names import normal_name, shown
 from jixiao.intake.values import BadValue, flag, half_ulp, number, parse_date, to_decimal
 from jixiao.intake.workbook import read_workbook_document
-from jixiao.intake.yamlio import Located, decode, load, load_json, read_bytes
+from jixiao.intake.yamlio import Located, decode
 
 TOP_KEYS = {"subject", "year", "framework", "money_unit", "facts", "lists", "narrative", "stated", "notes"}
-TEXT_SUFFIXES = {".yaml", ".yml", ".json"}
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+TEXT_SUFFIXES, WORKBOOK_SUFFIXES = set(documents.TEXT_SUFFIXES), set(documents.WORKBOOK_SUFFIXES)
 LIST_MONEY_UNIT = "万元"  # list fields declare no unit of their own; their money is held in 万元
 
 
 def read_document(path: Path) -> Located:
-    """A case file as plain data with line numbers (YAML) or field paths (JSON)."""
-    if path.suffix.lower() == ".json":
-        data = load_json(path)
-        return JsonDoc(data, {}, str(path))
-    return load(path, exact=True)
-
-
-class JsonDoc(Located):
-    """A JSON case: places are field paths (``facts.年初预算数``), since JSON has no useful lines."""
-
-    def where(self, path: tuple) -> str:
-        tail = ".".join(str(p) if not isinstance(p, int) else f"[{p + 1}]" for p in path).replace(".[", "[")
-        return f"{self.source}:{tail}" if tail else self.source
+    """A case file (YAML or JSON) as plain data with line numbers or field paths, its numbers kept
+    exactly as written (the one reader, :func:`jixiao.intake.documents.read_document`)."""
+    return documents.read_document(path, exact=True)
 
 
 def load_case(path: str | Path, framework: str | Path | None = None) -> tuple[Case, Framework]:
@@ -64,12 +55,7 @@ def read_case(path: str | Path, framework: str | Path | None = None) -> tuple[Ca
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         return read_workbook_case(path, framework, with_source=True)
-    if suffix == ".xls":
-        raise InvalidInput("不支持的文件格式", [Problem(
-            "E-IN-FORMAT", "这是旧版 Excel（.xls）文件；请在 Excel 或 WPS 中“另存为”.xlsx 后重试", str(path))])
-    if suffix not in TEXT_SUFFIXES:
-        _refuse_unknown(path)
-    doc = read_document(path)
+    doc = read_document(path)  # .xls and unknown extensions are refused there, saying what to use
     return bind_case(doc, path.parent, framework, with_source=True)
 
 
@@ -82,22 +68,11 @@ def read_workbook_case(path: Path, framework: str | Path | None = None, with_sou
         case, fw, fw_file = bind_case(doc, Path(path).parent, source, with_source=True)
     except InvalidInput as exc:
         raise InvalidInput("工作簿有误", exc.problems + warns) from None
-    case.warnings = warns + case.warnings
+    case = replace(case, warnings=(*warns, *case.warnings))
     return (case, fw, fw_file) if with_source else (case, fw)
 
 
-def _refuse_unknown(path: Path) -> None:
-    try:
-        head = read_bytes(path)[:8]
-    except InvalidInput:
-        raise
-    except OSError:
-        head = b""
-    if head.startswith(b"PK\x03\x04"):
-        what = "内容是 Excel 工作簿或压缩包；若是工作簿，请把扩展名改为 .xlsx"
-    else:
-        what = "请使用 .yaml、.json 或 .xlsx 文件"
-    raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：{what}", str(path))])
+_refuse_unknown = documents.refuse_unknown  # the old name (services and tests import it)
 
 
 def _named(doc: Located, path: tuple, label: str = "") -> str:
@@ -201,7 +176,7 @@ def bind_case_to(doc: Located, ed: Edition) -> tuple[Case | None, list[Problem]]
         return None, problems.items
     case = Case(subject=str(data["subject"]), year=year, framework=fw.id, facts=facts, lists=lists,
                 narrative=_plain(narrative), stated=stated, money_unit=money_unit or "万元", source=doc.source)
-    case.warnings = warnings_for(fw, case, reading, layout_of(ed).checks)
+    case = replace(case, warnings=tuple(warnings_for(fw, case, reading, layout_of(ed).checks)))
     return case, list(case.warnings)
 
 
