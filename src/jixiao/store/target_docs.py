@@ -218,3 +218,52 @@ def past_actuals(selfeval: dict) -> dict[str, list[Past]]:
             continue
         out.setdefault(r.name, []).append(Past(year, t.number, t.unit or r.unit))
     return out
+
+
+def rows_of(document: dict) -> list[dict]:
+    """A target document's indicator rows with 期间/一级/二级 carried down (as the printed form merges them)."""
+    out = []
+    period, level1, level2 = ANNUAL, "", ""
+    for item in plain(document).get("绩效指标") or []:
+        if not isinstance(item, dict):
+            continue
+        period = str(item.get("期间") or period)
+        level1 = str(item.get("一级指标") or level1)
+        level2 = str(item.get("二级指标") or level2)
+        out.append({**item, "期间": period, "一级指标": level1, "二级指标": level2})
+    return out
+
+
+def changes(before: dict, after: dict) -> list[tuple[str, object, object]]:
+    """What a version changed against another, as (where, before, after): header fields, funds and
+    goals by period, indicator rows by 期间 and 三级指标 (added, removed or with another value)."""
+    a, b = plain(before or {}), plain(after or {})
+    out: list[tuple[str, object, object]] = []
+    skip = {"绩效指标", "资金", "总体目标", REVIEW_KEY, "历史完成值", "年度主要任务"}
+    for k in list(a) + [k for k in b if k not in a]:
+        if k not in skip and a.get(k) != b.get(k):
+            out.append((k, a.get(k), b.get(k)))
+    for block in ("资金", "总体目标"):
+        pa, pb = a.get(block) or {}, b.get(block) or {}
+        pa, pb = (pa if isinstance(pa, dict) else {"": pa}), (pb if isinstance(pb, dict) else {"": pb})
+        for p in list(pa) + [p for p in pb if p not in pa]:
+            if pa.get(p) != pb.get(p):
+                va, vb = pa.get(p), pb.get(p)
+                if isinstance(va, dict) and isinstance(vb, dict):
+                    for f in list(va) + [f for f in vb if f not in va]:
+                        if va.get(f) != vb.get(f):
+                            out.append((f"{p}{block}·{f}", va.get(f), vb.get(f)))
+                else:
+                    out.append((f"{p}{block}", va, vb))
+    ra = {(r["期间"], str(r.get("三级指标"))): r for r in rows_of(a)}
+    rb = {(r["期间"], str(r.get("三级指标"))): r for r in rows_of(b)}
+    for key in list(ra) + [k for k in rb if k not in ra]:
+        x, y = ra.get(key), rb.get(key)
+        where = f"{key[0]}指标“{key[1]}”"
+        if x is None or y is None:
+            out.append((where, None if x is None else x.get("指标值"), None if y is None else y.get("指标值")))
+            continue
+        for f in ("指标值", "计量单位", "指标值确定依据", "预算支出标准", "一级指标", "二级指标"):
+            if x.get(f) != y.get(f):
+                out.append((f"{where}·{f}", x.get(f), y.get(f)))
+    return out

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from jixiao.web import audit, batch, overview, reports, review, views
+from jixiao.web import audit, batch, overview, reports, review, targets, views
 
 app_name = "web"
 
@@ -37,4 +37,5 @@ urlpatterns = [
     path("forms/<int:pk>/", batch.form_detail, name="form_detail"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.xlsx", audit.export, name="audit_export"),
+    *targets.urlpatterns,
 ]
