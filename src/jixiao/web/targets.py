@@ -28,11 +28,14 @@ from jixiao.store.models import Kind, Role, State
 from jixiao.store.workflow import TRANSITIONS, allowed_from
 from jixiao.web import stored
 from jixiao.web.access import roles
+from jixiao.web.audit import ACTIONS
 from jixiao.web.overview import current_scores
 
 TEMPLATE_EDITION = "national-target-project/2015"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 10 * 1024 * 1024
+# The audit log's words for the target's own actions (the workflow's are already there).
+ACTIONS.update({"target.grade": "评定绩效目标等级", "target.change_request": "申请调整绩效目标"})
 COLUMNS = [(State.DRAFT, "草稿 / 已退回"), (State.SUBMITTED, "待主管部门初审"), (State.DEPT_REVIEWED, "待财政复审"),
            (State.FINAL, "已批复")]
 
