@@ -232,3 +232,36 @@ def test_history_from_the_store(world, target_doc):
     assert set(low) == {"基建工程委托业务项目数量", "公众满意度"}  # 2021: 61个 and 95%
     assert "61个" in low["基建工程委托业务项目数量"] and "2021" in low["基建工程委托业务项目数量"] and "95%" in low["公众满意度"]
     assert v.score.record["history"]["基建工程委托业务项目数量"][0] == {"year": 2021, "value": 61.0, "unit": "个"}
+
+
+def test_indicator_library_and_history_suggestions(world, target_doc):
+    """指标库: approved indicators beside their 完成值, searchable; 历史标准 suggestions with their figures."""
+    from jixiao.intake.yamlio import load
+    from jixiao.store import indicators, scoring, selectors, services, targets
+
+    ev = _approved(world, _fixed(target_doc))  # unit_b, 2022 委托业务项目; the world holds its 自评表
+    found = indicators.library(selectors.evaluations(world.users["finance"]), "委托业务项目数量")
+    assert [(e.name, e.value, e.actual, e.year) for e in found] == [("基建工程委托业务项目数量", "≥56个", "50", 2022)]
+    assert indicators.library(selectors.evaluations(world.users["finance"]), "", "满意度指标")[0].name == "公众满意度"
+    assert indicators.library(selectors.evaluations(world.users["unit_a"]), "委托") == []  # out of scope
+    assert indicators.library(selectors.evaluations(world.users["finance"]), "没有这个指标") == []
+    # a draft (never approved) is not in the library
+    doc = _fixed(target_doc)
+    doc["项目名称"] = "草稿项目"
+    targets.submit_form(actor=world.users["unit_b"], unit=world.units["440201"], document=doc, source="d.yaml")
+    assert all(e.project != "草稿项目" for e in indicators.library(selectors.evaluations(world.users["finance"])))
+    # suggestions: the form's 历史完成值 (2019–2021) and a stored 2021 自评表 (61, which wins for 2021)
+    past = scoring.plain(load(ROOT / "examples" / "chizhou-2022" / "form.yaml").data)
+    past["年度"] = 2021
+    past["绩效指标"][0]["实际完成值"] = 61
+    services.save_scored(actor=None, scored=scoring.score_document("project", past), unit=world.units["440201"],
+                         year=2021, source="2021.yaml")
+    s = indicators.suggestions(ev, target_doc)
+    shown = [str(x) for x in s["基建工程委托业务项目数量"]]
+    assert shown == ["上年实际 61个（2021年 61个）", "三年平均 51.3333个（2021年 61个、2020年 48个、2019年 45个）"]
+    assert "公众满意度" in s and [x.method for x in s["公众满意度"]] == ["上年实际"]  # one year only: no average
+    assert set(s) == {"基建工程委托业务项目数量", "委托业务报告合格率", "项目总成本", "公众满意度"}  # quantitative only
+    bare = _fixed(target_doc)
+    bare.pop("历史完成值")
+    other, _ = targets.submit_form(actor=world.users["unit_a"], unit=world.units["440101"], document=bare, source="a.yaml")
+    assert indicators.suggestions(other, bare) == {}  # no history: nothing invented

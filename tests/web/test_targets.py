@@ -143,6 +143,12 @@ def test_target_pages_end_to_end(demo):
     assert re.search(r"≥56个.*≥60个", new, re.S)
     assert unit.get(f"/targets/{ev.pk}/v/999").status_code == 404
 
+    # the 指标库 lists the approved indicators; the detail page shows 历史标准 from the form's history
+    lib = _html(fin.get("/targets/library/?q=委托业务项目数量"))
+    assert "基建工程委托业务项目数量" in lib and "≥60个" in lib and "公众满意度" not in lib
+    assert "历史标准：上年实际 56个（2021年 56个）" in _html(unit.get(f"/targets/{ev.pk}/"))
+    assert "没有符合条件" in _html(client_for("danwei2").get("/targets/library/?q=委托"))
+
     # the year-end 自评表 opens prefilled from the approved (adjusted) target
     page = _html(unit.get(f"/targets/{ev.pk}/selfeval"))
     assert 'value="≥60个"' in page and 'value="90"' in page and "年度指标值与批复的绩效目标一致" in page

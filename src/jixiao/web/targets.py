@@ -136,7 +136,7 @@ def _findings_by_category(record: dict) -> list[tuple[str, list[dict]]]:
         [("其他", [f for f in found if f.get("category") not in CATEGORIES])]
 
 
-def _rows(document: dict, opinions) -> list[dict]:
+def _rows(document: dict, opinions, hints: dict | None = None) -> list[dict]:
     """Indicator rows for the page (ASCII keys for the templates), each with its reviewers' opinions."""
     by_item: dict[str, list] = {}
     for o in opinions:
@@ -148,7 +148,8 @@ def _rows(document: dict, opinions) -> list[dict]:
         unit = str(r.get("计量单位") or "")
         out.append({"period": r.get("期间"), "level1": r.get("一级指标"), "level2": r.get("二级指标"), "name": name,
                     "value": value + (unit if unit and not value.endswith(unit) else ""),
-                    "basis": r.get("指标值确定依据") or "", "opinions": by_item.get(name, [])})
+                    "basis": r.get("指标值确定依据") or "", "opinions": by_item.get(name, []),
+                    "hints": [str(h) for h in (hints or {}).get(name, [])] if r.get("期间") == "年度" else []})
     return out
 
 
@@ -184,13 +185,16 @@ def target_detail(request, pk: int):
     can_review = stored.can_review(ev, mine) and level is not None
     items = list(CATEGORIES) + [str(r.get("三级指标")) for r in docs.rows_of(cur.facts if cur else {})
                                 if r.get("期间") == "年度"]
+    from jixiao.store import indicators
+
+    hints = indicators.suggestions(ev, cur.facts) if cur else {}
     project = targets.selfeval_of(request.user, ev) if approved else None
     drift = []
     if project is not None and project.current:
         drift = targets.drift_findings(ev, project.versions.get(number=project.current).facts)
     return render(request, "web/targets/detail.html", {
         "nav": "targets", "ev": ev, "versions": vs, "cur": cur, "r": record, "s": _summary(cur.facts if cur else {}),
-        "categories": _findings_by_category(record), "rows": _rows(cur.facts if cur else {}, all_opinions),
+        "categories": _findings_by_category(record), "rows": _rows(cur.facts if cur else {}, all_opinions, hints),
         "by_level": by_level, "moves": moves, "level": level, "can_review": can_review,
         "can_edit": stored.can_edit(ev, mine), "items": list(dict.fromkeys(items)),
         "can_request": ev.state == State.FINAL and Role.UNIT in mine,
@@ -303,6 +307,24 @@ def target_version(request, pk: int, number: int):
         "versions": vs})
 
 
+# --- 指标库 -------------------------------------------------------------------------------------
+
+LIBRARY_LIMIT = 500
+
+
+@login_required
+def target_library(request):
+    """Indicators of approved targets in the user's scope, beside their 完成值; search by keyword."""
+    from jixiao.store import indicators
+
+    q = (request.GET.get("q") or "").strip()[:100]
+    level1 = (request.GET.get("level1") or "").strip()
+    entries = indicators.library(selectors.evaluations(request.user), q, level1, LIBRARY_LIMIT)
+    return render(request, "web/targets/library.html", {
+        "nav": "targets", "entries": entries, "q": q, "level1": level1, "limit": LIBRARY_LIMIT,
+        "levels": ("产出指标", "效益指标", "满意度指标")})
+
+
 # --- the year-end 自评表, prefilled from the approved target ---------------------------------------
 
 FUND_FIELDS = ("年初预算数", "全年预算数", "全年执行数")
@@ -411,6 +433,7 @@ urlpatterns = [
     path("targets/", target_list, name="targets"),
     path("targets/new", target_new, name="target_new"),
     path("targets/template.xlsx", target_template, name="target_template"),
+    path("targets/library/", target_library, name="target_library"),
     path("targets/<int:pk>/", target_detail, name="target"),
     path("targets/<int:pk>/upload", target_upload, name="target_upload"),
     path("targets/<int:pk>/opinion", target_opinion, name="target_opinion"),
