@@ -223,7 +223,9 @@ def test_form_json_carries_the_readers_warnings(tmp_path: Path):
     path.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["score", str(path), "--format", "json"])
     data = json.loads(result.stdout[result.stdout.index("{"):])
-    assert any("[W-IN-FORM-OP]" in w for w in data["warnings"]), data["warnings"]
+    # Warnings are problems, as in a department case's JSON: code, severity, message, place.
+    found = [w for w in data["warnings"] if w["code"] == "W-IN-FORM-OP"]
+    assert found and found[0]["severity"] == "warning" and found[0]["place"]["line"], data["warnings"]
     clean = json.loads(runner.invoke(app, ["score", str(EXAMPLE), "--format", "json"]).stdout)
     assert clean["warnings"] == []
 

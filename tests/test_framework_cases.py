@@ -56,6 +56,8 @@ def test_case(ref, suite, case):
         got = e.total if key == "total" else e[key].score
         assert got is not None, f"{key} not scorable: {e[key].reason_text}"
         assert round_half_up(got) == pytest.approx(want, abs=1e-9), f"{key}: {got} (trace: {e[key].trace if key != 'total' else ''})"
+    if "grade" in case:
+        assert e.grade == case["grade"], f"grade {e.grade!r} for a total shown as {round_half_up(e.total):.2f}"
     for key, want in (case.get("status") or {}).items():
         assert e[key].status == want, f"{key}: {e[key].status} ({e[key].trace})"
     for key, fragment in (case.get("trace_contains") or {}).items():

@@ -265,10 +265,29 @@ def test_xlsx_scoring_sheet(out, engine):
     assert "年初预算数" in wb.defined_names and "资金调整率" in wb.defined_names
 
 
-def test_stated_rates_that_differ_are_warned(tmp_path):
+def test_report_warns_exactly_what_score_warns(tmp_path):
+    # One stated-value check (intake's, which allows for the rounding of the inputs): the seed's own
+    # 61.74% and 167.14% agree with its rounded inputs, so neither command warns about them.
+    scored = runner.invoke(app, ["score", str(SEED)])
     result = runner.invoke(app, ["report", str(SEED), "-o", str(tmp_path / "o"), "--format", "md"])
     assert result.exit_code == 0
-    assert "“三公经费控制率”为 61.74%，按事实计算为 61.72%" in result.stderr
+    warned = [line for line in result.stderr.splitlines() if line.startswith("警告")]
+    assert warned == [line for line in scored.stderr.splitlines() if line.startswith("警告")]
+    assert "61.74%" not in result.stderr and "167.14%" not in result.stderr
+
+
+def test_stated_rates_that_differ_are_warned(tmp_path):
+    # A stated rate no rounding of the inputs explains, and a quarterly rate out of range: the
+    # report prints intake's warnings, as jixiao score does.
+    text = SEED.read_text(encoding="utf-8").replace("三公经费控制率: 61.74%", "三公经费控制率: 63.5%")
+    text = text.replace("一季度预算执行率: {value: 292.77%", "一季度预算执行率: {value: 350%")
+    case = tmp_path / "case.yaml"
+    case.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["report", str(case), "-o", str(tmp_path / "o"), "--format", "md"])
+    assert result.exit_code == 0
+    assert "[W-IN-STATED-MISMATCH]" in result.stderr and "63.50%" in result.stderr
+    assert "[W-IN-PACE-HIGH]" in result.stderr and "350.00%" in result.stderr
+    assert result.stderr.count("63.50%") == 1  # said once, not again by a second check
 
 
 def case_copy(tmp_path: Path, narrative_extra: str = "", name: str = "case.yaml") -> Path:

@@ -42,9 +42,11 @@ from dataclasses import dataclass, field
 
 from jixiao.core import expr as E
 from jixiao.core.form import FUNDS, TOTAL, FormFramework
+from jixiao.core.review import BATCH_FLAGS
 
-FLAGS = ("TOTAL_DIFF", "SUM_DIFF", "SCORE_DIFF", "EXEC_NO_REASON", "REASON_MISSING", "QUAL_OUT_OF_BAND",
-         "OVERSHOOT", "NOT_SCORABLE", "WEIGHT_SUM", "FUND_SUM", "TOTAL_ABOVE_MAX")
+# The review codes a batch computes: those of the one review table (jixiao.core.review) whose
+# checks read only what the long format carries.
+FLAGS = BATCH_FLAGS
 PART = "其中"  # a 其中 line of the 资金 block: read into the 资金 line by the reader, never a line itself
 FUND_SUM_COLUMN = "_资金不符"  # on a 资金 line: why its total disagrees with its 其中 lines (batch/io.py)
 
@@ -110,25 +112,6 @@ def plan_for(fw: FormFramework) -> Plan:
         for reason in possible_reasons(tree):
             plan.reason_id(reason)
     return plan
-
-
-def node_key(n: E.Node, _cache: dict | None = None) -> tuple:
-    """A key for a subtree that tells ``False`` from ``0.0`` (equal, with equal hashes, in Python).
-
-    Compilers share the compiled form of equal subtrees; keyed on the nodes themselves,
-    ``Const(False)`` would be served the compiled ``Const(0.0)``.
-    """
-    cache = {} if _cache is None else _cache
-    got = cache.get(id(n))
-    if got is not None and got[0] is n:
-        return got[1]
-    if isinstance(n, E.Const):
-        key: tuple = ("Const", type(n.value).__name__, n.value)
-    else:
-        own = tuple((k, v) for k, v in vars(n).items() if isinstance(v, str))
-        key = (type(n).__name__, own, tuple(node_key(c, cache) for c in E.children(n)))
-    cache[id(n)] = (n, key)
-    return key
 
 
 def possible_reasons(tree: E.Node) -> list[str]:

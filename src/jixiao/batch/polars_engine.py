@@ -44,7 +44,6 @@ from jixiao.batch.plan import (
     TOTAL,
     Plan,
     code_values,
-    node_key,
     numbered,
     specialise,
 )
@@ -60,12 +59,11 @@ class Compiler:
 
     def __init__(self, plan: Plan):
         self.plan = plan
-        self._values: dict[tuple, pl.Expr] = {}
-        self._reasons: dict[tuple, pl.Expr] = {}
-        self._keys: dict = {}
+        self._values: dict[E.Node, pl.Expr] = {}
+        self._reasons: dict[E.Node, pl.Expr] = {}
 
-    def _key(self, n: E.Node) -> tuple:
-        return node_key(n, self._keys)
+    def _key(self, n: E.Node) -> E.Node:
+        return n  # nodes compare by value, and a yes/no constant never equals a number
 
     def value(self, n: E.Node) -> pl.Expr:
         k = self._key(n)

@@ -21,7 +21,7 @@ Rounding is :func:`cents`: ``FLOOR(x * 100 + 0.5 + 1e-6)``, the IEEE operations 
 
 from __future__ import annotations
 
-from jixiao.batch.plan import FLAGS, FUND_SUM_COLUMN, FUNDS, HEADER, KEY, PART, TOTAL, Plan, node_key
+from jixiao.batch.plan import FLAGS, FUND_SUM_COLUMN, FUNDS, HEADER, KEY, PART, TOTAL, Plan
 from jixiao.core import expr as E
 from jixiao.core.numbers import NOISE
 
@@ -31,15 +31,14 @@ class Compiler:
 
     def __init__(self, plan: Plan, dialect: str):
         self.plan, self.dialect = plan, dialect
-        self._values: dict[tuple, str] = {}
-        self._reasons: dict[tuple, str] = {}
-        self._keys: dict = {}
+        self._values: dict[E.Node, str] = {}
+        self._reasons: dict[E.Node, str] = {}
 
     def name(self, column: str) -> str:
         return f"`{column}`" if self.dialect == "spark" else f'"{column}"'
 
-    def _key(self, n: E.Node) -> tuple:
-        return node_key(n, self._keys)
+    def _key(self, n: E.Node) -> E.Node:
+        return n  # nodes compare by value, and a yes/no constant never equals a number
 
     def value(self, n: E.Node) -> str:
         k = self._key(n)

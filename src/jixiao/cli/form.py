@@ -73,9 +73,7 @@ def show_form(path: Path, framework: str | None, format: str) -> None:
     except InvalidInput as exc:
         fail(exc)
     warn(warnings)
-    r = score_form(fw, form)
-    r.warnings = list(warnings)  # also in --format json, as a department case's are
-    print_form(r, format)
+    print_form(score_form(fw, form, warnings=warnings), format)
 
 
 def print_form(r: FormResult, format: str) -> None:

@@ -9,15 +9,13 @@ missing optional fact) is marked ``not_scorable`` with the reason, never scored 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from jixiao.core import expr as E
 from jixiao.core.evaluation import Evaluation, IndicatorResult, Status
 from jixiao.core.facts import Case, Fact, FactSpec, Judgement
 from jixiao.core.model import WEIGHT_TOLERANCE, Framework, Indicator
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, round_half_up
+from jixiao.core.reasons import reason_text
 from jixiao.core.rules.base import RuleBase
-from jixiao.core.rules.target import CODES
 
 
 def environment(fw: Framework, case: Case) -> dict[str, E.Value]:
@@ -53,35 +51,17 @@ def count(items: list[dict], spec: FactSpec) -> int:
     )
 
 
-def reason_text(reason: str, facts: Mapping[str, FactSpec]) -> str:
-    """The Chinese sentence for a reason code."""
-    kind, _, what = reason.partition(":")
-    if kind == "MISSING" and "." in what and what not in facts:
-        lst, _, field = what.partition(".")
-        return f"清单“{lst}”中有条目未填写“{field}”，无法计数，本指标无法评分；请补全每个条目的 {field}"
-    if kind == "MISSING":
-        spec = facts.get(what)
-        label = spec.label if spec and spec.label else what
-        return f"缺少“{label}”，无法评分；请在案例中填写 {what}"
-    if kind == "ZERO":
-        return f"{what} 为 0，比率无法计算，本指标无法评分；请核实数据，或由评价人员说明处理办法"
-    return CODES.get(reason, reason)
-
-
 class CaseEvaluator:
     """Evaluates expression trees for one case, and shows values the way a trace writes them."""
 
     def __init__(self, fw: Framework, case: Case, env: dict[str, E.Value]):
         self.fw, self.case, self.env = fw, case, env
-        # Keyed by repr, not by the node: Const(False) == Const(0.0) (equal, with equal hashes),
-        # and a cache keyed by nodes would hand one's value to the other.
-        self._memo: dict[str, E.Value] = {}
+        self._memo: dict[E.Node, E.Value] = {}
 
     def __call__(self, n: E.Node) -> E.Value:
-        key = repr(n)
-        if key not in self._memo:
-            self._memo[key] = E.evaluate(n, self.env)
-        return self._memo[key]
+        if n not in self._memo:
+            self._memo[n] = E.evaluate(n, self.env)
+        return self._memo[n]
 
     def show(self, n: E.Node, value: E.Value | None = None) -> str:
         v = self(n) if value is None else value
@@ -148,7 +128,8 @@ def evaluate(fw: Framework, case: Case) -> Evaluation:
     return Evaluation(
         framework=fw.id, framework_name=fw.name, edition=fw.edition, edition_hash=fw.fingerprint(),
         subject=case.subject, year=case.year, total=total, status=status,
-        grade=fw.grade(total) if status == "scored" else "", results=ordered,
+        grade=fw.grade(total) if status == "scored" else "", indicators=tuple(ordered),
+        warnings=tuple(case.warnings),  # intake's, so the record says all that was said about the case
     )
 
 

@@ -1,27 +1,178 @@
-"""Problems found in frameworks and cases: collected, never raised one at a time.
+"""Problems found in frameworks, cases and forms: collected, never raised one at a time.
 
-Every problem has a stable code (tests match codes, not wording), a Chinese message that says
-what is wrong and what to do, and a place: ``file:line`` for a framework, a field path such as
-``facts.年初预算数`` or a cell such as ``政府采购!C4`` for input.
+One record for every layer (intake, engine, forms, batch). Every problem has
 
-Codes: ``E-FW-*`` framework errors, ``E-IN-*`` input errors, ``W-IN-*`` input warnings.
+* a stable ``code`` (tests match codes, not wording): ``E-FW-*`` framework errors, ``E-IN-*``
+  input errors, ``W-IN-*`` input warnings, and the review codes of :mod:`jixiao.core.review`
+  (``TOTAL_DIFF``, ``REASON_MISSING``, …) that a scored form raises;
+* a ``severity``: ``error`` (the file cannot be used), ``warning`` (suspicious but legal, or a
+  note) or ``review`` (a reviewer must look at it);
+* a Chinese ``message`` saying what is wrong and what to do;
+* a structured :class:`Place`: file, line, sheet, cell, the field path as a tuple, and the
+  indicator (or form line) it concerns.
+
+>>> p = Problem("E-IN-NEGATIVE", "金额不能为负", Place(file="case.yaml", line=12, path=("facts", "年初预算数")))
+>>> str(p), p.severity, p.place.path
+('case.yaml:12 金额不能为负 [E-IN-NEGATIVE]', 'error', ('facts', '年初预算数'))
+>>> Problem("W-IN-RATE", "比率超出 0–100%", "表.xlsx 基本情况!C4").place
+Place(file='表.xlsx', line=None, sheet='基本情况', cell='C4', path=(), indicator='', text='')
+>>> Problem("TOTAL_DIFF", "表列总分 90，重算总分 85", "", "总分").severity
+'review'
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from typing import Self
+
+from jixiao.core.review import REVIEW, Severity
+
+PathPart = str | int
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a problem is: any of file and line, sheet and cell, field path, indicator.
+
+    ``str(place)`` is the place as messages print it: ``case.yaml:12``, ``表.xlsx 政府采购!C4``,
+    ``case.json:facts.年初预算数`` (a JSON file has no useful lines, so its path is shown).
+    ``text`` keeps a place that is none of these (``第 3 行`` of a batch file), as written.
+    """
+
+    file: str = ""
+    line: int | None = None
+    sheet: str = ""
+    cell: str = ""
+    path: tuple[PathPart, ...] = ()
+    indicator: str = ""
+    text: str = ""
+
+    def __str__(self) -> str:
+        if self.text:
+            return self.text
+        if self.sheet:
+            at = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+            return f"{self.file} {at}" if self.file else at
+        if self.line:
+            return f"{self.file}:{self.line}"
+        if self.path:
+            return f"{self.file}:{dotted(self.path)}" if self.file else dotted(self.path)
+        return self.file
+
+    def __bool__(self) -> bool:
+        return bool(str(self) or self.indicator)
+
+    @classmethod
+    def parse(cls, text: str) -> Place:
+        """A place from the text forms intake writes (the inverse of ``str``).
+
+        >>> [Place.parse(t) == Place(**k) for t, k in [("a.yaml:3", {"file": "a.yaml", "line": 3}),
+        ...  ("政府采购!C4", {"sheet": "政府采购", "cell": "C4"}), ("c.json:lists.清单[2].金额",
+        ...  {"file": "c.json", "path": ("lists", "清单", 1, "金额")}), ("第 3 行", {"text": "第 3 行"})]]
+        [True, True, True, True]
+        """
+        text = str(text or "")
+        if not text:
+            return cls()
+        m = re.fullmatch(r"(?:(?P<file>.+) )?(?P<sheet>[^ !]+)!(?P<cell>\$?[A-Z]{1,3}\$?[0-9]+(?::\$?[A-Z]{1,3}\$?[0-9]+)?)",
+                         text)
+        if m:
+            out = cls(file=m["file"] or "", sheet=m["sheet"], cell=m["cell"])
+        else:
+            m = re.fullmatch(r"(?P<file>.+?):(?P<line>[0-9]+)", text)
+            if m:
+                out = cls(file=m["file"], line=int(m["line"]))
+            elif re.search(r"\.(ya?ml|json|xlsx|csv|parquet|txt)$", text) or "/" in text:
+                out = cls(file=text)
+            else:
+                m = re.fullmatch(r"(?P<file>.+?\.json):(?P<path>.+)", text)
+                out = cls(file=m["file"], path=undotted(m["path"])) if m else cls()
+        return out if str(out) == text else cls(text=text)
+
+
+def dotted(path: tuple[PathPart, ...]) -> str:
+    """A field path as a JSON case names it: ``lists.项目清单[1].金额`` (items counted from 1)."""
+    return ".".join(f"[{p + 1}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
+
+
+def undotted(text: str) -> tuple[PathPart, ...]:
+    out: list[PathPart] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[([0-9]+)\]", text):
+        out.append(int(index) - 1 if index else name)
+    return tuple(out)
+
+
+class Where(str):
+    """A place as text (what older code and messages expect) that keeps its structured parts."""
+
+    place: Place
+
+    def __new__(cls, place: Place) -> Self:
+        obj = super().__new__(cls, str(place))
+        obj.place = place
+        return obj
+
+
+def severity_of(code: str) -> Severity:
+    """``W-*`` codes are warnings; the review table decides its own codes; anything else is an error."""
+    if code in REVIEW:
+        return REVIEW[code].severity
+    return "warning" if code.startswith("W-") else "error"
+
+
+def place_of(where: str | Place, indicator: str = "") -> Place:
+    if isinstance(where, Place):
+        place = where
+    elif isinstance(where, Where):
+        place = where.place
+    else:
+        place = Place.parse(where)
+    return replace(place, indicator=indicator) if indicator else place
+
+
+@dataclass(frozen=True, init=False)
 class Problem:
     code: str
+    severity: Severity
     message: str
-    where: str = ""  # file:line, field path, or sheet!cell
-    indicator: str = ""  # the indicator it concerns, if any
+    place: Place = field(default_factory=Place)
+
+    def __init__(self, code: str, message: str, where: str | Place = "", indicator: str = "", *,
+                 severity: Severity | None = None, place: Place | None = None):
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "severity", severity or severity_of(code))
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "place", place if place is not None else place_of(where, indicator))
+
+    @property
+    def where(self) -> str:
+        """The place as text, without the indicator (``file:line``, ``sheet!cell``, a field path)."""
+        return str(self.place)
+
+    @property
+    def indicator(self) -> str:
+        return self.place.indicator
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
 
     @property
     def is_warning(self) -> bool:
-        return self.code.startswith("W-")
+        """Not an error: a warning or a review note (the file can still be used)."""
+        return self.severity != "error"
+
+    @property
+    def review(self) -> bool:
+        """It puts a form on the review list (需复核)."""
+        return self.severity == "review"
+
+    def to_json(self) -> dict:
+        p = self.place
+        return {"code": self.code, "severity": self.severity, "message": self.message, "where": self.where,
+                "place": {"file": p.file, "line": p.line, "sheet": p.sheet, "cell": p.cell, "path": list(p.path),
+                          "indicator": p.indicator, "text": p.text}}
 
     def __str__(self) -> str:
         head = f"{self.where} " if self.where else ""
@@ -35,19 +186,19 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, code: str, message: str, where: str = "", indicator: str = "") -> None:
+    def add(self, code: str, message: str, where: str | Place = "", indicator: str = "") -> None:
         self.items.append(Problem(code, message, where, indicator))
 
-    def extend(self, other: "Problems | list[Problem]") -> None:
+    def extend(self, other: Problems | list[Problem]) -> None:
         self.items.extend(other.items if isinstance(other, Problems) else other)
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.items if not p.is_warning]
+        return [p for p in self.items if p.is_error]
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.items if p.is_warning]
+        return [p for p in self.items if not p.is_error]
 
     def raise_if_errors(self, title: str) -> None:
         if self.errors:

@@ -1,39 +1,83 @@
-"""The result of scoring one case: every indicator at every level, with how its points were won.
+"""The result of scoring one case: a versioned, immutable record that round-trips through JSON.
+
+Every indicator at every level, with how its points were won: the steps (points available, won,
+lost, and the Chinese sentence) and the facts its rule read, with their values. The evaluation
+carries what it was scored with (framework id, edition, content hash) and every warning about the
+case, intake's included. ``Evaluation.from_json(e.to_json()) == e`` for every evaluation; the JSON
+Schema of the record is :func:`json_schema` (published as ``docs/schema/evaluation.schema.json``).
 
 Scores are kept unrounded. :func:`jixiao.core.numbers.round_half_up` is applied only when shown.
+
+>>> from jixiao.core.rules.base import Step
+>>> r = IndicatorResult("甲.乙", "乙", 2, "甲", 2.0, 1.5, "scored", (Step("扣 0.5 分", 2.0, 1.5),), facts={"a": 1.0})
+>>> e = Evaluation("f", "指标体系", "2020", "0" * 64, "某单位", 2020, 1.5, "scored", "差", (r,))
+>>> Evaluation.from_json(e.to_json()) == e, e.to_json()["indicators"][0]["steps"][0]["lost"]
+(True, 0.5)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+import json
+from dataclasses import field
+from typing import Any, Literal
 
+from pydantic import ConfigDict, Field, TypeAdapter, computed_field, field_serializer, field_validator
+from pydantic.dataclasses import dataclass
+
+from jixiao.core.errors import Problem
 from jixiao.core.numbers import round_half_up
-from jixiao.core.rules import Step
+from jixiao.core.rules.base import Step
 
-Status = Literal["scored", "not_scorable", "incomplete"]
-STATUS_TEXT = {"scored": "已评分", "not_scorable": "无法评分", "incomplete": "部分指标无法评分"}
+SCHEMA_VERSION = 1  # raised when a field changes meaning; adding a field keeps it
+
+# not_applicable: a form's row marked “/” or 不适用, which its edition drops or keeps (never a miss).
+Status = Literal["scored", "not_scorable", "incomplete", "not_applicable"]
+STATUS_TEXT = {"scored": "已评分", "not_scorable": "无法评分", "incomplete": "部分指标无法评分", "not_applicable": "不适用"}
+
+# A fact as the rule read it: a number, yes/no, a level or text, or absent.
+FactValue = bool | int | float | str | None
+
+RECORD = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
 
 
-@dataclass
+@dataclass(frozen=True, config=RECORD)
 class IndicatorResult:
+    """One indicator of any kind of framework: its place in the tree, score, status, steps and facts."""
+
     id: str
     name: str
     level: int
-    parent: str
+    parent: str  # "" at level one (null in JSON)
     weight: float
     score: float | None
     status: Status
-    steps: list[Step] = field(default_factory=list)
-    reason: str = ""  # the code of why it could not be scored, e.g. ZERO:调整预算数
+    steps: tuple[Step, ...] = ()
+    reason: str = ""  # the code of why it could not be scored, e.g. ZERO:调整预算数 (null in JSON when none)
     reason_text: str = ""
-    facts: dict[str, object] = field(default_factory=dict)  # facts the rule read, as the case gave them
+    facts: dict[str, FactValue] = field(default_factory=dict)  # facts the rule read, as the case gave them
 
+    @field_validator("parent", "reason", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return "" if v is None else v
+
+    @field_serializer("parent", "reason")
+    def _empty_is_null(self, v: str) -> str | None:
+        return v or None
+
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def trace(self) -> str:
-        if self.status == "not_scorable":
-            return self.reason_text
-        return "；".join(s.text for s in self.steps)
+        """The steps' sentences; without steps, the reason (why it could not be scored)."""
+        if self.steps:
+            return "；".join(s.text for s in self.steps)
+        return self.reason_text
+
+    @computed_field(alias="lost")  # type: ignore[prop-decorator]
+    @property
+    def lost_steps(self) -> list[dict[str, Any]]:
+        """The steps that lost points, largest loss first (the JSON's ``lost``, kept for old readers)."""
+        return [{"text": s.text, "points": s.lost} for s in self.losses]
 
     @property
     def lost(self) -> float:
@@ -48,8 +92,10 @@ class IndicatorResult:
         return "—" if self.score is None else f"{round_half_up(self.score):.2f}"
 
 
-@dataclass
+@dataclass(frozen=True, config=RECORD)
 class Evaluation:
+    """One case scored: what with, whom, every indicator, the total, grade and every warning."""
+
     framework: str
     framework_name: str
     edition: str
@@ -59,8 +105,10 @@ class Evaluation:
     total: float
     status: Status
     grade: str
-    results: list[IndicatorResult]
-    warnings: list = field(default_factory=list)
+    results: tuple[IndicatorResult, ...] = Field(alias="indicators")
+    warnings: tuple[Problem, ...] = ()
+    kind: str = "department"  # the kind of framework: department (部门整体) or project-form
+    schema_version: int = SCHEMA_VERSION
 
     def __getitem__(self, id_or_name: str) -> IndicatorResult:
         for r in self.results:
@@ -83,30 +131,30 @@ class Evaluation:
         return sorted((r for r in self.leaves() if r.lost > 1e-12), key=lambda r: -r.lost)
 
     def to_json(self) -> dict:
-        """The stable contract of ``jixiao score --format json`` (scores unrounded)."""
-        return {
-            "framework": self.framework,
-            "edition": self.edition,
-            "edition_hash": self.edition_hash,
-            "subject": self.subject,
-            "year": self.year,
-            "total": self.total,
-            "status": self.status,
-            "grade": self.grade,
-            "indicators": [
-                {
-                    "id": r.id,
-                    "name": r.name,
-                    "level": r.level,
-                    "parent": r.parent or None,
-                    "weight": r.weight,
-                    "score": r.score,
-                    "status": r.status,
-                    "trace": r.trace,
-                    "reason": r.reason or None,
-                    "lost": [{"text": s.text, "points": s.lost} for s in r.losses],
-                }
-                for r in self.results
-            ],
-            "warnings": [str(w) for w in self.warnings],
-        }
+        """The record as plain JSON data: what ``jixiao score CASE --format json`` prints (scores unrounded)."""
+        return _EVALUATION.dump_python(self, mode="json", by_alias=True)
+
+    @classmethod
+    def from_json(cls, data: dict | str | bytes) -> Evaluation:
+        """The record back from :meth:`to_json` (or its text); derived keys (trace, lost) are ignored."""
+        if isinstance(data, (str, bytes)):
+            return _EVALUATION.validate_json(data)
+        return _EVALUATION.validate_python(data)
+
+
+_EVALUATION: TypeAdapter[Evaluation] = TypeAdapter(Evaluation)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of :meth:`Evaluation.to_json`, generated from the record (derived keys read-only)."""
+    schema = _EVALUATION.json_schema(mode="serialization", by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "jixiao evaluation"
+    schema["description"] = (f"One case scored by jixiao (schema_version {SCHEMA_VERSION}): every indicator with its "
+                             "steps and the facts read, the total, the grade, and every warning.")
+    return schema
+
+
+def dumps(e: Evaluation) -> str:
+    """The record as JSON text, as ``jixiao score --format json`` prints it."""
+    return json.dumps(e.to_json(), ensure_ascii=False, indent=2)

@@ -57,9 +57,29 @@ class Missing:
 Value = Union[float, bool, str, Missing]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Const:
+    """A literal. ``True`` and ``1.0`` are different constants (Python calls them equal).
+
+    Compilers and caches share the work of equal subtrees, so equality must mean "computes the
+    same value": a yes/no constant never equals a number, however Python compares them.
+
+    >>> Const(False) == Const(0.0), Const(1) == Const(1.0), Binary("+", Const(True), Ref("a")) == Binary("+", Const(1.0), Ref("a"))
+    (False, True, False)
+    """
+
     value: float | bool | str
+
+    def _key(self) -> tuple:
+        v = self.value
+        kind = "bool" if isinstance(v, bool) else "text" if isinstance(v, str) else "number"
+        return (kind, v)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Const) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 @dataclass(frozen=True)

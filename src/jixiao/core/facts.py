@@ -22,9 +22,12 @@ Types:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
+from jixiao.core.errors import Problem
 
 FactType = Literal["money", "number", "count", "rate", "flag", "judgement", "level", "score", "text"]
 NUMERIC_TYPES = {"money", "number", "count", "rate", "score"}
@@ -63,6 +66,8 @@ class ListSpec(BaseModel):
 class Fact:
     """A value a case states, in the unit its declaration names, and why we believe it."""
 
+    __pydantic_config__ = ConfigDict(extra="forbid")  # in JSON, a fact and a judgement never look alike
+
     value: float | bool | str
     evidence: str = ""
     where: str = ""  # where the user wrote it (field path or sheet!cell), for messages
@@ -71,6 +76,8 @@ class Fact:
 @dataclass(frozen=True)
 class Judgement:
     """An evaluator's finding on a checklist criterion: met, not met, or points awarded."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # in JSON, a fact and a judgement never look alike
 
     met: bool | None = None
     points: float | None = None  # awarded at discretion; None when met says it all
@@ -83,18 +90,58 @@ class Judgement:
         return available if self.met else 0.0
 
 
-@dataclass
+def _fact_or_judgement(v: Any) -> str:
+    if isinstance(v, dict):
+        return "fact" if "value" in v else "judgement"
+    return "judgement" if isinstance(v, Judgement) else "fact"
+
+
+Given = Annotated[Annotated[Fact, Tag("fact")] | Annotated[Judgement, Tag("judgement")], Discriminator(_fact_or_judgement)]
+# A field of a list item as intake gives it: text (a date as ISO text, 2020-12-31), yes/no, an amount
+# or count, or blank.
+ItemValue = bool | int | float | str | None
+
+CASE_SCHEMA_VERSION = 1
+
+
+@pydantic_dataclass(frozen=True, config=ConfigDict(arbitrary_types_allowed=False))
 class Case:
-    """One subject and year: identity, facts, lists and the narrative a report needs."""
+    """One subject and year: identity, facts, lists and the narrative a report needs.
+
+    An immutable, versioned record: ``Case.from_json(c.to_json()) == c``. Change it with
+    :func:`dataclasses.replace`.
+    """
 
     subject: str
     year: int
     framework: str
-    facts: dict[str, Fact | Judgement] = field(default_factory=dict)
-    lists: dict[str, list[dict]] = field(default_factory=dict)
-    narrative: dict[str, object] = field(default_factory=dict)
+    facts: dict[str, Given] = field(default_factory=dict)
+    lists: dict[str, list[dict[str, ItemValue]]] = field(default_factory=dict)
+    narrative: dict[str, Any] = field(default_factory=dict)
     stated: dict[str, float] = field(default_factory=dict)  # figures the case's own text states
     money_unit: str = "万元"
     source: str = ""  # where the case came from, for messages
     # Suspicious but legal values found on intake (core.errors.Problem with a W-IN-* code).
-    warnings: list = field(default_factory=list)
+    warnings: tuple[Problem, ...] = ()
+    schema_version: int = CASE_SCHEMA_VERSION
+
+    def to_json(self) -> dict:
+        """The case as plain JSON data (money in ``money_unit``, rates as fractions, dates as ISO text)."""
+        return _CASE.dump_python(self, mode="json")
+
+    @classmethod
+    def from_json(cls, data: dict | str | bytes) -> Case:
+        if isinstance(data, (str, bytes)):
+            return _CASE.validate_json(data)
+        return _CASE.validate_python(data)
+
+
+_CASE: TypeAdapter[Case] = TypeAdapter(Case)
+
+
+def case_json_schema() -> dict:
+    """The JSON Schema of :meth:`Case.to_json`, generated from the record."""
+    schema = _CASE.json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "jixiao case"
+    return schema

@@ -36,20 +36,23 @@ and SQL. Scores are rounded to cents with :func:`~jixiao.core.numbers.round_half
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
+from pydantic.dataclasses import dataclass as record
 
 from jixiao.core import expr as E
-from jixiao.core.model import GradeBand
+from jixiao.core.errors import Problem
+from jixiao.core.evaluation import RECORD, IndicatorResult, Status
+from jixiao.core.model import GradeBand, content_hash, grade_of
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, fmt_points, round_half_up
+from jixiao.core.reasons import CODE_TEXT  # noqa: F401  (re-exported: the line codes' texts)
+from jixiao.core.reasons import reason_text as _reason_text
+from jixiao.core.review import REVIEW_CODES, TITLES  # noqa: F401  (REVIEW_CODES re-exported)
 from jixiao.core.rules.base import Step
 from jixiao.core.rules.rate import Rate
-from jixiao.core.rules.target import CODES as ROW_CODES
 from jixiao.core.rules.target import Qualitative, Target
 
 # The line types of a form, as the long format writes them in 行类型.
@@ -57,38 +60,8 @@ FUNDS, QUANT, QUAL, TOTAL = "资金", "定量", "定性", "合计"
 NA = "不适用"  # a row marked not applicable ("/", "不适用"): see NotApplicable
 LINE_KINDS = (FUNDS, QUANT, QUAL)
 
-# Reason codes beyond the row rules' own (see jixiao.core.rules.target.CODES).
-CODE_TEXT = dict(ROW_CODES) | {
-    "EXEC_MET": "预算全部执行，得满分",
-    "EXEC_BELOW": "预算未全部执行，按执行率计分",
-    "ROW_TYPE": "行类型不是 资金、定量 或 定性，无法评分",
-    "NOT_APPLICABLE": "指标不适用，不予考核",
-}
-
-# What a reviewer is told, by check code (stable; tests match codes, not wording).
-FINDINGS = {
-    "TOTAL_DIFF": "表列总分与重算总分不符",
-    "SUM_DIFF": "表列总分不等于表列各项得分之和",
-    "SCORE_DIFF": "表列得分与重算得分不符",
-    "RATE_DIFF": "表列执行率与重算执行率不符",
-    "FUND_SUM": "年度资金总额与其中各项之和不符",
-    "EXEC_NO_REASON": "预算执行率未达要求而未说明原因",
-    "REASON_MISSING": "未得满分而未填写偏差原因分析",
-    "QUAL_OUT_OF_BAND": "定性指标评分超出所评档次的分值区间",
-    "OVERSHOOT": "完成值远高于指标值，需复核指标值是否设定偏低（偏离度）",
-    "NOT_SCORABLE": "缺少数据或预算数为 0，无法评分",
-    "WEIGHT_SUM": "分值合计不符合要求",
-    "WEIGHT_DEFAULT": "一级指标分值与默认权重不同（允许调整，仅作提示）",
-    "TOTAL_ABOVE_MAX": "总分超过满分",
-    "EDITION_YEAR": "表的年度早于所用指标体系版本的适用年度",
-    "BUDGET_CHANGE_NO_REASON": "年中预算调整未说明理由",
-    "DOUBLE_COUNT": "同一笔未执行的预算重复扣分（预算执行率与以预算为指标值的指标）",
-    "NA_RESCALED": "有不适用的指标，按适用指标得分折算为百分制（提示）",
-}
-# The order a summary lists them in; all but WEIGHT_DEFAULT put a form on the review list.
-REVIEW_CODES = ("TOTAL_DIFF", "SUM_DIFF", "SCORE_DIFF", "EXEC_NO_REASON", "REASON_MISSING",
-                "QUAL_OUT_OF_BAND", "OVERSHOOT", "NOT_SCORABLE", "WEIGHT_SUM", "RATE_DIFF", "FUND_SUM",
-                "TOTAL_ABOVE_MAX", "EDITION_YEAR", "BUDGET_CHANGE_NO_REASON", "DOUBLE_COUNT")
+# What a reviewer is told, by check code: the one table of jixiao.core.review (severity, title, batch).
+FINDINGS = TITLES
 
 
 class Quote(BaseModel):
@@ -195,11 +168,7 @@ class FormFramework(BaseModel):
         return self._memo[key]
 
     def fingerprint(self) -> str:
-        def build():
-            canonical = json.dumps(self.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
-            return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-        return self._cached("fingerprint", build)
+        return self._cached("fingerprint", lambda: content_hash(self))
 
     # --- the trees every engine evaluates -------------------------------------------------------
 
@@ -243,8 +212,8 @@ class FormFramework(BaseModel):
         return out
 
     def grade(self, total: float) -> str:
-        g = E.evaluate(self._cached("grade", lambda: self.grade_tree(E.Ref("总分"))), {"总分": total})
-        return g if isinstance(g, str) else ""
+        """The grade of a total as the form shows it (two decimals, 四舍五入)."""
+        return grade_of(self.grades, total)
 
     def inputs(self) -> list[str]:
         """Every column a line may be read from (the long format's scoring columns)."""
@@ -378,51 +347,38 @@ class Form:
 # --- scoring one form ------------------------------------------------------------------------------
 
 
-@dataclass
-class Finding:
-    code: str
-    message: str
-    where: str = ""
-    line: str = ""
-
-    @property
-    def review(self) -> bool:
-        return self.code in REVIEW_CODES
-
-    def __str__(self) -> str:
-        head = f"{self.where} " if self.where else ""
-        return f"{head}{self.line + '：' if self.line else ''}{self.message} [{self.code}]"
+# A reviewer's finding is a Problem (code, severity, message, place); the old name still works.
+Finding = Problem
 
 
-@dataclass
-class LineResult:
-    """A scored line: the 预算执行率 line or an indicator row."""
+@record(frozen=True, config=RECORD)
+class LineResult(IndicatorResult):
+    """A scored line (the 预算执行率 line or an indicator row): the one indicator record of every kind
+    of framework — id, name, level, parent, weight (the line's 分值), score, status, steps, reason
+    code and text, facts read — plus what the form states about the line.
 
-    kind: str
-    name: str
-    level1: str
-    level2: str
-    points: float
-    score: float | None
-    code: str  # reason code: EXEC_MET, BELOW, …, or MISSING:x / ZERO:x / QUAL_OUT_OF_BAND when not scorable
-    steps: list[Step]
-    stated: float | None
-    needs_reason: bool
+    ``reason`` is the line's code whether scored or not: EXEC_MET, BELOW, …, or MISSING:x / ZERO:x /
+    QUAL_OUT_OF_BAND when not scorable.
+    """
+
+    kind: str | None = ""
+    level1: str = ""
+    level2: str = ""
+    stated: float | None = None
+    needs_reason: bool = False
     where: str = ""
 
     @property
-    def status(self) -> str:
-        if self.code == "NOT_APPLICABLE":
-            return "not_applicable"
-        return "scored" if self.score is not None else "not_scorable"
+    def points(self) -> float:
+        return self.weight
+
+    @property
+    def code(self) -> str:
+        return self.reason
 
     @property
     def cents(self) -> int | None:
         return None if self.score is None else cents(self.score)
-
-    @property
-    def trace(self) -> str:
-        return "；".join(s.text for s in self.steps) if self.steps else reason_text(self.code)
 
     @property
     def diff(self) -> float | None:
@@ -443,11 +399,11 @@ class FormResult:
     status: str  # scored or incomplete
     grade: str
     rate: float | None
-    findings: list[Finding]
-    warnings: list = field(default_factory=list)  # the reader's warnings (W-IN-…), as for a department case
+    findings: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)  # intake's, about the form as read
 
     @property
-    def review(self) -> list[Finding]:
+    def review(self) -> list[Problem]:
         return [f for f in self.findings if f.review]
 
     def to_json(self) -> dict:
@@ -460,10 +416,12 @@ class FormResult:
             "grade": self.grade,
             "lines": [{"kind": ln.kind, "name": ln.name, "level1": ln.level1, "level2": ln.level2,
                        "points": ln.points, "score": ln.score, "status": ln.status, "code": ln.code,
-                       "stated": ln.stated, "diff": ln.diff, "trace": ln.trace} for ln in self.lines],
-            "findings": [{"code": x.code, "message": x.message, "where": x.where, "line": x.line,
-                          "review": x.review} for x in self.findings],
-            "warnings": [str(w) for w in self.warnings],
+                       "stated": ln.stated, "diff": ln.diff, "trace": ln.trace,
+                       "id": ln.id, "level": ln.level, "parent": ln.parent or None, "reason_text": ln.reason_text,
+                       "steps": [{"text": s.text, "available": s.available, "won": s.won, "lost": s.lost}
+                                 for s in ln.steps], "facts": ln.facts} for ln in self.lines],
+            "findings": [x.to_json() | {"line": x.indicator, "review": x.review} for x in self.findings],
+            "warnings": [x.to_json() for x in self.warnings],
         }
 
 
@@ -473,12 +431,8 @@ def cents(x: float) -> int:
 
 
 def reason_text(code: str) -> str:
-    kind, _, what = code.partition(":")
-    if kind == "MISSING":
-        return f"缺少“{what}”，无法评分；请在表中填写"
-    if kind == "ZERO":
-        return f"{what} 为 0，比率无法计算，本行无法评分；请核实数据"
-    return CODE_TEXT.get(code, code)
+    """The Chinese sentence for a line's reason code (see :func:`jixiao.core.reasons.reason_text`)."""
+    return _reason_text(code, on="line")
 
 
 def line_env(line: FundLine | Row, kind: str | None) -> dict[str, E.Value]:
@@ -552,11 +506,23 @@ def score_line(fw: FormFramework, line: FundLine | Row, kind: str | None, money_
     if isinstance(score, E.Missing):
         # An out-of-band score is explained with its band; a missing value by its reason code alone.
         steps = rule.explain(ev) if explain and score.reason == "QUAL_OUT_OF_BAND" else []
-        return LineResult(kind, name, level1, level2, points, None, score.reason, steps, line.stated, needs,
-                          line.where)
+        return _line(kind, name, level1, level2, points, None, score.reason, steps, line, needs, env)
     steps = rule.explain(ev) if explain else []
-    return LineResult(kind, name, level1, level2, points, float(score), str(code), steps, line.stated, needs,
-                      line.where)
+    return _line(kind, name, level1, level2, points, float(score), str(code), steps, line, needs, env)
+
+
+def _line(kind: str | None, name: str, level1: str, level2: str, points: float, score: float | None, code: str,
+          steps: list[Step], line: FundLine | Row, needs: bool, env: dict[str, E.Value],
+          status: Status | None = None) -> LineResult:
+    """The record of a line: a form's funds line is a 一级指标 of its own, a row a 三级指标 under its groups."""
+    group = ".".join(p for p in (level1, level2) if p)
+    return LineResult(
+        id=name if kind == FUNDS else ".".join(p for p in (group, name) if p), name=name,
+        level=1 if kind == FUNDS else 3, parent="" if kind == FUNDS else group, weight=points, score=score,
+        status=status or ("scored" if score is not None else "not_scorable"), steps=tuple(steps), reason=code,
+        reason_text=reason_text(code),
+        facts={k: None if isinstance(v, E.Missing) else v for k, v in env.items() if k != "行类型"},
+        kind=kind, level1=level1, level2=level2, stated=line.stated, needs_reason=needs, where=line.where)
 
 
 def not_applicable_line(fw: FormFramework, row: Row) -> LineResult:
@@ -564,24 +530,25 @@ def not_applicable_line(fw: FormFramework, row: Row) -> LineResult:
     points = row.points or 0.0
     if fw.not_applicable.mode == "keep":
         text = f"不适用：按本版本规定保留其分值，计 {fmt_points(points)} 分"
-        return LineResult(NA, row.level3, row.level1, row.level2, points, points, "NOT_APPLICABLE",
-                          [Step(text, points, points)], row.stated, False, row.where)
+        return _line(NA, row.level3, row.level1, row.level2, points, points, "NOT_APPLICABLE",
+                     [Step(text, points, points)], row, False, {}, status="not_applicable")
     text = "不适用：按本版本规定不予考核，其余指标得分按百分制折算"
-    return LineResult(NA, row.level3, row.level1, row.level2, points, None, "NOT_APPLICABLE",
-                      [Step(text, points, 0.0)], row.stated, False, row.where)
+    return _line(NA, row.level3, row.level1, row.level2, points, None, "NOT_APPLICABLE",
+                 [Step(text, points, 0.0)], row, False, {}, status="not_applicable")
 
 
-def score_form(fw: FormFramework, form: Form, explain: bool = True) -> FormResult:
+def score_form(fw: FormFramework, form: Form, explain: bool = True, warnings: list[Problem] | None = None) -> FormResult:
     """Score a form line by line with traces, add up in cents, grade it, and list what to review.
 
     ``explain=False`` skips writing traces (the batch's scalar engine scores millions of lines).
+    ``warnings`` are intake's about this form; the result carries them (and its JSON prints them).
     """
     lines: list[LineResult] = []
-    findings: list[Finding] = []
+    findings: list[Problem] = []
     total_line = form.funds_total()
     if total_line is None:
         total_line = FundLine("年度资金总额")
-        findings.append(Finding("NOT_SCORABLE", "表中没有项目资金（年度资金总额）行，预算执行率无法评分", form.source))
+        findings.append(Problem("NOT_SCORABLE", "表中没有项目资金（年度资金总额）行，预算执行率无法评分", form.source))
     lines.append(score_line(fw, total_line, FUNDS, form.money_unit, explain))
     rate = E.evaluate(fw._cached("ratio", fw.execution.ratio), line_env(total_line, FUNDS))
     rate = None if isinstance(rate, E.Missing) else float(rate)
@@ -599,42 +566,45 @@ def score_form(fw: FormFramework, form: Form, explain: bool = True) -> FormResul
         if applicable > 0:
             raw = total
             total = cents(total * float(fw.total) / applicable) / 100
-            findings.append(Finding("NA_RESCALED", f"{len(dropped)} 项指标不适用，适用指标满分 {fmt_points(applicable)} 分、"
+            findings.append(Problem("NA_RESCALED", f"{len(dropped)} 项指标不适用，适用指标满分 {fmt_points(applicable)} 分、"
                                                    f"得 {fmt_points(raw)} 分，折算为百分制 {fmt_points(total)} 分", form.source, "总分"))
     result = FormResult(fw.id, fw.name, fw.fingerprint(), form, lines, total, "scored" if scored else "incomplete",
-                        fw.grade(total) if scored else "", rate, findings)
+                        fw.grade(total) if scored else "", rate, findings, list(warnings or []))
     findings.extend(check_form(fw, form, result))
     return result
 
 
-def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
+def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Problem]:
     """What a reviewer (抽查复核) must look at, beyond the scores themselves."""
-    out: list[Finding] = []
+    out: list[Problem] = []
     exec_line = r.lines[0]
     for ln in r.lines:
         if ln.status == "not_applicable":
             continue
         if ln.score is None:
             code = "QUAL_OUT_OF_BAND" if ln.code == "QUAL_OUT_OF_BAND" else "NOT_SCORABLE"
-            out.append(Finding(code, f"{FINDINGS[code]}：{reason_text(ln.code)}", ln.where, ln.name))
+            out.append(Problem(code, f"{FINDINGS[code]}：{reason_text(ln.code)}", ln.where, ln.name))
         elif ln.stated is not None and cents(ln.stated) != ln.cents:
-            out.append(Finding("SCORE_DIFF", f"表列得分 {fmt_points(ln.stated)}，重算得分 {fmt_points(ln.score)}"
+            out.append(Problem("SCORE_DIFF", f"表列得分 {fmt_points(ln.stated)}，重算得分 {fmt_points(ln.score)}"
                                              f"（{ln.trace}）", ln.where, ln.name))
         if ln.code == "OVERSHOOT":
-            out.append(Finding("OVERSHOOT", FINDINGS["OVERSHOOT"], ln.where, ln.name))
+            out.append(Problem("OVERSHOOT", FINDINGS["OVERSHOOT"], ln.where, ln.name))
         if ln.needs_reason:
             if ln is exec_line:
                 below = fmt_pct(fw.execution.reason_below).replace(".00%", "%")
-                out.append(Finding("EXEC_NO_REASON", f"预算执行率 {fmt_pct(r.rate)}，低于 {below}，须说明原因",
+                out.append(Problem("EXEC_NO_REASON", f"预算执行率 {fmt_pct(r.rate)}，低于 {below}，须说明原因",
                                    ln.where, ln.name))
             else:
-                out.append(Finding("REASON_MISSING", f"{FINDINGS['REASON_MISSING']}（得 {fmt_points(ln.score or 0)}"
-                                                     f" / {fmt_points(ln.points)} 分）", ln.where, ln.name))
+                # A line that could not be scored has no score to state: say what the form states.
+                got = (f"得 {fmt_points(ln.score)}" if ln.score is not None else
+                       "本行无法重算" + (f"，表列得分 {fmt_points(ln.stated)}" if ln.stated is not None else ""))
+                out.append(Problem("REASON_MISSING", f"{FINDINGS['REASON_MISSING']}（{got} / {fmt_points(ln.points)} 分）",
+                                   ln.where, ln.name))
 
     stated_lines = [ln.stated for ln in r.lines if not (ln.status == "not_applicable" and ln.stated is None)]
     if form.stated_total is not None:
         if r.status == "scored" and cents(form.stated_total) != round(r.total * 100):
-            out.append(Finding("TOTAL_DIFF", f"表列总分 {fmt_points(form.stated_total)}，重算总分 {fmt_points(r.total)}",
+            out.append(Problem("TOTAL_DIFF", f"表列总分 {fmt_points(form.stated_total)}，重算总分 {fmt_points(r.total)}",
                                form.total_where or form.source, "总分"))
         if all(s is not None for s in stated_lines):
             summed = sum(cents(s) for s in stated_lines) / 100
@@ -644,7 +614,7 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
                 applicable = sum(cents(ln.points) for ln in r.lines if ln.status != "not_applicable") / 100
                 rescaled = cents(summed * float(fw.total) / applicable) / 100 if applicable > 0 else summed
             if cents(form.stated_total) not in (round(summed * 100), round(rescaled * 100)):
-                out.append(Finding("SUM_DIFF", f"表列总分 {fmt_points(form.stated_total)}，而表列各项得分之和为 "
+                out.append(Problem("SUM_DIFF", f"表列总分 {fmt_points(form.stated_total)}，而表列各项得分之和为 "
                                                f"{fmt_points(summed)}", form.total_where or form.source, "总分"))
 
     total_line, given = form.funds_total(), (form.funds[0] if form.funds else None)
@@ -655,17 +625,17 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Finding]:
             if want is not None and (got is None or abs(want - got) > 1e-9 * max(1.0, abs(want))):
                 wrong.append(f"{label}{'未填' if got is None else ' ' + _amount(got)}，其中各项之和为 {_amount(want)}")
         if wrong:
-            out.append(Finding("FUND_SUM", f"年度资金总额{'；'.join(wrong)}（{form.money_unit}）；按其中各项之和计算",
+            out.append(Problem("FUND_SUM", f"年度资金总额{'；'.join(wrong)}（{form.money_unit}）；按其中各项之和计算",
                                given.where, "年度资金总额"))
     if given is not None and given.rate is not None and r.rate is not None:
         shown = round_half_up(min(r.rate, 1.0) * 100, given.rate_digits)
         if abs(shown - round_half_up(given.rate * 100, given.rate_digits)) > 1e-9:
-            out.append(Finding("RATE_DIFF", f"表列执行率 {given.rate * 100:.{given.rate_digits}f}%，重算执行率 "
+            out.append(Problem("RATE_DIFF", f"表列执行率 {given.rate * 100:.{given.rate_digits}f}%，重算执行率 "
                                             f"{shown:.{given.rate_digits}f}%", given.where, "执行率"))
     out.extend(check_weights(fw, form, given))
     from jixiao.core.form_checks import form_checks
 
-    out.extend(Finding(*found) for found in form_checks(fw, form, r))
+    out.extend(Problem(*found) for found in form_checks(fw, form, r))
     return out
 
 
@@ -673,18 +643,18 @@ def _amount(x: float) -> str:
     return fmt_amount(x, 6).rstrip("0").rstrip(".")
 
 
-def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list[Finding]:
+def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list[Problem]:
     """分值: the rows must add up to the indicators' points (90) and the funds line to its 10."""
-    out: list[Finding] = []
+    out: list[Problem] = []
     if funds is not None and funds.points is not None and not math.isclose(funds.points, fw.execution.points):
-        out.append(Finding("WEIGHT_SUM", f"预算执行率分值为 {fmt_points(funds.points)}，应为 "
+        out.append(Problem("WEIGHT_SUM", f"预算执行率分值为 {fmt_points(funds.points)}，应为 "
                                          f"{fmt_points(fw.execution.points)}", funds.where, "预算执行率"))
     points = [r.points for r in form.rows]
     if any(p is None for p in points):  # a blank 分值 (or a not-applicable row without one): no sum to check
         return out
     total = sum(cents(p) for p in points) / 100
     if cents(total) != cents(fw.indicators.points):
-        out.append(Finding("WEIGHT_SUM", f"绩效指标分值合计 {fmt_points(total)}，应为 {fmt_points(fw.indicators.points)}",
+        out.append(Problem("WEIGHT_SUM", f"绩效指标分值合计 {fmt_points(total)}，应为 {fmt_points(fw.indicators.points)}",
                            form.source, "绩效指标"))
         return out
     expected = default_weights(fw, {fw.level1(r.level1).name for r in form.rows if fw.level1(r.level1)})
@@ -692,7 +662,7 @@ def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list
         got = sum(r.points for r in form.rows if fw.level1(r.level1) is lv)
         want = expected.get(lv.name, 0.0)
         if got and cents(got) != cents(want):
-            out.append(Finding("WEIGHT_DEFAULT", f"{lv.name}分值合计 {fmt_points(got)}，默认为 {fmt_points(want)}",
+            out.append(Problem("WEIGHT_DEFAULT", f"{lv.name}分值合计 {fmt_points(got)}，默认为 {fmt_points(want)}",
                                form.source, lv.name))
     return out
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
 
 from jixiao.core.errors import Problems
 from jixiao.core.facts import FactSpec, ListSpec
+from jixiao.core.numbers import round_half_up
 from jixiao.core.rules import CheckContext, Rule
 from jixiao.core.rules.base import Finite, each_rule
 from jixiao.core.rules.expert import Expert
@@ -104,6 +105,29 @@ class GradeBand(Finite):
     at_least: float
 
 
+def grade_of(bands: "list[GradeBand]", total: float) -> str:
+    """The grade of a total as it is shown (two decimals, 四舍五入): bands from the top, lower bounds inclusive.
+
+    A report prints the total rounded; the grade must agree with what it prints, so 89.995 shows
+    90.00 and is 优, never "90.00分，评价等级为良".
+
+    >>> bands = [GradeBand(grade="优", at_least=90), GradeBand(grade="良", at_least=80), GradeBand(grade="差", at_least=0)]
+    >>> grade_of(bands, 89.995), grade_of(bands, 89.994999), grade_of(bands, 79.99)
+    ('优', '良', '差')
+    """
+    shown = round_half_up(total)
+    for band in sorted(bands, key=lambda g: -g.at_least):
+        if shown >= band.at_least - WEIGHT_TOLERANCE:
+            return band.grade
+    return ""
+
+
+def content_hash(model: BaseModel) -> str:
+    """The SHA-256 of a resolved framework of any kind, as canonical JSON (recorded in every evaluation)."""
+    canonical = json.dumps(model.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 class Framework(Finite):
     model_config = ConfigDict(extra="forbid")
 
@@ -150,8 +174,7 @@ class Framework(Finite):
 
     def fingerprint(self) -> str:
         """A hash of the resolved framework, recorded in every evaluation made with it."""
-        canonical = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return content_hash(self)
 
     def judgement_points(self) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -161,10 +184,7 @@ class Framework(Finite):
         return out
 
     def grade(self, total: float) -> str:
-        for band in sorted(self.grades, key=lambda g: -g.at_least):
-            if total >= band.at_least - WEIGHT_TOLERANCE:
-                return band.grade
-        return ""
+        return grade_of(self.grades, total)
 
     def expert_points(self) -> dict[str, float]:
         """Score facts and the points they are out of (a score below it needs a justification)."""

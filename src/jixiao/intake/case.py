@@ -14,12 +14,12 @@ import difflib
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 from jixiao.core.edition import DEPARTMENT, Edition
-from jixiao.core.errors import InvalidInput, Problem, Problems
+from jixiao.core.errors import InvalidInput, Place, Problem, Problems, Where
 from jixiao.core.facts import MONEY_UNITS, NUMERIC_TYPES, Case, Fact, Judgement
 from jixiao.core.model import Framework
 from jixiao.intake.checks import warnings_for
@@ -48,8 +48,7 @@ class JsonDoc(Located):
     """A JSON case: places are field paths (``facts.年初预算数``), since JSON has no useful lines."""
 
     def where(self, path: tuple) -> str:
-        tail = ".".join(str(p) if not isinstance(p, int) else f"[{p + 1}]" for p in path).replace(".[", "[")
-        return f"{self.source}:{tail}" if tail else self.source
+        return Where(Place(file=self.source, path=tuple(path)))
 
 
 def load_case(path: str | Path, framework: str | Path | None = None) -> tuple[Case, Framework]:
@@ -82,7 +81,7 @@ def read_workbook_case(path: Path, framework: str | Path | None = None, with_sou
         case, fw, fw_file = bind_case(doc, Path(path).parent, source, with_source=True)
     except InvalidInput as exc:
         raise InvalidInput("工作簿有误", exc.problems + warns) from None
-    case.warnings = warns + case.warnings
+    case = replace(case, warnings=(*warns, *case.warnings))
     return (case, fw, fw_file) if with_source else (case, fw)
 
 
@@ -201,7 +200,7 @@ def bind_case_to(doc: Located, ed: Edition) -> tuple[Case | None, list[Problem]]
         return None, problems.items
     case = Case(subject=str(data["subject"]), year=year, framework=fw.id, facts=facts, lists=lists,
                 narrative=_plain(narrative), stated=stated, money_unit=money_unit or "万元", source=doc.source)
-    case.warnings = warnings_for(fw, case, reading, layout_of(ed).checks)
+    case = replace(case, warnings=tuple(warnings_for(fw, case, reading, layout_of(ed).checks)))
     return case, list(case.warnings)
 
 

@@ -9,8 +9,6 @@ reported at its ``file:line`` in Chinese, all at once.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.form import resolve
+from jixiao.core.model import content_hash
 from jixiao.frameworks import HERE as FRAMEWORKS
 from jixiao.intake.yamlio import Located, load
 
@@ -73,8 +72,8 @@ def kind_of_ref(ref: str | Path) -> str | None:
 
 
 def fingerprint(edition: BaseModel) -> str:
-    canonical = json.dumps(edition.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """The edition's content hash, as every framework's (:func:`jixiao.core.model.content_hash`)."""
+    return content_hash(edition)
 
 
 def load_edition(ref: str | Path, kind: str, _seen: tuple = ()) -> Any:

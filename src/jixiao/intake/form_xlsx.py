@@ -17,7 +17,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from jixiao.core.errors import InvalidInput, Problem
+from jixiao.core.errors import InvalidInput, Place, Problem, Where
 from jixiao.intake.form_labels import FUND_KEYS, ROW_KEYS, _plain
 from jixiao.intake.yamlio import Located
 
@@ -33,11 +33,10 @@ class WorkbookForm(Located):
         self.cells, self.sheet = cells, sheet
 
     def where(self, path: tuple) -> str:
-        path = tuple(path)
+        path = want = tuple(path)
         while path and path not in self.cells:
             path = path[:-1]
-        cell = self.cells.get(path)
-        return f"{self.source} {self.sheet}!{cell}" if cell else f"{self.source} {self.sheet}"
+        return Where(Place(file=self.source, sheet=self.sheet, cell=self.cells.get(path, ""), path=want))
 
 
 def _open(path: Path):

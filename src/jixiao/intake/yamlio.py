@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from jixiao.core.errors import InvalidInput, Problem
+from jixiao.core.errors import InvalidInput, Place, Problem, Where
 from jixiao.intake import limits
 
 MAX_NODES = limits.NODES
@@ -39,12 +39,12 @@ class Located:
         self.data, self.lines, self.source = data, lines, source
 
     def where(self, path: tuple) -> str:
-        """``file:line`` of the nearest path that has a line."""
-        path = tuple(path)
+        """``file:line`` of the nearest path that has a line (the field path itself is kept too)."""
+        path = want = tuple(path)
         while path and path not in self.lines:
             path = path[:-1]
         line = self.lines.get(path)
-        return f"{self.source}:{line}" if line else self.source
+        return Where(Place(file=self.source, line=line, path=want)) if line else Where(Place(file=self.source, path=want))
 
 
 def _refuse(code: str, message: str, where: str, title: str = "无法读取文件") -> InvalidInput:

@@ -174,7 +174,9 @@ def _build(jobs: list[Job], outdir: Path, formats: list[str], made_parents: list
             job.evaluation = ev
             visual = any(f in formats for f in ("docx", "pdf", "html", "md"))
             report = draft(job.framework, job.case, ev, with_chart=visual, plan=job.outline)
-            job.warnings += report.figures.stated_differences()
+            # What jixiao score says about the case, checked once on intake (stated rates allow for the
+            # rounding of the inputs they come from): the evaluation carries it.
+            job.warnings += [str(w) for w in ev.warnings]
             job.warnings += [f"叙述与数据不一致：{w}（已列入报告的审阅提示页）" for w in report.review]
             if "docx" in formats or "pdf" in formats:
                 docx = target / FILES["docx"] if "docx" in formats else scratch / f"c{k:05d}-only.docx"

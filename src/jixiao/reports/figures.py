@@ -351,15 +351,3 @@ class Figures:
     @property
     def total(self) -> str:
         return f"{round_half_up(self.ev.total):.2f}"
-
-    def stated_differences(self) -> list[str]:
-        """Rates the case's own text states that differ (as shown, two decimals) from the computed ones."""
-        out = []
-        for name, stated in self.case.stated.items():
-            mt = self.m[name]
-            if not isinstance(mt, Metric) or mt.value is None:
-                continue
-            if fmt_pct(mt.value) != fmt_pct(stated):
-                out.append(f"案例 stated 中“{name}”为 {fmt_pct(stated)}，按事实计算为 {fmt_pct(mt.value)}"
-                           f"（{mt.formula}）；报告采用计算值")
-        return out

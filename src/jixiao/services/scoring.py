@@ -7,6 +7,7 @@ Nothing here looks at a file's content to decide what kind of thing it is.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,9 +103,10 @@ def evaluate(doc: Located, edition: Edition, reader_warnings: list[Problem] | No
     if bound is None:
         title = "自评表有误" if edition.kind == PROJECT_FORM else "案例文件有误"
         raise InvalidInput(title, problems)
-    result = KINDS[edition.kind].function("score")(edition.framework, bound)
     if edition.kind == DEPARTMENT and reader_warnings:
-        bound.warnings = list(reader_warnings) + list(bound.warnings)
+        # A case is immutable; the reader's warnings join it before scoring, so the record carries them.
+        bound = dataclasses.replace(bound, warnings=(*reader_warnings, *bound.warnings))
+    result = KINDS[edition.kind].function("score")(edition.framework, bound)
     if hasattr(result, "warnings") and not result.warnings:
         try:
             result.warnings = list(problems)

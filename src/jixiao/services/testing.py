@@ -5,7 +5,8 @@ Each kind has its own test format, both described in ``docs/framework-format.md`
 
 * department: ``base_facts`` (a complete set of facts) and ``cases``, each changing ``facts``,
   ``drop``-ping some or giving ``lists``, and stating ``expect`` (scores by indicator, ``total``),
-  ``status``, ``trace_contains``, ``reason`` or an input ``error`` code;
+  ``grade`` (decided on the total as shown), ``status``, ``trace_contains``, ``reason`` or an input
+  ``error`` code;
 * project-form: a complete ``base`` form and ``cases`` changing ``set`` / ``funds`` / ``rows``,
   stating ``expect`` (total, grade, status, lines, codes, review, notes), an input ``error`` or a
   ``warning`` code.
@@ -19,6 +20,7 @@ import copy
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from jixiao.core.edition import DEPARTMENT, PROJECT_FORM, Edition
@@ -126,6 +128,11 @@ def run_department(edition: Edition, suite: Mapping[str, Any], case: Mapping[str
             diffs.append(f"{key}：应得 {float(want):g} 分，实际无法评分（{r.reason_text}）")
         elif not _close(round_half_up(r.score), float(want)):
             diffs.append(f"{key}：应得 {float(want):g} 分，实际 {round_half_up(r.score):g} 分（{r.trace}）")
+    # A grade is decided on the total as shown, by the bands of the edition the tests were written
+    # for: an overlay that inherits them may have its own bands, so it is held to the scores only.
+    own_tests = Path(edition.tests_source).parent == Path(edition.source).parent
+    if "grade" in case and own_tests and e.grade != str(case["grade"]):
+        diffs.append(f"等级：应为 {case['grade']}，实际 {e.grade or '（无）'}（总分显示为 {round_half_up(e.total):.2f}）")
     for key, want in (case.get("status") or {}).items():
         r = result(key)
         if r is not None and r.status != want:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, computed_field, field_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from jixiao.core import expr as E
 from jixiao.core.errors import Problems
@@ -51,14 +52,15 @@ Expr = Annotated[str, BeforeValidator(_expression)]
 """A metric expression in a framework file; checked when the file is loaded."""
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True)
 class Step:
-    """One line of a trace: what was found, and the points it is worth and won."""
+    """One line of a trace: what was found, and the points it is worth, won and lost (a record field)."""
 
     text: str
     available: float
     won: float
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def lost(self) -> float:
         return max(0.0, self.available - self.won)
