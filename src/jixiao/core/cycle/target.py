@@ -46,6 +46,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jixiao.core.cycle.common import MONEY, Finding, Quote, to_unit
+from jixiao.core.review import TITLES
 
 QUANT, QUAL = "定量", "定性"
 MEDIUM, ANNUAL = "中期", "年度"
@@ -494,8 +495,8 @@ def history_findings(ed: TargetEdition, form: TargetForm, history: dict[str, lis
 
 # --- the 自评表 against the approved targets (88号 第二十九条: targets drive 自评) ---------------
 
-TARGET_CHANGED = "TARGET_CHANGED"
-TARGET_CHANGED_TITLE = "自评表年度指标值与批复的绩效目标不一致"
+TARGET_CHANGED = "TARGET_CHANGED"  # a review code of jixiao.core.review's table
+TARGET_CHANGED_TITLE = TITLES[TARGET_CHANGED]
 
 
 def _same_value(a: Indicator, b: Indicator) -> bool:
