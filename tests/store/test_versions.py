@@ -103,16 +103,37 @@ def test_an_adjustment_rescores_as_a_new_version_with_its_reason(world):
                 {"target": "没有这个指标", "value": "60", "reason": "x"}).status_code == 404
 
 
-def test_a_changed_edition_still_rescores_under_the_frozen_one(world, seed_scored, data_dir):
+@pytest.mark.parametrize("kind", ["seed", "form"])
+def test_a_changed_edition_still_rescores_under_the_frozen_one(world, seed_scored, form_scored, data_dir,
+                                                               monkeypatch, kind):
+    """The shipped edition moved on (the registry no longer knows the hash): the frozen copy is
+    written under the data folder, loaded, its fingerprint checked, and the record is the same."""
+    from jixiao.intake.editions import REGISTRY
     from jixiao.store import services
+
+    ev, scored = (world.ev_a, seed_scored) if kind == "seed" else (world.ev_b, form_scored)
+    monkeypatch.setattr(REGISTRY, "by_hash", lambda digest: None)
+    s = services.score_draft(evaluation=ev, document=scored.document)
+    assert s.edition_hash == ev.edition.hash and s.total == pytest.approx(scored.total)
+    assert s.record["lines" if kind == "form" else "indicators"] == scored.record["lines" if kind == "form" else "indicators"]
+    assert [p.name for p in (data_dir / "editions").iterdir()] == [
+        f"{ev.edition.hash}.{'form' if kind == 'form' else 'framework'}.yaml"]
+
+
+def test_a_frozen_copy_that_no_longer_matches_is_refused(world, seed_scored, data_dir, monkeypatch):
+    from jixiao.intake.editions import REGISTRY
+    from jixiao.store import services
+    from jixiao.store.errors import Invalid
     from jixiao.store.models import Edition
 
+    monkeypatch.setattr(REGISTRY, "by_hash", lambda digest: None)
     ed = world.ev_a.edition
-    Edition.objects.filter(pk=ed.pk).update(ref="shenzhen-dept/2020-old")  # as if the shipped one had gone
+    changed = dict(ed.framework, name=ed.framework["name"] + "（改）")
+    Edition.objects.filter(pk=ed.pk).update(framework=changed)
     world.ev_a.refresh_from_db()
-    s = services.score_draft(evaluation=world.ev_a, document=seed_scored.document)
-    assert s.edition_hash == ed.hash and s.total == pytest.approx(seed_scored.total)
-    assert list((data_dir / "editions").iterdir())
+    with pytest.raises(Invalid) as exc:
+        services.score_draft(evaluation=world.ev_a, document=seed_scored.document)
+    assert "冻结副本" in exc.value.message or "冻结副本" in str(exc.value.problems)
 
 
 @pytest.mark.parametrize("fmt,marker", [("html", b"<html"), ("md", "深圳市社会保险基金管理局".encode())])

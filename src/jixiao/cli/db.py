@@ -128,28 +128,27 @@ def import_(files: list[Path] = typer.Argument(..., help="案例、自评表或�
             database: str | None = DatabaseOpt, data: Path | None = DataOpt) -> None:
     """导入案例：每个文件要么全部保存，要么不作任何改动。"""
     connect(database, data)
-    from jixiao.store import services
-    from jixiao.store.errors import StoreError
+    from jixiao.store import bulk
 
     paths = _files(files)
     if not paths:
         _err("没有找到可导入的文件（.yaml、.yml、.json、.xlsx）")
         raise typer.Exit(2)
     ok = failed = same = 0
-    for p in paths:
-        try:
-            ev, v = services.import_file(actor=None, path=p, unit_code=unit, year=year, framework=framework)
-        except StoreError as exc:
+    outcomes = run(lambda: bulk.import_scored(actor=None, unit_code=unit, year=year,
+                                              items=bulk.read_files(paths, framework)))
+    for p, o in zip(paths, outcomes):
+        ev = o.evaluation
+        if o.error is not None:
             failed += 1
-            _err(f"{p}：{exc.message}", exc.problems)
-            continue
-        if v is None:
+            _err(f"{p}：{o.error.message}", o.error.problems)
+        elif o.version is None:
             same += 1
             print(f"未变：{p} 与评价 {ev.id}（{ev.title} {ev.year}）第 {ev.current} 版相同")
         else:
             ok += 1
-            print(f"已导入：{p} → 评价 {ev.id}（{ev.title} {ev.year}）第 {v.number} 版，总分 {_pts(v.score.total)}"
-                  + (f"，等级 {v.score.grade}" if v.score.grade else ""))
+            print(f"已导入：{p} → 评价 {ev.id}（{ev.title} {ev.year}）第 {o.version} 版，总分 {_pts(o.total)}"
+                  + (f"，等级 {o.grade}" if o.grade else ""))
     print(f"导入 {ok} 个，未变 {same} 个，失败 {failed} 个")
     if failed:
         raise typer.Exit(2)

@@ -10,7 +10,7 @@ missing optional fact) is marked ``not_scorable`` with the reason, never scored 
 from __future__ import annotations
 
 from jixiao.core import expr as E
-from jixiao.core.evaluation import Evaluation, IndicatorResult, Status
+from jixiao.core.evaluation import Evaluation, FactValue, IndicatorResult, Status
 from jixiao.core.facts import Case, Fact, FactSpec, Judgement
 from jixiao.core.model import WEIGHT_TOLERANCE, Framework, Indicator
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, round_half_up
@@ -117,7 +117,7 @@ def evaluate(fw: Framework, case: Case) -> Evaluation:
                 if not (-WEIGHT_TOLERANCE <= value <= ind.weight + WEIGHT_TOLERANCE):
                     raise AssertionError(f"rule of {ind.id} gave {value}, outside 0..{ind.weight}")
                 res = IndicatorResult(ind.id, ind.name, ind.level, ind.parent, ind.weight, value, "scored",
-                                      steps=rule.explain(ev), facts=read)
+                                      steps=tuple(rule.explain(ev)), facts=read)
         results[ind.id] = res
         return res
 
@@ -149,7 +149,7 @@ def _facts_read(rule: RuleBase) -> set[str]:
     return names
 
 
-def _shown(case: Case, name: str) -> object:
+def _shown(case: Case, name: str) -> FactValue:
     given = case.facts.get(name)
     if isinstance(given, Judgement):
         return given.points if given.points is not None else given.met

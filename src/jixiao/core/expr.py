@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union, cast
 
 MAX_LENGTH = 500
 MAX_NODES = 200
@@ -55,6 +55,31 @@ class Missing:
 
 
 Value = Union[float, bool, str, Missing]
+
+
+def number(v: Value) -> float:
+    """A value that :func:`kind_of` proved a number (or that is known present), typed as one.
+
+    A rule's trace reads the parts of a scored tree: none is missing and each has the kind the
+    framework checks gave it. Anything else is a defect, so it raises rather than guess.
+
+    >>> number(2.5), number(3)
+    (2.5, 3.0)
+    >>> number(Missing("MISSING:a"))
+    Traceback (most recent call last):
+    ...
+    TypeError: expected a number, got Missing(reason='MISSING:a')
+    """
+    if isinstance(v, (int, float)):  # a yes/no is an int in Python; kind_of keeps it out of arithmetic
+        return float(v)
+    raise TypeError(f"expected a number, got {v!r}")
+
+
+def text(v: Value) -> str:
+    """A value known to be text (a grade word, a level), typed as one."""
+    if isinstance(v, str):
+        return v
+    raise TypeError(f"expected text, got {v!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -312,7 +337,7 @@ _PRECEDENCE = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/
 _SHOW = {"-": "−", "*": "×", "/": "÷", "<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
 
 
-def render(node: Node, parent: int = 0, name=None) -> str:
+def render(node: Node, parent: int = 0, name: Callable[[Ref], str] | None = None) -> str:
     """The expression as a reader writes it: ``(调整预算数 - 年初预算数) ÷ 调整预算数``.
 
     ``name`` may replace each fact name, e.g. by its value, to show the figures in a trace.
@@ -362,7 +387,9 @@ def evaluate(node: Node, env: Mapping[str, Value]) -> Value:
         v = evaluate(node.operand, env)
         if isinstance(v, Missing):
             return v
-        return (not v) if node.op == "not" else -v
+        # kind_of proves the operand of "-" a number and the framework checks refuse a framework
+        # that fails it; the casts say so to the type checker without a run-time cost or check.
+        return (not v) if node.op == "not" else -cast(float, v)
     if isinstance(node, (Binary, Compare)):
         a = evaluate(node.left, env)
         if isinstance(a, Missing):
@@ -372,11 +399,12 @@ def evaluate(node: Node, env: Mapping[str, Value]) -> Value:
             return b
         if isinstance(node, Compare):
             return _compare(node.op, a, b)
+        x, y = cast(float, a), cast(float, b)  # numbers, by kind_of (see the unary minus)
         if node.op == "/":
-            if b == 0:
+            if y == 0:
                 return Missing(f"ZERO:{render(node.right)}")
-            return a / b
-        return a + b if node.op == "+" else a - b if node.op == "-" else a * b
+            return x / y
+        return x + y if node.op == "+" else x - y if node.op == "-" else x * y
     if isinstance(node, Logic):
         # A non-missing operand counts by its truth, as in a test of ``not`` or ``if``.
         values = [v if isinstance(v, Missing) else bool(v) for v in (evaluate(i, env) for i in node.items)]
@@ -393,17 +421,19 @@ def evaluate(node: Node, env: Mapping[str, Value]) -> Value:
     if isinstance(node, Call):
         if node.fn == "present":
             return not isinstance(evaluate(node.args[0], env), Missing)
-        values = [evaluate(a, env) for a in node.args]
-        missing = next((v for v in values if isinstance(v, Missing)), None)
+        got = [evaluate(a, env) for a in node.args]
+        missing = next((v for v in got if isinstance(v, Missing)), None)
         if missing is not None:
             return missing
+        numbers = cast(list[float], got)  # min, max and abs take numbers, by kind_of
         if node.fn == "abs":
-            return abs(values[0])
-        return min(values) if node.fn == "min" else max(values)
+            return abs(numbers[0])
+        return min(numbers) if node.fn == "min" else max(numbers)
     raise TypeError(f"not an expression node: {node!r}")
 
 
-def _compare(op: str, a, b) -> bool:
+def _compare(op: str, a: Any, b: Any) -> bool:
+    # Any: == and != compare values of one kind (numbers, yes/no or texts); the ordering ones, numbers.
     if op == "<":
         return a < b
     if op == "<=":

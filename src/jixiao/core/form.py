@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
 from pydantic.dataclasses import dataclass as record
@@ -51,7 +52,7 @@ from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, fmt_points, roun
 from jixiao.core.reasons import CODE_TEXT  # noqa: F401  (re-exported: the line codes' texts)
 from jixiao.core.reasons import reason_text as _reason_text
 from jixiao.core.review import REVIEW_CODES, TITLES  # noqa: F401  (REVIEW_CODES re-exported)
-from jixiao.core.rules.base import Step
+from jixiao.core.rules.base import RuleBase, Step
 from jixiao.core.rules.rate import Rate
 from jixiao.core.rules.target import Qualitative, Target
 
@@ -59,6 +60,8 @@ from jixiao.core.rules.target import Qualitative, Target
 FUNDS, QUANT, QUAL, TOTAL = "资金", "定量", "定性", "合计"
 NA = "不适用"  # a row marked not applicable ("/", "不适用"): see NotApplicable
 LINE_KINDS = (FUNDS, QUANT, QUAL)
+
+T = TypeVar("T")
 
 # What a reviewer is told, by check code: the one table of jixiao.core.review (severity, title, batch).
 FINDINGS = TITLES
@@ -160,9 +163,9 @@ class FormFramework(BaseModel):
     not_applicable: NotApplicable = Field(default_factory=NotApplicable)
     notes: str = ""
 
-    _memo: dict = PrivateAttr(default_factory=dict)  # trees and fingerprint, built once per framework
+    _memo: dict[str, Any] = PrivateAttr(default_factory=dict)  # trees and fingerprint, built once per framework
 
-    def _cached(self, key: str, build):
+    def _cached(self, key: str, build: Callable[[], T]) -> T:
         if key not in self._memo:
             self._memo[key] = build()
         return self._memo[key]
@@ -251,7 +254,7 @@ def resolve(base: dict, overlay: dict) -> dict:
     {'id': 's', 'execution': {'points': 10, 'denominator': '调整后预算数'}, 'extends': 'n'}
     """
 
-    def merge(a, b):
+    def merge(a: Any, b: Any) -> Any:
         if isinstance(a, dict) and isinstance(b, dict):
             out = dict(a)
             for k, v in b.items():
@@ -437,7 +440,7 @@ def reason_text(code: str) -> str:
 
 def line_env(line: FundLine | Row, kind: str | None) -> dict[str, E.Value]:
     """The values a line's trees read, named as the long format names its columns."""
-    def put(name, value):
+    def put(name: str, value: E.Value | None) -> None:
         env[name] = E.Missing(f"MISSING:{name}") if value is None or value == "" else value
 
     env: dict[str, E.Value] = {"行类型": kind if kind else E.Missing("MISSING:行类型")}
@@ -502,12 +505,14 @@ def score_line(fw: FormFramework, line: FundLine | Row, kind: str | None, money_
         name, level1, level2, unit = line.level3, line.level1, line.level2, line.unit
         points = line.points if line.points is not None else 0.0
     ev = LineEvaluator(env, unit, money_unit)
-    rule = {FUNDS: fw._cached("rate", fw.execution.rule), QUANT: fw.rows.quantitative, QUAL: fw.rows.qualitative}.get(kind)
+    rules: dict[str, RuleBase] = {FUNDS: fw._cached("rate", fw.execution.rule), QUANT: fw.rows.quantitative,
+                                  QUAL: fw.rows.qualitative}
+    rule = rules.get(kind) if kind else None  # none for an unknown 行类型, which is never scored (ROW_TYPE)
     if isinstance(score, E.Missing):
         # An out-of-band score is explained with its band; a missing value by its reason code alone.
-        steps = rule.explain(ev) if explain and score.reason == "QUAL_OUT_OF_BAND" else []
+        steps = rule.explain(ev) if rule is not None and explain and score.reason == "QUAL_OUT_OF_BAND" else []
         return _line(kind, name, level1, level2, points, None, score.reason, steps, line, needs, env)
-    steps = rule.explain(ev) if explain else []
+    steps = rule.explain(ev) if rule is not None and explain else []
     return _line(kind, name, level1, level2, points, float(score), str(code), steps, line, needs, env)
 
 
@@ -550,8 +555,8 @@ def score_form(fw: FormFramework, form: Form, explain: bool = True, warnings: li
         total_line = FundLine("年度资金总额")
         findings.append(Problem("NOT_SCORABLE", "表中没有项目资金（年度资金总额）行，预算执行率无法评分", form.source))
     lines.append(score_line(fw, total_line, FUNDS, form.money_unit, explain))
-    rate = E.evaluate(fw._cached("ratio", fw.execution.ratio), line_env(total_line, FUNDS))
-    rate = None if isinstance(rate, E.Missing) else float(rate)
+    ratio = E.evaluate(fw._cached("ratio", fw.execution.ratio), line_env(total_line, FUNDS))
+    rate = None if isinstance(ratio, E.Missing) else E.number(ratio)
     for row in form.rows:
         if row.kind == NA:
             lines.append(not_applicable_line(fw, row))
@@ -592,7 +597,7 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Problem]:
         if ln.needs_reason:
             if ln is exec_line:
                 below = fmt_pct(fw.execution.reason_below).replace(".00%", "%")
-                out.append(Problem("EXEC_NO_REASON", f"预算执行率 {fmt_pct(r.rate)}，低于 {below}，须说明原因",
+                out.append(Problem("EXEC_NO_REASON", f"预算执行率 {fmt_pct(r.rate) if r.rate is not None else '无法计算'}，低于 {below}，须说明原因",
                                    ln.where, ln.name))
             else:
                 # A line that could not be scored has no score to state: say what the form states.
@@ -606,8 +611,9 @@ def check_form(fw: FormFramework, form: Form, r: FormResult) -> list[Problem]:
         if r.status == "scored" and cents(form.stated_total) != round(r.total * 100):
             out.append(Problem("TOTAL_DIFF", f"表列总分 {fmt_points(form.stated_total)}，重算总分 {fmt_points(r.total)}",
                                form.total_where or form.source, "总分"))
-        if all(s is not None for s in stated_lines):
-            summed = sum(cents(s) for s in stated_lines) / 100
+        known = [s for s in stated_lines if s is not None]
+        if len(known) == len(stated_lines):
+            summed = sum(cents(s) for s in known) / 100
             rescaled = summed
             na = [ln for ln in r.lines if ln.status == "not_applicable"]
             if na and fw.not_applicable.mode == "rescale":  # the stated lines, rescaled as the total is
@@ -649,17 +655,17 @@ def check_weights(fw: FormFramework, form: Form, funds: FundLine | None) -> list
     if funds is not None and funds.points is not None and not math.isclose(funds.points, fw.execution.points):
         out.append(Problem("WEIGHT_SUM", f"预算执行率分值为 {fmt_points(funds.points)}，应为 "
                                          f"{fmt_points(fw.execution.points)}", funds.where, "预算执行率"))
-    points = [r.points for r in form.rows]
-    if any(p is None for p in points):  # a blank 分值 (or a not-applicable row without one): no sum to check
+    points = [r.points for r in form.rows if r.points is not None]
+    if len(points) < len(form.rows):  # a blank 分值 (or a not-applicable row without one): no sum to check
         return out
     total = sum(cents(p) for p in points) / 100
     if cents(total) != cents(fw.indicators.points):
         out.append(Problem("WEIGHT_SUM", f"绩效指标分值合计 {fmt_points(total)}，应为 {fmt_points(fw.indicators.points)}",
                            form.source, "绩效指标"))
         return out
-    expected = default_weights(fw, {fw.level1(r.level1).name for r in form.rows if fw.level1(r.level1)})
+    expected = default_weights(fw, {lv.name for r in form.rows if (lv := fw.level1(r.level1)) is not None})
     for lv in fw.indicators.levels:
-        got = sum(r.points for r in form.rows if fw.level1(r.level1) is lv)
+        got = sum(r.points or 0.0 for r in form.rows if fw.level1(r.level1) is lv)
         want = expected.get(lv.name, 0.0)
         if got and cents(got) != cents(want):
             out.append(Problem("WEIGHT_DEFAULT", f"{lv.name}分值合计 {fmt_points(got)}，默认为 {fmt_points(want)}",

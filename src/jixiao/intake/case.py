@@ -19,36 +19,28 @@ from decimal import Decimal
 from pathlib import Path
 
 from jixiao.core.edition import DEPARTMENT, Edition
-from jixiao.core.errors import InvalidInput, Place, Problem, Problems, Where
+from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.facts import MONEY_UNITS, NUMERIC_TYPES, Case, Fact, Judgement
 from jixiao.core.model import Framework
+from jixiao.intake import documents
 from jixiao.intake.checks import warnings_for
+from jixiao.intake.documents import JsonDoc  # noqa: F401  (re-exported: store and web bind JSON with it)
 from jixiao.intake.editions import load_edition, require
 from jixiao.intake.layout import layout_of
 from jixiao.intake.names import normal_name, shown
 from jixiao.intake.values import BadValue, flag, half_ulp, number, parse_date, to_decimal
 from jixiao.intake.workbook import read_workbook_document
-from jixiao.intake.yamlio import Located, decode, load, load_json, read_bytes
+from jixiao.intake.yamlio import Located, decode
 
 TOP_KEYS = {"subject", "year", "framework", "money_unit", "facts", "lists", "narrative", "stated", "notes"}
-TEXT_SUFFIXES = {".yaml", ".yml", ".json"}
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+TEXT_SUFFIXES, WORKBOOK_SUFFIXES = set(documents.TEXT_SUFFIXES), set(documents.WORKBOOK_SUFFIXES)
 LIST_MONEY_UNIT = "万元"  # list fields declare no unit of their own; their money is held in 万元
 
 
 def read_document(path: Path) -> Located:
-    """A case file as plain data with line numbers (YAML) or field paths (JSON)."""
-    if path.suffix.lower() == ".json":
-        data = load_json(path)
-        return JsonDoc(data, {}, str(path))
-    return load(path, exact=True)
-
-
-class JsonDoc(Located):
-    """A JSON case: places are field paths (``facts.年初预算数``), since JSON has no useful lines."""
-
-    def where(self, path: tuple) -> str:
-        return Where(Place(file=self.source, path=tuple(path)))
+    """A case file (YAML or JSON) as plain data with line numbers or field paths, its numbers kept
+    exactly as written (the one reader, :func:`jixiao.intake.documents.read_document`)."""
+    return documents.read_document(path, exact=True)
 
 
 def load_case(path: str | Path, framework: str | Path | None = None) -> tuple[Case, Framework]:
@@ -63,12 +55,7 @@ def read_case(path: str | Path, framework: str | Path | None = None) -> tuple[Ca
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         return read_workbook_case(path, framework, with_source=True)
-    if suffix == ".xls":
-        raise InvalidInput("不支持的文件格式", [Problem(
-            "E-IN-FORMAT", "这是旧版 Excel（.xls）文件；请在 Excel 或 WPS 中“另存为”.xlsx 后重试", str(path))])
-    if suffix not in TEXT_SUFFIXES:
-        _refuse_unknown(path)
-    doc = read_document(path)
+    doc = read_document(path)  # .xls and unknown extensions are refused there, saying what to use
     return bind_case(doc, path.parent, framework, with_source=True)
 
 
@@ -85,18 +72,7 @@ def read_workbook_case(path: Path, framework: str | Path | None = None, with_sou
     return (case, fw, fw_file) if with_source else (case, fw)
 
 
-def _refuse_unknown(path: Path) -> None:
-    try:
-        head = read_bytes(path)[:8]
-    except InvalidInput:
-        raise
-    except OSError:
-        head = b""
-    if head.startswith(b"PK\x03\x04"):
-        what = "内容是 Excel 工作簿或压缩包；若是工作簿，请把扩展名改为 .xlsx"
-    else:
-        what = "请使用 .yaml、.json 或 .xlsx 文件"
-    raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：{what}", str(path))])
+_refuse_unknown = documents.refuse_unknown  # the old name (services and tests import it)
 
 
 def _named(doc: Located, path: tuple, label: str = "") -> str:
@@ -293,10 +269,18 @@ def _split(given, keys: set[str], main: str):
     return given, ""
 
 
+# What a spreadsheet export or a hurried editor leaves in an evidence cell when there is none. It
+# is no source: kept, it printed as “（none）” in the trace and every report format.
+NO_EVIDENCE = {"none", "null", "nil", "nan", "n/a", "na", "-", "--", "—", "——", "－", "/", "／", "无", "暂无",
+               "（无）", "(无)", "（none）", "(none)"}
+
+
 def _text(value) -> str:
+    """Evidence as written, or "" when it is empty or a placeholder (see NO_EVIDENCE)."""
     if isinstance(value, (dict, list)):
         raise BadValue("依据应为一段文字", "E-IN-SCHEMA")
-    return str(value)
+    text = str(value).strip()
+    return "" if text.lower() in NO_EVIDENCE else text
 
 
 def bind_one(name, spec, given, money_unit, at, points, experts, reading: Reading | None = None):

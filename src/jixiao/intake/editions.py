@@ -101,11 +101,17 @@ def _schema_only(_fw: Any, _where: Where) -> Problems:
     return Problems()  # the cycle's models check themselves in their validators
 
 
-# The performance-management cycle's editions (docs/cycle.md); read, bound and scored by
-# jixiao.intake.target / monitoring / preassess and jixiao.cli.cycle until they join the services.
-register_kind(Kind("target", "绩效目标申报表审核规则", "绩效目标申报表审核规则", TargetEdition, _schema_only))
-register_kind(Kind("preassessment", "事前绩效评估规则", "事前绩效评估规则", PreassessEdition, _schema_only))
-register_kind(Kind("monitoring", "绩效运行监控预警规则", "绩效运行监控预警规则", MonitoringEdition, _schema_only))
+# The performance-management cycle's editions (docs/cycle.md). Their forms are bound by the cycle's
+# own intake (jixiao.intake.target / monitoring / preassess) and scored by the cycle's functions,
+# through jixiao.services.cycle, which stamps each result with its edition's hash. The 结果应用 table
+# has no form of its own to bind: it is applied to a graded evaluation (jixiao.core.cycle.apply).
+register_kind(Kind("target", "绩效目标申报表审核规则", "绩效目标申报表审核规则", TargetEdition, _schema_only,
+                   bind="jixiao.intake.target:bind_target_to", score="jixiao.services.cycle:score_target"))
+register_kind(Kind("preassessment", "事前绩效评估规则", "事前绩效评估规则", PreassessEdition, _schema_only,
+                   bind="jixiao.intake.preassess:bind_preassessment_to",
+                   score="jixiao.services.cycle:score_preassessment"))
+register_kind(Kind("monitoring", "绩效运行监控预警规则", "绩效运行监控预警规则", MonitoringEdition, _schema_only,
+                   bind="jixiao.intake.monitoring:bind_monitoring_to", score="jixiao.services.cycle:score_monitoring"))
 register_kind(Kind("apply", "评价结果应用规则", "评价结果应用规则", ApplyTable, _schema_only))
 
 

@@ -30,7 +30,6 @@ True
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -41,9 +40,10 @@ from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.form import NA, QUAL, QUANT, Form, FormFramework, FundLine, Row, normalise_heading
 from jixiao.core.form_check import validate_form_framework  # noqa: F401  (moved to core; kept importable here)
 from jixiao.core.rules.target import GRADES
+from jixiao.intake.documents import read_document
 from jixiao.intake.editions import REGISTRY, load_edition, locate, require
 from jixiao.intake.form_labels import FUND_KEYS, KEYS, ROW_KEYS, _plain, canonical
-from jixiao.intake.yamlio import Located, load, read_text
+from jixiao.intake.yamlio import Located, load
 
 MONEY = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 UNIT_SYNONYMS = {"百分比": "%", "百分点": "%", "％": "%", "人次": "人次", "日": "天"}
@@ -279,22 +279,10 @@ def looks_like_form(path: str | Path) -> bool:
 
 def read_form(path: str | Path, framework: str | Path | None = None) -> tuple[Form, FormFramework, list[Problem]]:
     """Read and check one form; raise :class:`InvalidInput` with every problem, or return it with warnings."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from jixiao.intake.form_xlsx import read_workbook
+    from jixiao.intake.form_xlsx import read_workbook  # imports this module: read when used
 
-        doc = read_workbook(path)
-    elif suffix == ".json":
-        try:
-            doc = Located(json.loads(read_text(path)), {}, str(path))
-        except json.JSONDecodeError as exc:
-            raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 格式错误：{exc.msg}", f"{path}:{exc.lineno}")]) from None
-    elif suffix in (".yaml", ".yml"):
-        doc = load(path)
-    else:
-        raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：请使用 .yaml、.json 或 .xlsx", str(path))])
-    return bind_form(doc, path.parent, framework)
+    path = Path(path)
+    return bind_form(read_document(path, read_workbook), path.parent, framework)
 
 
 DEFAULT_FORM_EDITION = "national-project/2020"  # the printed national form, when a form names none

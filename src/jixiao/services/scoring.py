@@ -20,6 +20,12 @@ from jixiao.intake.yamlio import Located
 TEXT_SUFFIXES = (".yaml", ".yml", ".json")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 FORM_DEFAULT = "national-project/2020"  # the printed national form names no edition of its own
+TITLES = {DEPARTMENT: "案例文件有误", PROJECT_FORM: "自评表有误", "target": "绩效目标申报表有误",
+          "monitoring": "监控表有误", "preassessment": "事前绩效评估评分表有误"}
+# A target workbook that names no 审核规则: a project's or (部门名称, no 项目名称) a department's.
+TARGET_DEFAULT = {False: "national-target-project/2015", True: "national-target-dept/2015"}
+# Where a document names its edition: framework, or the heading of its kind's printed form.
+EDITION_KEYS = ("framework", "指标体系", "审核规则", "预警规则", "评估规则")
 
 
 @dataclass(frozen=True)
@@ -27,8 +33,8 @@ class Scored:
     """One scored case or form: its edition, the bound input, the result and every warning."""
 
     edition: Edition
-    bound: Any  # a jixiao.core.facts.Case, or a jixiao.core.form.Form
-    result: Any  # a jixiao.core.evaluation.Evaluation, or a jixiao.core.form.FormResult
+    bound: Any  # a Case, a Form, or a cycle form (TargetForm, MonitoringForm, Sheet)
+    result: Any  # an Evaluation, a FormResult, or a cycle result (TargetReview, MonitoringResult, PreassessResult)
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -49,6 +55,13 @@ def read(path: str | Path, framework: str | Path | None = None) -> tuple[Located
     if suffix in WORKBOOK_SUFFIXES:
         from jixiao.intake.form_xlsx import is_form_workbook, read_workbook
 
+        if is_target_workbook(path):  # a 绩效目标申报表 (its sheet title says so); checked first, as it
+            from jixiao.intake.target_xlsx import read_workbook as read_target_workbook  # has 三级指标 too
+
+            tdoc = read_target_workbook(path)
+            data = tdoc.data if isinstance(tdoc.data, dict) else {}
+            dept = "部门名称" in data and "项目名称" not in data  # as the target reader itself defaults
+            return tdoc, edition_named(tdoc, path.parent, framework, default=TARGET_DEFAULT[dept]), []
         if is_form_workbook(path):  # the printed form's layout, not a case workbook
             doc = read_workbook(path)
             return doc, load_edition(framework or doc.data.get("framework") or FORM_DEFAULT, path.parent), []
@@ -62,26 +75,40 @@ def read(path: str | Path, framework: str | Path | None = None) -> tuple[Located
     return doc, edition_named(doc, path.parent, framework), []
 
 
-def edition_named(doc: Located, base: Path | None, framework: str | Path | None = None) -> Edition:
-    """The edition ``framework`` names, or the one the data names in ``framework`` (指标体系)."""
+def is_target_workbook(path: Path) -> bool:
+    """Whether a workbook holds a 绩效目标申报表 (a sheet whose title or first rows say so)."""
+    from jixiao.intake.form_xlsx import _open
+    from jixiao.intake.target_xlsx import _sheet
+
+    try:
+        return _sheet(_open(path)) is not None
+    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
+        return False
+
+
+def edition_named(doc: Located, base: Path | None, framework: str | Path | None = None,
+                  default: str | None = None) -> Edition:
+    """The edition ``framework`` names, or the one the data names in ``framework`` (or in the
+    Chinese heading its kind uses: 指标体系, 审核规则, 预警规则, 评估规则), else ``default``."""
     if not isinstance(doc.data, dict):
         raise InvalidInput("文件无效", [Problem(
             "E-IN-SCHEMA", "文件应为键值映射（案例：subject、year、framework、facts……；自评表：项目名称、项目资金、绩效指标……）",
             doc.source)])
     data = doc.data
-    ref = framework or data.get("framework") or data.get("指标体系")
+    key = next((k for k in EDITION_KEYS if data.get(k)), "framework")
+    ref = framework or data.get(key) or default
     if not ref:
         raise InvalidInput("未指定指标体系", [Problem(
             "E-IN-MISSING", "缺少 framework（指标体系编号或文件）；请在文件中填写，或用 --framework 指定（见 jixiao frameworks）",
             doc.where(("framework",)))])
     if not isinstance(ref, (str, Path)):
-        raise InvalidInput("案例文件有误", [Problem("E-IN-SCHEMA", "framework 应为指标体系编号或文件路径", doc.where(("framework",)))])
+        raise InvalidInput("案例文件有误", [Problem("E-IN-SCHEMA", f"{key} 应为指标体系编号或文件路径", doc.where((key,)))])
     try:
         return load_edition(ref, base)
     except InvalidInput as exc:
         if framework or not any(p.code == "E-IN-FRAMEWORK" for p in exc.problems):
             raise
-        raise InvalidInput(exc.title, [Problem(p.code, f"framework：{p.message}", doc.where(("framework",)))
+        raise InvalidInput(exc.title, [Problem(p.code, f"{key}：{p.message}", doc.where((key,)))
                                        for p in exc.problems]) from None
 
 
@@ -101,7 +128,7 @@ def evaluate(doc: Located, edition: Edition, reader_warnings: list[Problem] | No
     bound, problems = bind(doc, edition)
     problems = list(reader_warnings or []) + problems
     if bound is None:
-        title = "自评表有误" if edition.kind == PROJECT_FORM else "案例文件有误"
+        title = TITLES.get(edition.kind, f"{KINDS[edition.kind].label}的表有误")
         raise InvalidInput(title, problems)
     if edition.kind == DEPARTMENT and reader_warnings:
         # A case is immutable; the reader's warnings join it before scoring, so the record carries them.

@@ -13,7 +13,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, HttpResponse, JsonResponse
 from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -21,9 +20,9 @@ from ninja.files import UploadedFile
 from ninja.security import HttpBearer, django_auth
 
 from jixiao.core.errors import InvalidInput
-from jixiao.store import selectors, services
+from jixiao.store import bulk, selectors, services
 from jixiao.store.errors import Invalid, NotFound, StoreError, from_invalid_input
-from jixiao.store.models import Adjustment, Attachment, AuditEvent, Evaluation, Opinion, Role, Score
+from jixiao.store.models import Adjustment, Attachment, AuditEvent, Evaluation, Opinion, Role
 from jixiao.store.workflow import allowed_from
 
 MAX_LIMIT = 500
@@ -105,6 +104,16 @@ def _int(value, name: str) -> int | None:
                       "E-API-VALIDATION") from None
 
 
+MAX_ID = 2 ** 63 - 1  # the id columns are 64-bit; a larger number is refused, not sent to the database
+
+
+def _range(value: int | None, name: str, low: int = 0, high: int = MAX_ID) -> int | None:
+    if value is not None and not low <= value <= high:
+        raise Invalid(f"{name} 应在 {low} 到 {high} 之间，实际为 {value}",
+                      [{"code": "E-API-FIELD", "where": name, "message": "超出范围"}], "E-API-VALIDATION")
+    return value
+
+
 def _limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit 应在 1 到 {MAX_LIMIT} 之间", [{"code": "E-API-FIELD", "where": "limit", "message": "超出范围"}],
@@ -113,7 +122,10 @@ def _limit(limit: int) -> int:
 
 
 def _evaluation(request, pk: int) -> Evaluation:
-    ev = selectors.evaluation(request.user, pk)
+    if not 0 < pk <= MAX_ID:
+        raise NotFound(f"找不到编号为 {pk} 的评价")
+    # The frozen framework is large and only scoring needs it (it loads on first use then).
+    ev = selectors.evaluations(request.user).defer("edition__framework").filter(pk=pk).first()
     if ev is None:
         raise NotFound(f"找不到编号为 {pk} 的评价")
     return ev
@@ -178,6 +190,7 @@ def unit_json(u) -> dict:
 
 @api.get("/units", summary="可见的单位（按编号分页）")
 def units(request, after: int = 0, limit: int = 100):
+    _range(after, "after")
     rows = list(selectors.units(request.user).filter(id__gt=after).order_by("id")[: _limit(limit) + 1])
     more = len(rows) > limit
     rows = rows[:limit]
@@ -192,17 +205,19 @@ def create_unit(request, body: UnitIn):
 
 # --- evaluations ----------------------------------------------------------------------------------
 
-def summary(ev: Evaluation, total=None, grade=None) -> dict:
+def summary(ev: Evaluation) -> dict:
     return {"id": ev.id, "unit": {"code": ev.unit.code, "name": ev.unit.name}, "year": ev.year, "kind": ev.kind,
             "kind_label": ev.get_kind_display(), "title": ev.title, "state": ev.state,
             "state_label": ev.get_state_display(), "edition": {"ref": ev.edition.ref, "hash": ev.edition.hash},
-            "current_version": ev.current, "total": total, "grade": grade, "updated": _time(ev.updated)}
+            "current_version": ev.current, "total": ev.total, "grade": ev.grade or None, "updated": _time(ev.updated)}
 
 
 @api.get("/evaluations", summary="可见的评价（按编号分页；可按年度、单位、类型、状态筛选）")
 def evaluations(request, year: int | None = None, unit: str | None = None, kind: str | None = None,
                 state: str | None = None, after: int = 0, limit: int = 50):
-    qs = selectors.evaluations(request.user).filter(id__gt=after)
+    _range(after, "after")
+    _range(year, "year", 1990, 2100)
+    qs = selectors.evaluations(request.user).defer("edition__framework").filter(id__gt=after)
     if year:
         qs = qs.filter(year=year)
     if unit:
@@ -211,40 +226,54 @@ def evaluations(request, year: int | None = None, unit: str | None = None, kind:
         qs = qs.filter(kind=kind)
     if state:
         qs = qs.filter(state=state)
-    latest = Score.objects.filter(version__evaluation=OuterRef("pk"), version__number=OuterRef("current"))
-    qs = qs.annotate(_total=Subquery(latest.values("total")[:1]), _grade=Subquery(latest.values("grade")[:1]))
     rows = list(qs.order_by("id")[: _limit(limit) + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": [summary(e, e._total, e._grade) for e in rows], "next": rows[-1].id if more else None}
+    return {"items": [summary(e) for e in rows], "next": rows[-1].id if more else None}
 
 
 @api.post("/evaluations/import", summary="批量导入案例或项目自评表（每个文件全部成功或不变）")
 def import_files(request, unit: Form[str], year: Form[int | None] = None, files: File[list[UploadedFile]] = None):
     if not files:
         raise Invalid("请上传至少一个文件（字段名 files）", [], "E-API-VALIDATION")
+    _range(year, "year", 1990, 2100)
     results, failed = [], 0
-    for f in files:
-        try:
-            ev, v = services.import_upload(actor=request.user, name=f.name, data=f.read(), unit_code=unit, year=year)
-            results.append({"file": services.safe_name(f.name), "ok": True, "evaluation": ev.id,
-                            "version": v.number if v else ev.current, "unchanged": v is None})
-        except NotFound:
-            raise
-        except StoreError as exc:
+    with tempfile.TemporaryDirectory(prefix="jixiao-upload-") as tmp:
+        items: list = []
+        for i, f in enumerate(files):
+            safe = services.safe_name(f.name)
+            if f.size and f.size > services.settings.JIXIAO_MAX_UPLOAD:
+                items.append((safe, Invalid(f"文件“{safe}”超过大小上限 {services.settings.JIXIAO_MAX_UPLOAD // 1048576} MB",
+                                            [], "E-ST-TOO-LARGE")))
+                continue
+            p = Path(tmp) / str(i) / safe  # a folder each: two uploads may share a name
+            p.parent.mkdir()
+            p.write_bytes(f.read())
+            items.append(p)
+        paths = [x for x in items if isinstance(x, Path)]
+        read = iter(bulk.read_files(paths))
+        # Files refused before reading keep their place in the answer.
+        outcomes = bulk.import_scored(actor=request.user, unit_code=unit, year=year,
+                                      items=(x if not isinstance(x, Path) else next(read) for x in items))
+    for o in outcomes:
+        if o.ok:
+            results.append({"file": o.source, "ok": True, "evaluation": o.evaluation.id,
+                            "version": o.version or o.evaluation.current, "unchanged": o.version is None})
+        else:
             failed += 1
-            results.append({"file": services.safe_name(f.name), "ok": False, "code": exc.code, "message": exc.message,
-                            "problems": exc.problems})
+            results.append({"file": o.source, "ok": False, "code": o.error.code, "message": o.error.message,
+                            "problems": o.error.problems})
     return {"imported": len(results) - failed, "failed": failed, "results": results}
 
 
 @api.get("/evaluations/{pk}", summary="一个评价：记录、状态、版本、可执行的操作")
 def evaluation(request, pk: int):
     ev = _evaluation(request, pk)
-    versions = list(ev.versions.select_related("score").order_by("number"))
-    latest = versions[-1] if versions else None
+    # Only the current version's facts and record are sent: the others' are not read.
+    versions = list(ev.versions.select_related("score").defer("facts", "score__record").order_by("number"))
+    latest = ev.versions.select_related("score").filter(number=ev.current).first() if ev.current else None
     held = selectors.roles(request.user, ev)
-    out = summary(ev, latest.score.total if latest else None, latest.score.grade if latest else None)
+    out = summary(ev)
     out.update({
         "versions": [{"number": v.number, "author": v.author_name, "created": _time(v.created), "note": v.note,
                       "source": v.source, "digest": v.digest, "total": v.score.total} for v in versions],
@@ -260,7 +289,7 @@ def evaluation(request, pk: int):
 @api.get("/evaluations/{pk}/versions/{number}", summary="一个版本的事实与评分记录")
 def version(request, pk: int, number: int):
     ev = _evaluation(request, pk)
-    v = ev.versions.select_related("score").filter(number=number).first()
+    v = ev.versions.select_related("score").filter(number=number).first() if 0 < number <= MAX_ID else None
     if v is None:
         raise NotFound(f"评价 {pk} 没有第 {number} 版")
     return {"number": v.number, "author": v.author_name, "created": _time(v.created), "note": v.note,
@@ -379,7 +408,7 @@ def post_attachment(request, pk: int, file: File[UploadedFile], target: Form[str
 
 @api.get("/attachments/{aid}", summary="下载佐证材料")
 def download_attachment(request, aid: int):
-    a = Attachment.objects.filter(pk=aid).first()
+    a = Attachment.objects.filter(pk=aid).first() if 0 < aid <= MAX_ID else None
     if a is None or selectors.evaluation(request.user, a.evaluation_id) is None:
         raise NotFound(f"找不到编号为 {aid} 的佐证材料")
     return FileResponse(services.attachment_path(a.sha256).open("rb"), as_attachment=True, filename=a.name,
@@ -392,18 +421,19 @@ def report(request, pk: int, format: str = "html", version: int | None = None):
     if format not in REPORT_TYPES:
         raise Invalid(f"format 只能是 {'、'.join(REPORT_TYPES)}", [{"code": "E-API-FIELD", "where": "format",
                                                                   "message": "取值无效"}], "E-API-VALIDATION")
+    _range(version, "version")
     v = ev.versions.filter(number=version or ev.current).first()
     if v is None:
         raise NotFound("该评价还没有保存任何版本" if not version else f"评价 {pk} 没有第 {version} 版")
+    from jixiao.reports.office import OfficeError
     from jixiao.store import scoring
 
-    with tempfile.TemporaryDirectory(prefix="jixiao-report-") as tmp:
-        try:
-            path = scoring.write_report(ev.kind, v.facts, format, Path(tmp) / "out", services.edition_of(ev),
-                                        services._frozen_dir())
-        except InvalidInput as exc:
-            raise from_invalid_input(exc) from None
-        data = path.read_bytes()
+    try:
+        data = scoring.report_bytes(ev.kind, v.facts, format, services.edition_of(ev), services._frozen_dir())
+    except InvalidInput as exc:
+        raise from_invalid_input(exc) from None
+    except OfficeError as exc:
+        return error(503, "E-ST-OFFICE", f"PDF 转换失败：{exc}；请稍后重试，或下载 DOCX")
     resp = HttpResponse(data, content_type=REPORT_TYPES[format])
     name = f"{ev.year}-{ev.title}.{format}"
     from urllib.parse import quote
@@ -415,6 +445,7 @@ def report(request, pk: int, format: str = "html", version: int | None = None):
 @api.get("/evaluations/{pk}/audit", summary="该评价的审计日志（只读）")
 def audit(request, pk: int, after: int = 0, limit: int = 100):
     ev = _evaluation(request, pk)
+    _range(after, "after")
     qs = AuditEvent.objects.filter(evaluation=ev, id__gt=after).order_by("id")
     rows = list(qs[: _limit(limit) + 1])
     more = len(rows) > limit

@@ -110,6 +110,10 @@ class Evaluation(models.Model):
     title = models.CharField("名称", max_length=300)
     state = models.CharField("状态", max_length=16, choices=State.choices, default=State.DRAFT)
     current = models.PositiveIntegerField("当前版本号", default=0)
+    # Copies of the current version's Score, written only by services._new_version (and the bulk
+    # import beside it), so that lists and rankings read one row per evaluation.
+    total = models.FloatField("当前总分", null=True, blank=True)
+    grade = models.CharField("当前等级", max_length=20, blank=True, default="")
     created = models.DateTimeField("创建时间", auto_now_add=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
     history = HistoricalRecords()
@@ -117,7 +121,8 @@ class Evaluation(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "评价"
         constraints = [models.UniqueConstraint(fields=["unit", "year", "kind", "title"], name="evaluation_unique")]
-        indexes = [models.Index(fields=["year", "kind"]), models.Index(fields=["unit", "year"])]
+        indexes = [models.Index(fields=["year", "kind"]), models.Index(fields=["unit", "year"]),
+                   models.Index(fields=["year", "id"], name="evaluation_year_page")]
 
     def __str__(self) -> str:
         return f"{self.title}（{self.year} 年度，{self.get_kind_display()}）"

@@ -24,9 +24,9 @@ def level1_of(kind: str, record: dict) -> dict[str, float | None]:
 
 
 def with_latest(qs: QuerySet[Evaluation], record: bool = False) -> QuerySet[Evaluation]:
-    latest = Score.objects.filter(version__evaluation=OuterRef("pk"), version__number=OuterRef("current"))
-    qs = qs.annotate(total=Subquery(latest.values("total")[:1]), grade=Subquery(latest.values("grade")[:1]))
+    """Total and grade are on the evaluation already; the current record is one subquery more."""
     if record:
+        latest = Score.objects.filter(version__evaluation=OuterRef("pk"), version__number=OuterRef("current"))
         qs = qs.annotate(record=Subquery(latest.values("record")[:1]))
     return qs
 

@@ -1,7 +1,9 @@
 """The one adapter between the store and the engine: reading case files, freezing editions, scoring.
 
-Everything the store knows about the engine goes through here, so switching to the service layer
-(``jixiao.services``) when it lands is a change in this module only. No Django in this module.
+Everything the store knows about the engine goes through the service layer
+(:mod:`jixiao.services`: ``read``, ``bind``, ``evaluate``, ``draft``), which picks the reader by
+the file's format and everything after by the edition's ``kind`` from the registry; nothing here
+looks at a file's content to guess what it is. No Django in this module.
 
 Two kinds of document are stored as plain JSON:
 
@@ -11,9 +13,10 @@ Two kinds of document are stored as plain JSON:
   as the YAML, JSON or XLSX reader found them.
 
 What is stored is exactly what is scored: a file is read, turned into its plain document, and the
-document is bound and scored again, so a later rescoring of the stored document gives the same
-record. An evaluation rescores under its frozen edition: the shipped edition when its fingerprint
-still matches, else the frozen JSON written to a file under the data folder and loaded from there.
+document is bound and scored, so a later rescoring of the stored document gives the same record.
+An evaluation rescores under its frozen edition: the one the registry knows by that content hash
+(the shipped edition while unchanged), else the frozen JSON written to a file under the data
+folder and loaded from there — and its hash is checked again.
 """
 
 from __future__ import annotations
@@ -24,52 +27,21 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from jixiao.core.engine import evaluate
+from jixiao import services
+from jixiao.core.edition import DEPARTMENT, PROJECT_FORM, Edition, resolve_overlay
 from jixiao.core.errors import InvalidInput, Problem
-from jixiao.core.form import score_form
-from jixiao.intake import form as _intake_form
-from jixiao.intake.case import JsonDoc, bind_case, read_case
-from jixiao.intake.export import case_document
-from jixiao.intake.form import bind_form, form_framework_path, looks_like_form
-from jixiao.intake.framework import load_framework
-from jixiao.intake.yamlio import Located, load
+from jixiao.intake.case import JsonDoc
+from jixiao.intake.editions import REGISTRY, load_edition
+from jixiao.intake.yamlio import load
 
 DEPT, PROJECT = "dept", "project"
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
-_FORM_CACHE: dict[tuple, object] = {}
-
-
-def _file_key(ref) -> tuple | None:
-    path = form_framework_path(ref) or Path(ref)
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (str(path.resolve()), st.st_mtime_ns, st.st_size)
-
-
-def _cached(kind: str, loader):
-    """``loader`` remembered per file (path, mtime, size), as intake already does for department
-    frameworks: reading a form edition's YAML costs ~0.4 s, and an import scores thousands of forms.
-    Treat the returned objects as read-only."""
-    def load_once(ref, *args):
-        key = _file_key(ref)
-        if key is None or args:
-            return loader(ref, *args)
-        key = (kind, *key)
-        if key not in _FORM_CACHE:
-            if len(_FORM_CACHE) > 64:
-                _FORM_CACHE.clear()
-            _FORM_CACHE[key] = loader(ref)
-        return _FORM_CACHE[key]
-
-    return load_once
-
-
-# bind_form loads its edition by this module-level name on every call; until the editions
-# service (bind a form to an already loaded edition) lands, the store gives it the remembering one.
-_intake_form.load_form_framework = _cached("form", _intake_form.load_form_framework)
+STORE_KIND = {DEPARTMENT: DEPT, PROJECT_FORM: PROJECT}  # edition kind → Evaluation.kind
+EDITION_KIND = {v: k for k, v in STORE_KIND.items()}
+FORM_DEFAULT = services.scoring.FORM_DEFAULT
+_FROZEN: dict[str, dict] = {}  # edition hash → frozen source data (an edition never changes)
 
 
 @dataclass
@@ -91,6 +63,7 @@ class Scored:
     status: str
     level1: dict[str, float | None] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    scored: Any = None  # the services' Scored (edition, bound case or form, result), for drafting
 
     @property
     def digest(self) -> str:
@@ -122,8 +95,13 @@ def plain(value):
     return str(value)
 
 
-def detect_kind(path: Path) -> str:
-    return PROJECT if looks_like_form(path) else DEPT
+def store_kind(ed: Edition, source: str = "") -> str:
+    """The Evaluation kind for an edition; kinds the store cannot score yet are refused by name."""
+    kind = STORE_KIND.get(ed.kind)
+    if kind is None:
+        raise InvalidInput("不支持的评价类型", [Problem(
+            "E-ST-KIND", f"“{ed.id}”（kind: {ed.kind}）还不能存入评价库：目前支持部门整体自评和项目自评", source or ed.id)])
+    return kind
 
 
 def read_file(path: str | Path, framework: str | None = None, frozen_dir: Path | None = None) -> Scored:
@@ -132,94 +110,111 @@ def read_file(path: str | Path, framework: str | None = None, frozen_dir: Path |
     if path.suffix.lower() not in CASE_SUFFIXES:
         raise InvalidInput("不支持的文件格式", [Problem(
             "E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：请使用 .yaml、.json 或 .xlsx", path.name)])
-    if detect_kind(path) == PROJECT:
-        if path.suffix.lower() == ".xlsx":
-            from jixiao.intake.form_xlsx import read_workbook
-
-            doc = read_workbook(path)
-        elif path.suffix.lower() == ".json":
-            from jixiao.intake.case import read_document
-
-            doc = read_document(path)
-        else:
-            doc = load(path)
+    doc, ed, reader_warnings = services.read(path, framework)
+    kind = store_kind(ed, path.name)
+    if kind == PROJECT:
         data = plain(doc.data)
-        if framework:
-            data["framework"] = framework
-        return score_document(PROJECT, data, source=path.name)
-    case, fw, _ = read_case(path, framework)
-    data = plain(case_document(case, fw))
+    else:
+        from jixiao.intake.export import case_document
+
+        # Bound once against the file itself, so problems name its lines and cells.
+        case, problems = services.bind(doc, ed)
+        if case is None:
+            raise InvalidInput("案例文件有误", list(reader_warnings) + problems)
+        data = plain(case_document(case, ed.framework))
     if framework:
         data["framework"] = framework
-    return score_document(DEPT, data, source=path.name)
+    try:
+        return _score(kind, data, ed, path.name)
+    except InvalidInput:
+        if kind == PROJECT:
+            services.evaluate(doc, ed, reader_warnings)  # the same problems, with the file's lines
+        raise
 
 
 def score_document(kind: str, document: dict, source: str = "", edition: dict | None = None,
                    frozen_dir: Path | None = None) -> Scored:
     """Bind and score a stored (or posted) document; ``edition`` (``ref``, ``hash``, ``framework``)
-    pins the frozen edition, else the document's ``framework`` names a shipped one."""
+    pins the frozen edition, else the document's ``framework`` names one (a project form without
+    one is on the national form)."""
     if not isinstance(document, dict):
         raise InvalidInput("案例数据无效", [Problem("E-IN-SCHEMA", "案例数据应为键值映射", source or "facts")])
+    if kind not in EDITION_KIND:
+        raise InvalidInput("不支持的评价类型", [Problem(
+            "E-ST-KIND", f"评价类型“{kind}”还不能评分：目前支持部门整体自评和项目自评", source)])
     document = plain(document)
-    fw_ref = _edition_source(kind, edition, frozen_dir) if edition else None
+    if edition:
+        ed = edition_for(kind, edition, frozen_dir)
+    else:
+        named = document.get("framework") or document.get("指标体系")
+        ed = services.scoring.edition_named(JsonDoc(document, {}, source or "案例"), None,
+                                            None if named or kind == DEPT else FORM_DEFAULT)
+    if store_kind(ed, source) != kind:
+        raise InvalidInput("指标体系类型不符", [Problem(
+            "E-ST-KIND", f"“{ed.id}”不是{'项目自评表' if kind == PROJECT else '部门整体自评'}的指标体系", source or ed.id)])
+    return _score(kind, document, ed, source)
+
+
+def _score(kind: str, document: dict, ed: Edition, source: str) -> Scored:
+    s = services.evaluate(JsonDoc(document, {}, source or ("自评表" if kind == PROJECT else "案例")), ed)
+    r = s.result
+    warnings = [str(w) for w in s.warnings]
     if kind == PROJECT:
-        form, ffw, warnings = bind_form(Located(document, {}, source or "自评表"), Path("."), fw_ref)
-        r = score_form(ffw, form)
-        record = r.to_json()
+        form = s.bound
         level1: dict[str, float | None] = {}
         for ln in r.lines:
             key = ln.level1 or "预算执行率"
             level1[key] = (level1.get(key) or 0.0) + (ln.score or 0.0)
-        fw_json = frozen_form_framework(fw_ref or document.get("framework") or "national-project/2020")
-        return Scored(PROJECT, document, form.project, form.year, form.unit, ffw.id, ffw.name, ffw.fingerprint(),
-                      fw_json, record, float(r.total), r.grade or "", r.status, level1, [str(w) for w in warnings])
-    if kind != DEPT:
-        raise InvalidInput("不支持的评价类型", [Problem("E-ST-KIND", f"评价类型“{kind}”还不能评分：目前支持部门整体自评和项目自评", source)])
-    case, fw, fw_file = bind_case(JsonDoc(document, {}, source or "案例"), Path("."), fw_ref, with_source=True)
-    e = evaluate(fw, case)
-    record = e.to_json()
-    fw_json = plain(load(fw_file).data)
-    level1 = {r.name: r.score for r in e.level(1)}
-    return Scored(DEPT, document, case.subject, case.year, case.subject, fw.id, fw.name, e.edition_hash, fw_json,
-                  record, float(e.total), e.grade or "", e.status, level1, [str(w) for w in case.warnings])
+        return Scored(PROJECT, document, form.project, form.year, form.unit, ed.id, ed.name, ed.hash, frozen_data(ed),
+                      r.to_json(), float(r.total), r.grade or "", r.status, level1, warnings, s)
+    case = s.bound
+    level1 = {x.name: x.score for x in r.level(1)}
+    return Scored(DEPT, document, case.subject, case.year, case.subject, ed.id, ed.name, ed.hash, frozen_data(ed),
+                  r.to_json(), float(r.total), r.grade or "", r.status, level1,
+                  [str(w) for w in case.warnings] or warnings, s)
 
 
-def frozen_form_framework(ref: str) -> dict:
-    """The frozen data of a form edition (shared: do not change it)."""
-    return _frozen_form(ref)
-
-
-def _frozen_form_uncached(ref: str) -> dict:
-    """A form edition's data with its ``extends`` resolved, as :func:`load_form_framework` resolves it.
+def frozen_data(ed: Edition) -> dict:
+    """An edition's source data with its ``extends`` resolved: what is frozen with an evaluation
+    (shared: do not change it).
 
     The source data is frozen rather than the validated model: a model dump does not read back
     (defaults such as an empty ``test`` beside a ``fact`` are refused when validated again)."""
-    from jixiao.core.form import resolve
+    hit = _FROZEN.get(ed.hash)
+    if hit is None:
+        path = Path(ed.source)
+        own = load(path).data
+        data = dict(own)
+        if ed.extends:
+            base = load_edition(ed.extends, path.parent)
+            data = resolve_overlay(frozen_data(base), own)
+            data.setdefault("kind", base.kind)
+        for key in ("extends", "overrides", "layout", "outline", "tests"):
+            data.pop(key, None)
+        if len(_FROZEN) > 64:
+            _FROZEN.clear()
+        hit = _FROZEN[ed.hash] = plain(data)
+    return hit
 
-    path = form_framework_path(ref) or Path(ref)
-    data = load(path).data
-    base_ref = data.get("extends")
-    if base_ref:
-        base_path = form_framework_path(base_ref) or (path.parent / str(base_ref))
-        data = resolve(load(base_path).data, data)
-        data = {k: v for k, v in data.items() if k not in ("extends", "overrides")}
-    return plain(data)
+
+def edition_for(kind: str, edition: dict, frozen_dir: Path | None) -> Edition:
+    """The edition an evaluation was made with: by its content hash from the registry (the shipped
+    one while unchanged, with its workbook layout), else loaded from its frozen copy."""
+    want = edition["hash"]
+    found = REGISTRY.by_hash(want)
+    if found is not None and STORE_KIND.get(found.kind) == kind:
+        return found
+    path = _frozen_file(kind, edition, frozen_dir)
+    ed = load_edition(path)
+    if ed.hash != want:
+        raise InvalidInput("指标体系版本无法还原", [Problem(
+            "E-ST-EDITION", f"“{edition['ref']}”的冻结副本读入后指纹为 {ed.hash[:12]}，与本评价所用版本（{want[:12]}）不同",
+            str(path))])
+    return ed
 
 
-_frozen_form = _cached("frozen", _frozen_form_uncached)
-
-
-def _edition_source(kind: str, edition: dict, frozen_dir: Path | None) -> str:
-    """Where to load a frozen edition from: the shipped one if unchanged, else its frozen file."""
+def _frozen_file(kind: str, edition: dict, frozen_dir: Path | None) -> Path:
     ref, want = edition["ref"], edition["hash"]
-    try:
-        if kind == PROJECT:
-            if form_framework_path(ref) is not None and _intake_form.load_form_framework(ref).fingerprint() == want:
-                return ref
-        elif load_framework(ref).fingerprint() == want:
-            return ref
-    except InvalidInput:
-        pass  # the shipped edition is gone or broken: the frozen copy still scores
     if frozen_dir is None:
         raise InvalidInput("指标体系版本已变更", [Problem(
             "E-ST-EDITION", f"随附的“{ref}”已与本评价所用版本（{want[:12]}）不同，且未提供冻结副本的目录", ref)])
@@ -227,10 +222,16 @@ def _edition_source(kind: str, edition: dict, frozen_dir: Path | None) -> str:
     path = frozen_dir / f"{want}.{'form' if kind == PROJECT else 'framework'}.yaml"
     if not path.is_file():
         tmp = path.with_suffix(".part")
-        # JSON is YAML 1.2, so the framework readers load it as they load any edition file.
+        # JSON is YAML 1.2, so the edition loader reads it as it reads any edition file.
         tmp.write_text(json.dumps(edition["framework"], ensure_ascii=False), encoding="utf-8")
         tmp.replace(path)
-    return str(path)
+    return path
+
+
+def _edition_source(kind: str, edition: dict, frozen_dir: Path | None) -> str:
+    """Where a frozen edition loads from: the shipped edition's id while unchanged, else its frozen file."""
+    ed = edition_for(kind, edition, frozen_dir)
+    return ed.id if ed.shipped else str(_frozen_file(kind, edition, frozen_dir))
 
 
 def export_document(kind: str, document: dict, path: Path, edition: dict | None = None,
@@ -239,9 +240,10 @@ def export_document(kind: str, document: dict, path: Path, edition: dict | None 
     from jixiao.intake.export import write_atomic, write_case
 
     if kind == DEPT and path.suffix.lower() in (".yaml", ".yml", ".xlsx"):
-        fw_ref = _edition_source(kind, edition, frozen_dir) if edition else None
-        case, fw, fw_file = bind_case(JsonDoc(plain(document), {}, path.name), Path("."), fw_ref, with_source=True)
-        write_case(case, fw, path, fw_file if fw_ref and fw_ref != edition["ref"] else None)
+        s = score_document(kind, document, path.name, edition, frozen_dir)
+        ed = s.scored.edition
+        framework_file = None if ed.shipped or edition is None else _frozen_file(kind, edition, frozen_dir)
+        write_case(s.scored.bound, ed.framework, path, framework_file)
         return
     if path.suffix.lower() == ".json":
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -260,15 +262,11 @@ def export_document(kind: str, document: dict, path: Path, edition: dict | None 
     write_atomic(path, write)
 
 
-def write_report(kind: str, document: dict, fmt: str, outdir: Path, edition: dict | None = None,
-                 frozen_dir: Path | None = None) -> Path:
-    """The report service's file (DOCX, PDF, HTML, Markdown or the XLSX scoring sheet) for a
-    stored department case; project forms have no report yet."""
-    from jixiao.reports.build import FILES, Job, build
+def report_bytes(kind: str, document: dict, fmt: str, edition: dict | None = None,
+                 frozen_dir: Path | None = None) -> bytes:
+    """The report service's file (DOCX, PDF, HTML, Markdown or the XLSX scoring sheet) for a stored
+    case, drafted by :func:`jixiao.services.draft`, which refuses kinds it cannot report on."""
+    from jixiao.reports.build import FILES
 
-    if kind != DEPT:
-        raise InvalidInput("暂无报告", [Problem("E-ST-REPORT", "目前只有部门整体自评可以生成评价报告", "format")])
-    fw_ref = _edition_source(kind, edition, frozen_dir) if edition else None
-    case, fw = bind_case(JsonDoc(plain(document), {}, "案例"), Path("."), fw_ref)
-    build([Job(case, fw)], outdir, [fmt])
-    return Path(outdir) / FILES[fmt]
+    s = score_document(kind, document, "案例", edition, frozen_dir)
+    return services.draft(s.scored, [fmt])[FILES[fmt]]

@@ -54,7 +54,23 @@ MAGIC = {".pdf": (b"%PDF",), ".png": (b"\x89PNG",), ".jpg": (b"\xff\xd8",), ".jp
          ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".ofd": (b"PK\x03\x04",)}
 
 
+# Upper bounds of what a caller may write, so that nothing too long reaches a column (PostgreSQL
+# would refuse it with a server error) and no text field grows without limit.
+TEXT_MAX = 20000  # opinions, reasons, 退回 and reopen texts
+NOTE_MAX = 2000  # a version's note
+NAME_MAX = 300  # an indicator or fact name (the column's width)
+
+
 # --- helpers -------------------------------------------------------------------------------------
+
+def bounded(value, what: str, limit: int) -> str:
+    """``value`` stripped, or :class:`Invalid` (``E-ST-TOO-LONG``) naming the field and its limit."""
+    text = str(value or "").strip()
+    if len(text) > limit:
+        raise Invalid(f"{what}过长：最多 {limit} 个字符，实际 {len(text)} 个；请删减后重试",
+                      [{"code": "E-ST-TOO-LONG", "message": f"最多 {limit} 个字符", "where": what}], "E-ST-TOO-LONG")
+    return text
+
 
 def actor_name(actor) -> str:
     if actor is None:
@@ -116,7 +132,7 @@ def _save(obj, actor) -> None:
 def create_unit(*, actor, code: str, name: str, parent_code: str | None = None) -> Unit:
     """A 主管部门 or 单位 under ``parent_code``; the code chain becomes its scope path."""
     _require_admin(actor)
-    code, name = (code or "").strip(), (name or "").strip()
+    code, name = (code or "").strip(), bounded(name, "单位名称", 200)
     if not UNIT_CODE.match(code):
         raise Invalid(f"单位编码“{code}”无效：只能用字母、数字、点、横线和下划线，最长 64 个字符")
     if not name:
@@ -191,6 +207,7 @@ def issue_token(*, actor, username: str, name: str = "") -> str:
         raise NotFound(f"找不到用户“{username}”")
     if actor is not None and actor.pk != user.pk:
         _require_admin(actor)
+    name = bounded(name, "令牌名称", 100)
     token = "jx_" + secrets.token_urlsafe(32)
     t = ApiToken.objects.create(user=user, digest=hashlib.sha256(token.encode()).hexdigest(), name=name)
     audit(actor=actor, action="token.issue", obj=t, detail={"username": username, "name": name})
@@ -234,6 +251,8 @@ def _check_year(scored: scoring.Scored, year: int | None, source: str) -> int:
     y = scored.year or year
     if not y:
         raise Invalid(f"{source}：文件中没有年度，请用 --year 指定", [], "E-ST-YEAR")
+    if not 1990 <= int(y) <= 2100:
+        raise Invalid(f"{source}：年度 {y} 不在 1990—2100 之间", [], "E-ST-YEAR")
     return int(y)
 
 
@@ -244,7 +263,7 @@ def _new_version(*, actor, ev: Evaluation, scored: scoring.Scored, source: str, 
     Score.objects.create(version=v, record=scored.record, total=scored.total, grade=scored.grade,
                          status=scored.status)
     before = ev.versions.filter(number=ev.current).values_list("digest", flat=True).first() or ""
-    ev.current = number
+    ev.current, ev.total, ev.grade = number, scored.total, scored.grade
     _save(ev, actor)
     audit(actor=actor, action="version.save", obj=v, evaluation=ev, before=before, after=v.digest,
           detail={"number": number, "total": scored.total, "source": source, "note": note})
@@ -278,6 +297,7 @@ def save_scored(*, actor, scored: scoring.Scored, unit: Unit, year: int | None, 
                 base_version: int | None = None, title: str | None = None) -> tuple[Evaluation, CaseVersion | None]:
     """Store a scored document as a new version: of the evaluation with the same unit, year, kind
     and title, or of a new one. An unchanged document adds no version (returns ``None``)."""
+    note = bounded(note, "说明", NOTE_MAX)
     with transaction.atomic():
         year = _check_year(scored, year, source)
         title = (title or scored.title or "").strip()[:300] or unit.name
@@ -324,6 +344,7 @@ def save_version(*, actor, evaluation: Evaluation, document: dict, base_version:
     """Save posted facts as the next version of ``evaluation`` (optimistic lock on ``base_version``)."""
     if base_version is None:
         raise Invalid("请给出 base_version（您加载时的版本号），以免覆盖他人的修改", [], "E-ST-BASE")
+    note = bounded(note, "说明", NOTE_MAX)
     with transaction.atomic():
         ev = _locked(evaluation)
         _may_edit(actor, ev)
@@ -394,6 +415,7 @@ def safe_name(name: str) -> str:
 def transition(*, actor, evaluation: Evaluation, action: str, text: str = "",
                expected_state: str | None = None) -> Evaluation:
     """Apply one row of the workflow table, or change nothing and raise."""
+    text = bounded(text, "意见或理由", TEXT_MAX)
     t = TRANSITIONS.get(action)
     if t is None:
         raise Invalid(f"未知的操作“{action}”；可用：{'、'.join(f'{k}（{v.label}）' for k, v in TRANSITIONS.items())}")
@@ -447,7 +469,8 @@ def adjust(*, actor, evaluation: Evaluation, target: str, value, reason: str,
            base_version: int | None = None) -> Adjustment:
     """A reviewer changes one fact (a judgement level, expert points, a row's 实际完成值): a new
     version with that change, rescored, linked to the adjustment and its reason."""
-    if not (reason or "").strip():
+    reason, target = bounded(reason, "理由", TEXT_MAX), bounded(target, "调整对象", NAME_MAX)
+    if not reason:
         raise Invalid("评分调整必须填写理由", [{"code": "E-ST-TEXT", "message": "缺少理由", "where": "reason"}], "E-ST-TEXT")
     with transaction.atomic():
         ev = _locked(evaluation)
@@ -492,7 +515,8 @@ def _with_change(kind: str, facts: dict, target: str, value):
 
 def add_opinion(*, actor, evaluation: Evaluation, text: str, indicator: str = "") -> Opinion:
     """An opinion on one indicator, or overall (``indicator`` empty), by the current reviewer."""
-    if not (text or "").strip():
+    text, indicator = bounded(text, "意见", TEXT_MAX), bounded(indicator, "指标", NAME_MAX)
+    if not text:
         raise Invalid("意见不能为空", [{"code": "E-ST-TEXT", "message": "缺少意见", "where": "text"}], "E-ST-TEXT")
     with transaction.atomic():
         ev = _locked(evaluation)
@@ -512,6 +536,7 @@ def add_attachment(*, actor, evaluation: Evaluation, name: str, data: bytes, tar
     """Evidence stored by its SHA-256 under the data folder; the type must be on the allow-list and
     the content must look like it (a PDF starts with %PDF), the size within the limit."""
     safe = safe_name(name)
+    target = bounded(target, "所证事实或指标", NAME_MAX)
     suffix = Path(safe).suffix.lower()
     if suffix not in ATTACHMENT_TYPES:
         raise Invalid(f"不支持的佐证材料类型“{suffix or '无扩展名'}”；可用：{'、'.join(sorted(ATTACHMENT_TYPES))}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated, Union, get_args
 
 from pydantic import Field
 
@@ -18,13 +18,15 @@ from jixiao.core.rules.rate import Rate
 from jixiao.core.rules.target import Qualitative, Target
 from jixiao.core.rules.tiers import Tiers
 
-KINDS = (Checklist, Rate, DeductOver, Tiers, Graded, DeductPer, Pace, Expert, Sum, Veto, Exempt, Target, Qualitative)
-
-Rule = Annotated[Union[KINDS], Field(discriminator="kind")]
+Rule = Annotated[
+    Union[Checklist, Rate, DeductOver, Tiers, Graded, DeductPer, Pace, Expert, Sum, Veto, Exempt, Target, Qualitative],
+    Field(discriminator="kind"),
+]
+KINDS: tuple[type[RuleBase], ...] = get_args(get_args(Rule)[0])
 
 for _kind in (Sum, Veto, Exempt):
     _kind.model_rebuild(_types_namespace={"Rule": Rule})
 
-KIND_NAMES = sorted(k.model_fields["kind"].annotation.__args__[0] for k in KINDS)
+KIND_NAMES = sorted(get_args(k.model_fields["kind"].annotation)[0] for k in KINDS)
 
 __all__ = ["Rule", "RuleBase", "Step", "CheckContext", "KINDS", "KIND_NAMES"]

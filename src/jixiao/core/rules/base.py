@@ -138,7 +138,7 @@ class Finite(BaseModel):
 
     @field_validator("*")
     @classmethod
-    def _no_inf_nan(cls, value):
+    def _no_inf_nan(cls, value: Any) -> Any:
         if not _finite(value):
             raise ValueError("应为有限的数字，不能是无穷大（.inf）或非数（.nan）")
         return value

@@ -34,7 +34,7 @@ class Criterion(Finite):
     test: Expr = ""
 
     @model_validator(mode="after")
-    def _one_source(self):
+    def _one_source(self) -> Criterion:
         if bool(self.fact) == bool(self.test):
             raise ValueError("每条标准须且只须给出 fact（评价判断）或 test（由数据计算的条件）之一")
         return self
@@ -73,7 +73,7 @@ class Checklist(RuleBase):
     def explain(self, ev: Evaluator) -> list[Step]:
         steps = []
         for i in self.items:
-            won = float(ev(i.lower()))
+            won = E.number(ev(i.lower()))
             if i.fact:
                 why = ev.evidence(i.fact)
             else:

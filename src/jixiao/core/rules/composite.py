@@ -13,12 +13,15 @@ sum(资金支出规范性 1 + 资金调整率 deduct_over 1 + 会计核算规范
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from jixiao.core import expr as E
 from jixiao.core.rules.base import CheckContext, Evaluator, Expr, RuleBase, Step, node, points_text
+
+if TYPE_CHECKING:  # resolved at run time by model_rebuild in jixiao.core.rules (the union names these kinds)
+    from jixiao.core.rules import Rule
 
 
 class Condition(BaseModel):
@@ -38,7 +41,7 @@ class Sum(RuleBase):
     def lower(self) -> E.Node:
         return E.add(*(p.lower() for p in self.parts))
 
-    def subrules(self):
+    def subrules(self) -> list[RuleBase]:
         return list(self.parts)
 
     def judgements(self) -> dict[str, float]:
@@ -68,7 +71,7 @@ class Veto(RuleBase):
     def lower(self) -> E.Node:
         return E.where(E.any_of(*(node(c.test) for c in self.when)), E.const(0.0), self.rule.lower())
 
-    def subrules(self):
+    def subrules(self) -> list[RuleBase]:
         return [self.rule]
 
     def judgements(self) -> dict[str, float]:
@@ -102,7 +105,7 @@ class Exempt(RuleBase):
     def lower(self) -> E.Node:
         return E.where(node(self.when.test), E.const(self.max_points()), self.rule.lower())
 
-    def subrules(self):
+    def subrules(self) -> list[RuleBase]:
         return [self.rule]
 
     def judgements(self) -> dict[str, float]:

@@ -47,18 +47,18 @@ class DeductOver(RuleBase):
         ctx.expression(self.value, "指标值", want=E.NUMBER)
 
     def explain(self, ev: Evaluator) -> list[Step]:
-        v = ev(node(self.value))
-        won = float(ev(self.lower()))
+        v = E.number(ev(node(self.value)))
+        won = E.number(ev(self.lower()))
         text = f"{self.label} = {ev.substitute(node(self.value))} = {fmt_pct(v)}"
         bound = fmt_bound(self.threshold)
         if v <= self.threshold:
             text += f"，未超过 {bound}"
         elif self.per_says == "个百分点":
             # Counted in percentage points whatever the step, so 0.5-point steps still read right.
-            over = float(ev(self.excess())) * 100
+            over = E.number(ev(self.excess())) * 100
             text += (f"，超出 {bound} {fmt_points(over)} 个百分点，"
                      f"每 {fmt_points(self.per * 100)} 个百分点扣 {fmt_points(self.deduct)} 分")
         else:
-            units = float(ev(self.excess())) / self.per
+            units = E.number(ev(self.excess())) / self.per
             text += f"，超出 {bound} {fmt_points(units)} {self.per_says}，每{self.per_says}扣 {fmt_points(self.deduct)} 分"
         return [Step(f"{text}，{won_text(won, self.points)}", self.points, won)]

@@ -40,8 +40,8 @@ class DeductPer(RuleBase):
         ctx.expression(self.count, "计数", want=E.NUMBER)
 
     def explain(self, ev: Evaluator) -> list[Step]:
-        n = float(ev(node(self.count)))
-        won = float(ev(self.lower()))
+        n = E.number(ev(node(self.count)))
+        won = E.number(ev(self.lower()))
         if n <= 0:
             text = f"{self.label} 0 {self.unit}"
         else:

@@ -35,7 +35,7 @@ class Expert(RuleBase):
         ctx.fact(self.fact, ["score"], "专家评分")
 
     def explain(self, ev: Evaluator) -> list[Step]:
-        won = float(ev(self.lower()))
+        won = E.number(ev(self.lower()))
         why = ev.evidence(self.fact)
         text = f"{self.label}，{won_text(won, self.points)}" + (f"（{why}）" if why else "")
         return [Step(text, self.points, won)]

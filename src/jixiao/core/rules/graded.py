@@ -46,7 +46,7 @@ class Graded(RuleBase):
 
     def explain(self, ev: Evaluator) -> list[Step]:
         available = self.max_points()
-        won = float(ev(self.lower()))
+        won = E.number(ev(self.lower()))
         level = ev(E.Ref(self.fact))
         why = ev.evidence(self.fact)
         text = f"{self.label}：{level}" + (f"（{why}）" if why else "")

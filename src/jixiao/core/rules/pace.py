@@ -31,7 +31,7 @@ class Pace(RuleBase):
 
     @field_validator("rates")
     @classmethod
-    def _four(cls, v):
+    def _four(cls, v: list[str]) -> list[str]:
         if len(v) != 4:
             raise ValueError(f"pace 须给出四个季度的执行率，实际 {len(v)} 个")
         return v
@@ -61,13 +61,13 @@ class Pace(RuleBase):
         steps = []
         parts = self.parts()
         for q, sched, r, part in zip(QUARTERS, SCHEDULE, self.rates, parts):
-            v = float(ev(node(r)))
-            won = float(ev(part))
+            v = E.number(ev(node(r)))
+            won = E.number(ev(part))
             note = "，按 100% 计" if v > 1 else ""
             text = f"{q}预算执行率（支出进度÷序时进度{sched:.0%}）{fmt_pct(v)}{note}，{won_text(won, self.each)}"
             steps.append(Step(text, self.each, won))
-        avg = float(ev(self.average()))
-        won = float(ev(parts[-1]))
+        avg = E.number(ev(self.average()))
+        won = E.number(ev(parts[-1]))
         note = "，按 100% 计" if avg > 1 else ""
         text = f"全年平均执行率 = Σ季度执行率 ÷ 4 = {fmt_pct(avg)}{note}，×{self.average_points:g} 分，{won_text(won, self.average_points)}"
         steps.append(Step(text, self.average_points, won))

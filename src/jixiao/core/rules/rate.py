@@ -61,11 +61,11 @@ class Rate(RuleBase):
 
     def explain(self, ev: Evaluator) -> list[Step]:
         available = self.max_points()
-        won = float(ev(self.lower()))
+        won = E.number(ev(self.lower()))
         if self.zero_if and ev(node(self.zero_if)) is True:
             says = self.zero_says or f"{ev.substitute(node(self.zero_if))}"
             return [Step(f"{says}，{self.label}得分为 0", available, 0.0)]
-        rate = ev(self.ratio())
+        rate = E.number(ev(self.ratio()))
         text = f"{self.label} = {ev.substitute(node(self.numerator))} ÷ {ev.substitute(node(self.denominator))} = {fmt_pct(rate)}"
         if self.cap is not None and rate > self.cap:
             text += f"，按 {fmt_pct(self.cap)} 计"

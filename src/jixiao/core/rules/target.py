@@ -76,7 +76,7 @@ class Target(RuleBase):
     def max_points(self) -> float:
         return float("nan")  # the row's own 分值; checked per form, not per framework
 
-    def _refs(self):
+    def _refs(self) -> tuple[E.Ref, E.Ref, E.Ref, E.Ref]:
         return E.Ref(self.op), E.Ref(self.target), E.Ref(self.actual), E.Ref(self.points)
 
     def _is(self, *ops: str) -> E.Node:
@@ -123,10 +123,11 @@ class Target(RuleBase):
             ctx.fact(f, ["number", "money", "count", "rate"], "定量指标")
 
     def explain(self, ev: Evaluator) -> list[Step]:
-        w = float(ev(E.Ref(self.points)))
-        won = float(ev(self.lower()))
-        code = ev(self.code())
-        op, t, a = ev(E.Ref(self.op)), ev(E.Ref(self.target)), ev(E.Ref(self.actual))
+        w = E.number(ev(E.Ref(self.points)))
+        won = E.number(ev(self.lower()))
+        code = E.text(ev(self.code()))
+        op = E.text(ev(E.Ref(self.op)))
+        t, a = E.number(ev(E.Ref(self.target))), E.number(ev(E.Ref(self.actual)))
         shown_t, shown_a = ev.show(E.Ref(self.target), t), ev.show(E.Ref(self.actual), a)
         head = f"指标值 {op}{shown_t}，完成值 {shown_a}"
         if code == "BELOW":
@@ -216,19 +217,19 @@ class Qualitative(RuleBase):
         ctx.fact(self.score, ["score", "number"], "定性评分")
 
     def explain(self, ev: Evaluator) -> list[Step]:
-        w = float(ev(E.Ref(self.points)))
+        w = E.number(ev(E.Ref(self.points)))
         won = ev(self.lower())
         grade = ev(E.Ref(self.grade))
-        stated = ev(E.Ref(self.score))
+        stated = ev(E.Ref(self.score))  # present: a row without a score is not scorable, and not explained
         if isinstance(grade, E.Missing):
             if isinstance(won, E.Missing):
-                return [Step(f"定性评价未写评价等级，评分 {fmt_points(float(stated))} 分不在 0–{fmt_points(w)} 分之内", w, 0.0)]
+                return [Step(f"定性评价未写评价等级，评分 {fmt_points(E.number(stated))} 分不在 0–{fmt_points(w)} 分之内", w, 0.0)]
             band = self.band_of(float(won), w)
             lo, hi = BANDS[band]
             return [Step(f"定性评价未写评价等级，按评价人员的评分计分；评分落在“{band}”档（{fmt_points(w * lo)}–"
                          f"{fmt_points(w * hi)} 分），{won_text(float(won), w)}", w, float(won))]
-        lo, hi = BANDS.get(grade, (0.0, 1.0))
+        lo, hi = BANDS.get(E.text(grade), (0.0, 1.0))
         band = f"{fmt_points(w * lo)}–{fmt_points(w * hi)} 分"
         if isinstance(won, E.Missing):
-            return [Step(f"定性评价“{grade}”，评分 {fmt_points(float(stated))} 分不在该档区间（{band}）内", w, 0.0)]
+            return [Step(f"定性评价“{grade}”，评分 {fmt_points(E.number(stated))} 分不在该档区间（{band}）内", w, 0.0)]
         return [Step(f"定性评价“{grade}”（区间 {band}），{won_text(float(won), w)}", w, float(won))]

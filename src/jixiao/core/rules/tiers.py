@@ -154,7 +154,7 @@ class Tiers(RuleBase):
 
     def explain(self, ev: Evaluator) -> list[Step]:
         available = self.max_points()
-        won = float(ev(self.lower()))
+        won = E.number(ev(self.lower()))
         v = ev(node(self.value))
         if isinstance(v, E.Missing):
             level = ev(E.Ref(self.judged))
@@ -162,7 +162,7 @@ class Tiers(RuleBase):
             text = f"未取得{self.label}数据，评定为“{level}”档" + (f"（{why}）" if why else "")
             return [Step(f"{text}，{won_text(won, available)}", available, won)]
         band = next(b for b in self.bands if ev(b.test(node(self.value))) is True)
-        shown = fmt_pct(v) if self.as_pct else ev.show(node(self.value), v)
+        shown = fmt_pct(E.number(v)) if self.as_pct else ev.show(node(self.value), v)
         formula = ev.substitute(node(self.value))
         head = f"{self.label} = {formula} = {shown}" if formula != shown else f"{self.label} = {shown}"
         # A label in quotes (“三公”经费控制率) is quoted inside the band's own quotes as ‘三公’.
