@@ -24,6 +24,7 @@ from jixiao.core.numbers import fmt_points, round_half_up
 from jixiao.intake.case import load_case
 from jixiao.reports import build, compose, md_writer
 from jixiao.reports.build import Job
+from jixiao.reports.figures import spaced
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "shenzhen-sibao-2020" / "case.yaml"
@@ -251,7 +252,7 @@ def test_xlsx_scoring_sheet(out, engine):
         assert str(r[4].value).startswith("=")  # the live formula
         assert r[5].value == pytest.approx(ind["score"], abs=1e-12)
         if ind["level"] == 3:
-            assert r[7].value == ind["trace"]
+            assert r[7].value == spaced(ind["trace"])  # the engine's trace, spaced as every report file
     assert rows["合计"][5].value == pytest.approx(engine["total"])
     formula = rows["财务合规性"][4].value
     assert "资金调整率" in formula and "超范围超标准支出" in formula

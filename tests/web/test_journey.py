@@ -3,8 +3,9 @@
 
 A unit enters the seed case by hand and by Excel upload and sees 96.77; submits; the 主管部门
 returns it with an opinion; the unit fixes and resubmits; the 主管部门 approves; 财政 changes one
-judgement with a reason and approves; the downloaded report shows both scores; the audit log shows
-every step; a unit user typing another unit's address gets 404. Screenshots go to docs/web/.
+judgement with a reason and gives discretionary points on another, and approves; the downloaded report shows both scores; the audit log shows
+every step; a unit user typing another unit's address gets 404; the expert scores their part; a
+long table goes through the bulk page. Screenshots go to docs/web/.
 """
 
 from __future__ import annotations
@@ -216,8 +217,17 @@ def test_journey(server, browser):
     form.locator("input[name=reason]").fill("部分指标仅有定性描述，未设置可量化的指标值")
     form.get_by_role("button", name="调整").click()
     fin.wait_for_selector("text=已调整")
+    judged = float(fin.locator("#review-total").inner_text().strip())
+    assert judged < 96.77
+    # …and gives discretionary points (酌情给分) on another criterion: 1.5 of its 2 points
+    fin.locator("summary", has_text="将部门整体绩效目标细化分解").first.click()
+    form = fin.locator("form", has=fin.locator('input[name=target][value="目标细化分解"]'))
+    form.locator("input[name=points]").fill("1.5")
+    form.locator("input[name=reason]").fill("年度目标未细化到季度，酌情给 1.5 分")
+    form.get_by_role("button", name="调整").click()
+    fin.wait_for_selector("text=已调整“")
     reviewed = fin.locator("#review-total").inner_text().strip()
-    assert reviewed != "96.77"
+    assert abs(float(reviewed) - (judged - 0.5)) < 0.006, (judged, reviewed)
     _shot(fin, "05-review-finance")
     fin.get_by_role("button", name="财政终审通过").click()
     fin.wait_for_selector("text=财政已审")
@@ -251,6 +261,41 @@ def test_journey(server, browser):
     _shot(fin, "09-forms")
     for pg in (unit, dept, fin):
         pg.context.close()
+
+    # 9. The expert sees only the evaluation assigned to them, scores its expert indicator; the total follows.
+    expert = _login(browser, url, "zhuanjia")
+    expert.get_by_role("link", name="专家评分").click()
+    rows = expert.locator("tbody tr")
+    assert rows.count() == 1 and "深圳市职业技能鉴定指导中心" in rows.first.inner_text()
+    rows.first.get_by_role("link", name="评分").click()
+    before = float(expert.locator("#expert-total").inner_text())
+    assert "将部门整体绩效目标细化分解" not in expert.content()  # judgements are not the expert's part
+    expert.get_by_label("评分（0–25 分）").fill("21")
+    expert.get_by_label("理由（必填）").fill("可持续影响的佐证不足")
+    expert.get_by_role("button", name="提交评分").click()
+    expert.wait_for_selector("text=已调整")
+    after = float(expert.locator("#expert-total").inner_text())
+    assert after < before
+    _shot(expert, "10-expert")
+    expert.context.close()
+
+    # 10. The bulk page takes jixiao batch's long table (one row per line of a form).
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    table = Path(db).parent.parent / "forms.parquet"
+    r = CliRunner().invoke(app, ["batch", "import", str(ROOT / "examples" / "chizhou-2022" / "form.yaml"), "-o", str(table)])
+    assert r.exit_code == 0, r.output
+    bulk = _login(browser, url, "danwei2")
+    bulk.goto(url + "/forms/")
+    bulk.get_by_label("自评表文件（.yaml、.json、.xlsx，或批量长表 .csv、.parquet，可多选）").set_input_files(str(table))
+    bulk.get_by_role("button", name="上传并重算").click()
+    bulk.wait_for_selector("text=成功导入 1 份", timeout=120000)
+    _shot(bulk, "11-bulk-long-table")
+    bulk.locator("#job-next").click()
+    assert "委托业务项目" in bulk.locator("#forms-table").inner_text()
+    bulk.context.close()
 
 
 def test_keyboard_only_entry(server, browser):

@@ -9,30 +9,8 @@ import re
 import zipfile
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "shenzhen-sibao-2020"
-
-
-@pytest.fixture(autouse=True)
-def data_dir(settings, tmp_path):
-    settings.JIXIAO_DATA_DIR = tmp_path / "data"
-    return settings.JIXIAO_DATA_DIR
-
-
-@pytest.fixture
-def demo(db):
-    from jixiao.store.models import Evaluation
-    from jixiao.web import demo as d
-
-    d.load()
-
-    class W:
-        pass
-
-    W.ev = {(e.unit.code, e.year): e for e in Evaluation.objects.filter(kind="dept").select_related("unit")}
-    return W
 
 
 def client_for(user: str):
@@ -216,6 +194,10 @@ def test_review_return_adjust_and_report(demo):
     assert result["differs"]
     text = re.sub(r"<[^>]+>", "", zipfile.ZipFile(target).read("word/document.xml").decode())
     assert rp.COMPARE_TITLE in text and stored.pts(own.score.total) in text and stored.pts(cur.score.total) in text
+    import docx
+
+    toc = [p.text for p in docx.Document(str(target)).paragraphs if p.style.name in ("toc 1", "toc 2")]
+    assert toc and all(re.search(r"\d+$", t) for t in toc), toc  # the 目录 carries page numbers
     xlsx = rp._folder(ev, cur) / "scoring.xlsx"
     rp._draft(J(), ev, cur, own, "xlsx", xlsx)
     import openpyxl
@@ -301,35 +283,27 @@ def test_evidence_attachment_per_fact(demo):
 
 
 def test_bulk_form_upload_imports_once(demo, monkeypatch):
+    from jixiao.store import services
     from jixiao.store.models import Evaluation
-    from jixiao.web import jobs
+    from jixiao.web.models import Job
 
-    started = []
-
-    def inline(key, title, owner, work):  # the job's work, run here rather than in a thread
-        job = jobs._jobs.get(key)
-        if job is None:
-            job = jobs.Job(key, title, owner)
-            jobs._jobs[key] = job
-            job.result = work(job)
-            job.state, job.done = "done", job.total
-            started.append(key)
-        return job
-
-    monkeypatch.setattr(jobs, "start", inline)
-    monkeypatch.setattr(jobs, "_jobs", {})
+    calls = []
+    real = services.import_upload
+    monkeypatch.setattr(services, "import_upload", lambda **kw: calls.append(kw["name"]) or real(**kw))
     c = client_for("danwei2")
     form = ROOT / "examples" / "chizhou-2022" / "form.xlsx"
     for _ in range(2):  # a second identical upload finds the same job and imports nothing again
         with form.open("rb") as fh:
             r = c.post("/forms/", {"unit": "4403RS04", "forms": [fh]})
         assert r.status_code == 302 and "/jobs/" in r["Location"]
-    assert len(started) == 1
-    job = next(iter(jobs._jobs.values()))
-    assert job.result["ok"] == 1, job.result
+    assert calls == ["form.xlsx"]
+    job = Job.objects.get()
+    assert job.state == "done" and job.result["ok"] == 1, (job.state, job.error, job.result)
     page = c.get(r["Location"]).content.decode()
-    assert "已完成" in page and 'max="1" value="1"' in page
+    assert "已完成" in page and 'max="1000" value="1000"' in page and "成功导入 1 份" in page
     assert Evaluation.objects.filter(kind="project", unit__code="4403RS04").exists()
+    # another unit's user cannot watch it
+    assert client_for("danwei").get(r["Location"]).status_code == 404
 
 
 def test_new_evaluation_offers_the_units_usual_edition(demo):

@@ -70,9 +70,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """起草绩效评价报告（DOCX、PDF、HTML、Markdown）和评分表（XLSX），数字均由事实计算。"""
         from jixiao.cli import fail, warn
-        from jixiao.intake.case import load_case
+        from jixiao.intake.case import read_case
+        from jixiao.intake.editions import load_edition
         from jixiao.reports.build import Job, build, parse_formats
         from jixiao.reports.compose import check_narrative
+        from jixiao.reports.edition_outline import outline_of
         from jixiao.reports.office import OfficeError
 
         started = time.perf_counter()
@@ -95,7 +97,8 @@ def register(app: typer.Typer) -> None:
         jobs, problems = [], []
         for path, name in zip(paths, names):
             try:
-                c, fw = load_case(path, framework)
+                c, fw, fw_file = read_case(path, framework)
+                plan = outline_of(load_edition(fw_file))  # cached: the edition read_case loaded
             except InvalidInput as exc:
                 problems += [p if p.where else Problem(p.code, p.message, str(path), p.indicator) for p in exc.problems]
                 continue
@@ -107,7 +110,7 @@ def register(app: typer.Typer) -> None:
             except InvalidInput as exc:
                 problems += exc.problems
                 continue
-            jobs.append(Job(c, fw, folder=name))
+            jobs.append(Job(c, fw, folder=name, outline=plan))
         if problems:
             fail(InvalidInput("案例文件有误，未生成任何报告", problems))
         try:

@@ -75,6 +75,12 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         from waitress import serve as waitress_serve
 
+        from jixiao.web import jobs
+
+        resumed = jobs.recover()
+        if resumed:
+            print(f"继续 {resumed} 项上次停止服务时未完成的后台任务（报告生成、批量导入）", flush=True)
+
         from jixiao.server.wsgi import application
 
         if accounts:

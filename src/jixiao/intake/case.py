@@ -269,10 +269,18 @@ def _split(given, keys: set[str], main: str):
     return given, ""
 
 
+# What a spreadsheet export or a hurried editor leaves in an evidence cell when there is none. It
+# is no source: kept, it printed as “（none）” in the trace and every report format.
+NO_EVIDENCE = {"none", "null", "nil", "nan", "n/a", "na", "-", "--", "—", "——", "－", "/", "／", "无", "暂无",
+               "（无）", "(无)", "（none）", "(none)"}
+
+
 def _text(value) -> str:
+    """Evidence as written, or "" when it is empty or a placeholder (see NO_EVIDENCE)."""
     if isinstance(value, (dict, list)):
         raise BadValue("依据应为一段文字", "E-IN-SCHEMA")
-    return str(value)
+    text = str(value).strip()
+    return "" if text.lower() in NO_EVIDENCE else text
 
 
 def bind_one(name, spec, given, money_unit, at, points, experts, reading: Reading | None = None):

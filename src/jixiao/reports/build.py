@@ -40,6 +40,9 @@ from jixiao.reports.edition_outline import Outline
 from jixiao.reports.figures import Figures
 
 FORMATS = ("docx", "pdf", "html", "md", "xlsx")
+# Files one LibreOffice run converts: enough to spread its start (≈ 1.5 s CPU) over many, few
+# enough that the first run starts early and no core waits long for a share to be drafted.
+SHARE_MIN, SHARE_MAX = 8, 25
 FILES = {"docx": "report.docx", "pdf": "report.pdf", "html": "report.html", "md": "report.md", "xlsx": "scoring.xlsx"}
 
 
@@ -154,14 +157,17 @@ def _build(jobs: list[Job], outdir: Path, formats: list[str], made_parents: list
         scratch = staging / "convert"
         payload.mkdir()
         scratch.mkdir()
-        # PDFs are converted in shares: LibreOffice converts one share while Python drafts the next.
-        share = len(jobs) if len(jobs) < 4 else math.ceil(len(jobs) / 4)
+        # PDFs are converted in shares, each by one LibreOffice run with its own profile (started
+        # once for the share, not per file), up to one run per core at a time: LibreOffice converts
+        # the shares already drafted while Python drafts the next.
+        workers = office.workers()
+        share = min(SHARE_MAX, max(SHARE_MIN, math.ceil(len(jobs) / (2 * workers))))
         ready: list[tuple[Job, Report, Path, object]] = []
         runs = itertools.count()
 
         def convert_ready():
-            while sum(1 for c, _ in conversions if c.proc is not None and c.proc.poll() is None) >= 2:
-                _finish(conversions[0], payload)  # at most two LibreOffice runs at a time
+            while sum(1 for c, _ in conversions if c.proc is not None and c.proc.poll() is None) >= workers:
+                _finish(conversions[0], payload)  # at most one LibreOffice run per worker at a time
                 conversions.pop(0)  # only once finished: an interrupted run must still be stopped below
             outdir_pdf = scratch / f"pdf{next(runs):03d}"
             conversions.append((office.Conversion([p for _, _, p, _ in ready], "pdf", outdir_pdf), list(ready)))

@@ -152,6 +152,13 @@ def environment() -> jinja2.Environment:
     )
 
 
+@lru_cache(maxsize=512)
+def compiled(source: str) -> jinja2.Template:
+    """An outline's template or sentence, compiled once: a batch drafts the same edition's outline
+    hundreds of times, and compiling it took more time than rendering it."""
+    return environment().from_string(source)
+
+
 def check_narrative(case: Case, fw: Framework) -> None:
     """``narrative.存在问题`` must be a mapping keyed by indicators; say what is wrong before drafting."""
     given = (case.narrative or {}).get("存在问题")
@@ -195,7 +202,7 @@ def compose(fw: Framework, case: Case, ev: Evaluation, outline_: Outline | None 
     for name, source in plan.sentences.items():
         if fw.find(str(name)) is None:
             continue
-        said = _flat(env.from_string(str(source)).render(**context))
+        said = _flat(compiled(str(source)).render(**context))
         if said and not any(mark in said for mark in MISSING_MARKS):
             sentences[str(name)] = Safe(outline.escape(said))
     items = findings.problems(fig, narrative, plan, {k: str(v) for k, v in sentences.items()})
@@ -207,7 +214,7 @@ def compose(fw: Framework, case: Case, ev: Evaluation, outline_: Outline | None 
         context["extra_sections"] = [(k, v) for k, v in plan.narrative.items() if n[k]]
         markup = env.get_template(GENERIC).render(**context)
     else:
-        markup = env.from_string(plan.template).render(**context)
+        markup = compiled(plan.template).render(**context)
     _no_missing_figures(markup, case)
     doc = outline.Document(outline.parse(markup), title=title, unit=dept)
     return doc, fig, items, review

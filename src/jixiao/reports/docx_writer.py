@@ -154,7 +154,9 @@ class _Writer:
 
     def para(self, b: outline.Para) -> None:
         p = self.doc.add_paragraph()
-        if b.align:
+        if b.align == "left":
+            p.alignment = WD_ALIGN_PARAGRAPH.LEFT  # a formula line: justified, its spaces stretched
+        elif b.align:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER if b.align == "center" else WD_ALIGN_PARAGRAPH.RIGHT
             _no_indent(p)
         if b.lead:

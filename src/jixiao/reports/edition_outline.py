@@ -67,6 +67,18 @@ def load_outline(source: Path | str | dict | None) -> Outline:
     return _from_data(load(path).data or {}, str(path))
 
 
+def outline_of(edition) -> Outline:
+    """The outline an edition (:class:`jixiao.core.edition.Edition`) carries: its own
+    ``outline.yaml``, or its base's for an overlay; the generic outline when it has none.
+
+    Every caller that has the edition (services, the command line) drafts with this, so an edition
+    outside the shipped folder gets its own chapters too, not the shipped one with the same id."""
+    data = getattr(edition, "outline", None)
+    if data is None:
+        return GENERIC
+    return _from_data(data, getattr(edition, "outline_source", "") or "outline")
+
+
 def outline_for(fw: Framework) -> Outline:
     """The outline shipped beside a framework edition (by its id), else the generic outline."""
     from jixiao.frameworks import shipped_path

@@ -40,6 +40,11 @@ _PUNCT = re.compile(r"[“”\"'‘’（）()·\s]")
 _SPACING = re.compile(r"(?<=[\u4e00-\u9fff，；：（]) (?=[-−\d])|(?<=[\d%]) (?=[\u4e00-\u9fff，；。（）])")
 
 
+def spaced(text: str) -> str:
+    """Trace text spaced as every report file writes figures: “扣 1 分” → “扣1分”."""
+    return _SPACING.sub("", text)
+
+
 def plain_key(label: str) -> str:
     """A label without quotes and brackets, so ``m.三公经费控制率`` finds “三公”经费控制率."""
     return _PUNCT.sub("", label)
@@ -210,7 +215,7 @@ class IndicatorView:
     @property
     def loss_texts(self) -> list[str]:
         """The trace steps that lost points, spaced as the report writes figures (“扣1分”)."""
-        return [_SPACING.sub("", s.text) for s in self.result.losses]
+        return [spaced(s.text) for s in self.result.losses]
 
     @property
     def trace(self) -> str:

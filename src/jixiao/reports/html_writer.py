@@ -68,7 +68,8 @@ def _block(b, report) -> str:
         tag = f"h{min(b.level + 1, 5)}"
         return f'<{tag} class="l{b.level}" id="{b.anchor}">{esc(b.full)}</{tag}>'
     if isinstance(b, outline.Para):
-        style = f' style="text-align:{b.align};text-indent:0"' if b.align else ""
+        style = ' style="text-align:left"' if b.align == "left" else (
+            f' style="text-align:{b.align};text-indent:0"' if b.align else "")
         return f"<p{style}>{_runs(b)}</p>"
     name = b.name
     if name == "title":

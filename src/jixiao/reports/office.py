@@ -49,6 +49,15 @@ def soffice() -> str:
     raise OfficeError(INSTALL_HINT)
 
 
+def workers() -> int:
+    """How many LibreOffice runs may convert at once: one per core (``JIXIAO_OFFICE_WORKERS``
+    overrides it, e.g. 1 on a machine shared with other work)."""
+    given = os.environ.get("JIXIAO_OFFICE_WORKERS", "").strip()
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
 def fonts_conf() -> Path:
     return Path(str(resources.files("jixiao.reports") / "templates" / "fonts.conf"))
 

@@ -8,6 +8,8 @@ documents cannot drift apart. The markup:
 ``+ 文字``                  a paragraph led by the next （n） of level 4 (``（1）政府采购执行方面。……``)
 ``::指令 参数``             a placed element: ``::title``, ``::unit``, ``::toc``, ``::pagebreak``,
                             ``::scores``, ``::chart``, ``::attachments``
+``::align left``            the paragraphs that follow are left-aligned, not justified (formula
+                            lines: justification stretched their spaces), until ``::align``
 other lines                 paragraph text; consecutive lines join into one paragraph, a blank
                             line ends it; ``**粗体**`` inside a paragraph is bold
 ``\\`` at a line's start    the line is text, whatever follows (values inserted from a case are
@@ -28,7 +30,8 @@ import re
 from dataclasses import dataclass, field
 
 DIGITS = "零一二三四五六七八九"
-DIRECTIVES = {"title", "unit", "toc", "pagebreak", "scores", "chart", "attachments", "center", "right"}
+DIRECTIVES = {"title", "unit", "toc", "pagebreak", "scores", "chart", "attachments", "center", "right", "align"}
+ALIGNS = {"", "left", "justify"}
 
 
 def chinese_number(n: int) -> str:
@@ -72,7 +75,7 @@ class Heading:
 class Para:
     runs: list[Run]
     lead: str = ""  # （1） for a numbered paragraph
-    align: str = ""  # "" (justified, indented), "center" or "right"
+    align: str = ""  # "" (justified, indented), "left" (indented), "center" or "right"
 
     @property
     def plain(self) -> str:
@@ -123,12 +126,13 @@ def parse(markup: str) -> list[Block]:
     counters = [0, 0, 0, 0, 0]
     lines: list[str] = []
     lead = ""
+    align = ""
 
     def flush():
         nonlocal lines, lead
         text = "".join(lines).strip()
         if text or lead:
-            blocks.append(Para(inline(text), lead=lead))
+            blocks.append(Para(inline(text), lead=lead, align=align))
         lines, lead = [], ""
 
     for raw in markup.splitlines():
@@ -160,7 +164,12 @@ def parse(markup: str) -> list[Block]:
             name, _, arg = stripped[2:].partition(" ")
             if name not in DIRECTIVES:
                 raise ValueError(f"unknown report directive ::{name}")
-            if name in ("center", "right"):
+            if name == "align":
+                align = arg.strip()
+                if align not in ALIGNS:
+                    raise ValueError(f"::align takes left or justify, not {align!r}")
+                align = "" if align == "justify" else align
+            elif name in ("center", "right"):
                 blocks.append(Para(inline(arg.strip()), align=name))
             else:
                 blocks.append(Directive(name, arg.strip()))

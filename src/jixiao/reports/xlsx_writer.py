@@ -26,6 +26,7 @@ from jixiao.core import expr as E
 from jixiao.core.facts import Judgement
 from jixiao.core.numbers import round_half_up
 from jixiao.reports.excel import excel_name, formula
+from jixiao.reports.figures import spaced
 
 INPUT, METRICS, SCORES, NOTES = "输入", "计算值", "评分表", "说明"
 RULE_NAMES = {"rate": "比率", "deduct_over": "超限扣分", "tiers": "分档", "pace": "序时进度"}
@@ -68,7 +69,7 @@ def write(report, path: Path, cached: bool = True) -> None:
         missing = isinstance(value, E.Missing)
         label = spec.label or name
         if spec.type == "judgement":
-            label += f"（达到得 {points.get(name, 0):g} 分；未达到填 0，酌情扣分填所得分）"
+            label += f"（达到得{points.get(name, 0):g}分；未达到填0，酌情扣分填所得分）"
         if spec.count_of:
             label += f"（由清单“{spec.count_of}”计数）"
         inputs.write_string(i, 0, name, F.name)
@@ -173,7 +174,7 @@ def write(report, path: Path, cached: bool = True) -> None:
         else:
             scores.write_string(at, 5, "无法评分", F.score_fmt(r.level))
         scores.write_formula(at, 6, _check(at), F.check, "一致" if cached else "")
-        trace = r.trace if r.id not in kids else ""
+        trace = spaced(r.trace) if r.id not in kids else ""
         scores.write_string(at, 7, trace, F.trace)
         if trace:
             # Spreadsheet programs do not grow a row for wrapped text on their own: about 44
@@ -191,7 +192,7 @@ def write(report, path: Path, cached: bool = True) -> None:
     scores.write_formula(total, 6, _check(total), F.check, "一致" if cached else "")
     grade = f"评价等级：{ev.grade}；" if ev.grade else ""
     incomplete = (f"；得分不完整：{'、'.join(unscored)} 无法评分，未计入合计" if unscored else "")
-    scores.write_string(total, 7, f"{grade}报告总分 {round_half_up(ev.total):.2f}（合计由未舍入得分相加）{incomplete}",
+    scores.write_string(total, 7, f"{grade}报告总分{round_half_up(ev.total):.2f}（合计由未舍入得分相加）{incomplete}",
                         F.trace)
     scores.conditional_format(first, 4, total, 4, {"type": "formula", "criteria": f"=AND(ISNUMBER(E{first + 1}),E{first + 1}<D{first + 1}-0.000001)",
                                                   "format": F.lost})

@@ -36,10 +36,13 @@ def draft(scored: Scored, formats: list[str]) -> dict[str, bytes]:
     :class:`jixiao.reports.office.OfficeError` when a PDF is wanted and LibreOffice fails."""
     from jixiao.reports.build import Job, build
     from jixiao.reports.compose import check_narrative
+    from jixiao.reports.edition_outline import outline_of
 
     refuse_unreported(scored.kind, scored.edition.source)
     check_narrative(scored.bound, scored.edition.framework)
-    job = Job(scored.bound, scored.edition.framework, evaluation=scored.result)
+    # The edition's own outline, as loaded with it: an edition outside the shipped folder (a
+    # user's, or one in the store) is not found by its id.
+    job = Job(scored.bound, scored.edition.framework, evaluation=scored.result, outline=outline_of(scored.edition))
     with tempfile.TemporaryDirectory(prefix="jixiao-draft-") as tmp:
         out = Path(tmp) / "out"
         build([job], out, formats)

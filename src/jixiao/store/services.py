@@ -503,7 +503,11 @@ def _with_change(kind: str, facts: dict, target: str, value):
     if target not in facts_map:
         raise NotFound(f"案例中没有事实“{target}”；可调整的是已填写的事实（如评审判断、专家评分）")
     before = facts_map[target]
-    if isinstance(before, dict) and "value" in before:
+    if isinstance(value, dict):
+        # a fact restated whole (a judgement's discretionary {points, evidence}, an expert's
+        # {score, justification}) replaces the old statement rather than being nested inside it
+        facts_map[target] = value
+    elif isinstance(before, dict) and "value" in before:
         facts_map[target] = {**before, "value": value}
     elif isinstance(before, dict) and ("level" in before or "met" in before):
         key = "level" if "level" in before else "met"

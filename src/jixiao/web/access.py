@@ -36,7 +36,7 @@ def context(request) -> dict:
         "my_roles": mine,
         "role_names": "、".join(ROLE_TEXT.get(r, r) for r in sorted(mine)),
         "perms_web": {"overview": bool(mine & OVERVIEW_ROLES), "audit": bool(mine & AUDIT_ROLES),
-                      "batch": bool(mine & BATCH_ROLES)},
+                      "batch": bool(mine & BATCH_ROLES), "expert": Role.EXPERT in mine},
     }
 
 

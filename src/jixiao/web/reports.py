@@ -18,6 +18,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from jixiao.store import selectors
 from jixiao.web import jobs, stored
 from jixiao.web.access import data_dir, evaluation_or_404
 
@@ -62,11 +63,21 @@ def make(request, pk: int):
     target = _folder(ev, version) / FORMATS[fmt][0]
     if target.is_file():
         return redirect("web:report_file", pk=ev.pk, number=number, fmt=fmt)
-    own = stored.own_version(ev)
     key = _key(ev, version, fmt)
     title = f"{ev.unit.name} {ev.year} 第 {number} 版 {FORMATS[fmt][1]}"
-    jobs.start(key, title, request.user.pk, lambda job: _draft(job, ev, version, own, fmt, target))
+    jobs.start("report", key, title, request.user, {"evaluation": ev.pk, "version": number, "fmt": fmt},
+               evaluation_id=ev.pk)
     return redirect("web:job", key=key)
+
+
+def run_job(progress: jobs.Progress, params: dict) -> dict:
+    """The report job's runner: everything from its parameters, so a restart can take it up again."""
+    from jixiao.store.models import Evaluation
+
+    ev = Evaluation.objects.select_related("unit", "edition").get(pk=params["evaluation"])
+    version = ev.versions.select_related("score").get(number=params["version"])
+    fmt = params["fmt"]
+    return _draft(progress, ev, version, stored.own_version(ev), fmt, _folder(ev, version) / FORMATS[fmt][0])
 
 
 @login_required
@@ -83,7 +94,7 @@ def report_file(request, pk: int, number: int, fmt: str):
     return FileResponse(path.open("rb"), as_attachment=True, filename=name)
 
 
-def _draft(job: jobs.Job, ev, version, own, fmt: str, target: Path) -> dict:
+def _draft(job: jobs.Progress, ev, version, own, fmt: str, target: Path) -> dict:
     from jixiao.intake.case import JsonDoc, bind_case
     from jixiao.reports import office
     from jixiao.reports.build import Job, build
@@ -95,7 +106,9 @@ def _draft(job: jobs.Job, ev, version, own, fmt: str, target: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="jixiao-report-") as tmp:
         out = Path(tmp) / "out"
         job.advance("起草报告", 1)
-        build([Job(case, fw)], out, ["xlsx"] if fmt == "xlsx" else ["docx"])
+        # DOCX and PDF together: the reports package numbers the DOCX's 目录 from its own PDF, so
+        # both carry page numbers (the comparison table is appended after the last numbered page)
+        build([Job(case, fw)], out, ["xlsx"] if fmt == "xlsx" else ["docx", "pdf"])
         job.advance("写入对照表" if differs else "整理文件", 2)
         if fmt == "xlsx":
             made = out / "scoring.xlsx"
@@ -105,9 +118,11 @@ def _draft(job: jobs.Job, ev, version, own, fmt: str, target: Path) -> dict:
             made = out / "report.docx"
             if differs:
                 add_compare_table(made, rows, own, version)
-            if fmt == "pdf":
+            if fmt == "pdf" and differs:
                 job.advance("转换为 PDF（LibreOffice）", 3)
                 made = office.convert([made], "pdf", Path(tmp) / "pdf")[0]
+            elif fmt == "pdf":
+                made = out / "report.pdf"
         target.parent.mkdir(parents=True, exist_ok=True)
         part = target.with_suffix(target.suffix + ".part")
         shutil.copyfile(made, part)
@@ -164,20 +179,27 @@ def add_compare_sheet(path: Path, rows, own, version) -> None:
     wb.save(path)
 
 
+def _job_for(request, key: str):
+    """A job its owner may watch, and anyone who may see the evaluation it drafts a report of."""
+    job = jobs.get(key)
+    if job is None:
+        raise Http404("没有这项任务（已完成的任务保留 7 天）")
+    if job.owner_id != request.user.pk and (
+            job.evaluation_id is None or selectors.evaluation(request.user, job.evaluation_id) is None):
+        raise Http404("没有这项任务")
+    return job
+
+
 @login_required
 def job_page(request, key: str):
-    job = jobs.get(key)
-    if job is None or job.owner != request.user.pk:
-        raise Http404("没有这项任务（服务重启后任务记录会清空，请重新发起）")
+    job = _job_for(request, key)
     return render(request, "web/job.html", {"job": job, "key": key})
 
 
 @login_required
 def job_progress(request, key: str):
-    job = jobs.get(key)
-    if job is None or job.owner != request.user.pk:
-        raise Http404("没有这项任务")
+    job = _job_for(request, key)
     resp = render(request, "web/_job.html", {"job": job, "key": key})
-    if job.state != "running":
+    if not job.running:
         resp["HX-Trigger"] = "jobDone"
     return resp

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.store import selectors, services
 from jixiao.store.errors import StoreError
+from jixiao.store.models import Role
 from jixiao.store.workflow import TRANSITIONS
 from jixiao.web import entry, stored
 from jixiao.web.access import evaluation_or_404
@@ -23,6 +24,8 @@ from jixiao.web.access import evaluation_or_404
 @login_required
 def review(request, pk: int):
     ev = evaluation_or_404(request.user, pk)
+    if expert_only(request.user, ev):
+        return redirect("web:expert_case", pk=ev.pk)
     mine = {str(r) for r in selectors.roles(request.user, ev)}
     if not stored.can_review(ev, mine):
         messages.error(request, f"当前状态为“{ev.get_state_display()}”，不在您的审核环节。")
@@ -49,53 +52,87 @@ def review(request, pk: int):
         "overall": opinions.get("", []), "readonly": True})
 
 
-def _value_for(spec_type: str, post, before) -> object:
-    """What an adjustment sets a fact to, in the form the store's ``adjust`` expects: a judgement
-    stated as {met, evidence} gets the new ``met`` (its evidence stays; the reason is the
-    adjustment's), anything stated bare is replaced whole, with the reason as its evidence."""
+def _number(text: str, label: str, most: float | None) -> str:
+    """A typed score or points, checked against its bounds before the store is asked (so the message
+    names the field and its range); kept as typed, as intake reads it."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"“{label}”的得分“{text}”不是数字；请填写 0 到 {_bound(most)} 之间的分数") from None
+    if value != value or value < 0 or (most is not None and value > most + 1e-9):
+        raise ValueError(f"“{label}”的得分 {text} 超出范围；只能在 0 到 {_bound(most)} 分之间")
+    return text
+
+
+def _bound(most: float | None) -> str:
+    return "满分" if most is None else f"{most:g}"
+
+
+def _value_for(spec, name: str, post, before, available: float | None) -> object:
+    """What an adjustment sets a fact to, in the form the store's ``adjust`` expects.
+
+    A judgement changed to 达到/未达到 keeps its evidence when stated as {met, evidence} (the reason
+    is the adjustment's); a judgement given discretionary points (酌情给分) is restated whole as
+    {points, evidence: reason}, within 0 and the criterion's points; an expert score as
+    {score, justification: reason}, within 0 and its full marks; anything else is replaced bare."""
     value = (post.get("value") or "").strip()
     points = (post.get("points") or "").strip()
     reason = (post.get("reason") or "").strip()
-    if spec_type == "judgement":
+    label = spec.label or name
+    if spec.type == "judgement":
         if points:
-            if isinstance(before, dict) and "met" in before:
-                raise ValueError("该项原为“达到/未达到”的判断，复核时请改判是否达到；如需酌情给分，请退回单位修改")
-            return {"points": points, "evidence": reason}
+            return {"points": _number(points, label, available), "evidence": reason}
         if isinstance(before, dict) and "met" in before:
             return value == entry.MET
         return {"met": value == entry.MET, "evidence": reason}
-    if spec_type == "score":
-        return {"score": value, "justification": reason}
+    if spec.type == "score":
+        return {"score": _number(value or points, label, available), "justification": reason}
     return value
+
+
+def apply_adjust(request, ev, only: set[str] | None = None) -> bool:
+    """One reviewer's change of one fact from a posted form, through ``services.adjust``; the outcome
+    as a message. ``only``: the fact types this page may change (an expert scores only)."""
+    fw = stored.framework(ev)
+    target = request.POST.get("target") or ""
+    spec = fw.facts.get(target)
+    if spec is None or (only is not None and spec.type not in only):
+        messages.error(request, f"没有可调整的事实“{target}”。")
+        return False
+    label = spec.label or target
+    if not (request.POST.get("reason") or "").strip():
+        messages.error(request, f"调整“{label}”必须填写理由。")
+        return False
+    if not (request.POST.get("value") or request.POST.get("points") or "").strip():
+        messages.error(request, f"请为“{label}”选择或填写调整后的值。")
+        return False
+    available = fw.judgement_points().get(target, fw.expert_points().get(target))
+    try:
+        base = int(request.POST.get("base") or 0)
+        cur = stored.current(ev)
+        before = ((cur.facts if cur else {}).get("facts") or {}).get(target)
+        adj = services.adjust(actor=request.user, evaluation=ev, target=target,
+                              value=_value_for(spec, target, request.POST, before, available),
+                              reason=request.POST["reason"], base_version=base)
+    except (StoreError, ValueError) as exc:
+        messages.error(request, stored.error_text(exc))
+        return False
+    total = adj.version.score.total
+    messages.success(request, f"已调整“{label}”，保存为第 {adj.version.number} 版，复核分 {stored.pts(total)}。")
+    return True
+
+
+def expert_only(user, ev) -> bool:
+    """An expert who holds no other reviewing role on this evaluation: scores its expert facts only."""
+    mine = {str(r) for r in selectors.roles(user, ev)}
+    return Role.EXPERT in mine and not mine & {Role.DEPT, Role.FINANCE, Role.ADMIN}
 
 
 @login_required
 @require_POST
 def adjust(request, pk: int):
     ev = evaluation_or_404(request.user, pk)
-    fw = stored.framework(ev)
-    target = request.POST.get("target") or ""
-    spec = fw.facts.get(target)
-    if spec is None:
-        messages.error(request, f"没有事实“{target}”。")
-        return redirect("web:review", pk=ev.pk)
-    if not (request.POST.get("reason") or "").strip():
-        messages.error(request, f"调整“{spec.label or target}”必须填写理由。")
-        return redirect("web:review", pk=ev.pk)
-    if not (request.POST.get("value") or request.POST.get("points") or "").strip():
-        messages.error(request, f"请为“{spec.label or target}”选择或填写调整后的值。")
-        return redirect("web:review", pk=ev.pk)
-    try:
-        base = int(request.POST.get("base") or 0)
-        cur = stored.current(ev)
-        before = ((cur.facts if cur else {}).get("facts") or {}).get(target)
-        adj = services.adjust(actor=request.user, evaluation=ev, target=target, value=_value_for(spec.type, request.POST, before),
-                              reason=request.POST["reason"], base_version=base)
-    except (StoreError, ValueError) as exc:
-        messages.error(request, stored.error_text(exc))
-        return redirect("web:review", pk=ev.pk)
-    total = adj.version.score.total
-    messages.success(request, f"已调整“{spec.label or target}”，保存为第 {adj.version.number} 版，复核分 {stored.pts(total)}。")
+    apply_adjust(request, ev, {"score"} if expert_only(request.user, ev) else None)
     return redirect("web:review", pk=ev.pk)
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from jixiao.web import audit, batch, overview, reports, review, views
+from jixiao.web import audit, batch, expert, overview, reports, review, views
 
 app_name = "web"
 
@@ -35,6 +35,9 @@ urlpatterns = [
     path("overview/export/<str:table>.xlsx", overview.export, name="overview_export"),
     path("forms/", batch.batch, name="batch"),
     path("forms/<int:pk>/", batch.form_detail, name="form_detail"),
+    path("expert/", expert.expert_home, name="expert"),
+    path("expert/<int:pk>/", expert.expert_case, name="expert_case"),
+    path("expert/<int:pk>/score", expert.expert_score, name="expert_score"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.xlsx", audit.export, name="audit_export"),
 ]
