@@ -40,12 +40,13 @@ def warn(problems) -> None:
 # `app`, `fail` and `warn` exist, since the groups import those from here.
 from jixiao.cli import batch as _batch  # noqa: E402
 from jixiao.cli import db as _db  # noqa: E402
+from jixiao.cli import db_cycle as _db_cycle  # noqa: E402
 from jixiao.cli import intake as _intake  # noqa: E402
 from jixiao.cli import report as _report  # noqa: E402
 from jixiao.cli import score as _score  # noqa: E402
 from jixiao.cli import serve as _serve  # noqa: E402
 
-for _group in (_score, _intake, _report, _batch, _db, _serve):
+for _group in (_score, _intake, _report, _batch, _db, _db_cycle, _serve):
     _group.register(app)
 
 

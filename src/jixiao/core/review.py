@@ -50,6 +50,8 @@ TABLE: tuple[ReviewCode, ...] = (
                "批量尚未实现"),
     ReviewCode("DOUBLE_COUNT", "review", "同一笔未执行的预算重复扣分（预算执行率与以预算为指标值的指标）", False,
                "批量尚未实现"),
+    ReviewCode("TARGET_CHANGED", "review", "自评表年度指标值与批复的绩效目标不一致", False,
+               "须与存储的批复目标对照（jixiao.store.targets），长表格式不含批复目标"),
     ReviewCode("WEIGHT_DEFAULT", "warning", "一级指标分值与默认权重不同（允许调整，仅作提示）", False,
                "仅作提示，不列入复核清单"),
     ReviewCode("NA_RESCALED", "warning", "有不适用的指标，按适用指标得分折算为百分制（提示）", False,

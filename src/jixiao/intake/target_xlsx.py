@@ -19,7 +19,7 @@ from pathlib import Path
 from jixiao.core.cycle.target import TargetEdition
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.intake.form_xlsx import WorkbookForm, _grid, _open
-from jixiao.intake.target import FUND_KEYS, PROJECT_HEADER, ROW_KEYS, TASK_KEYS
+from jixiao.intake.target_labels import FUND_KEYS, PROJECT_HEADER, ROW_KEYS, TASK_KEYS
 
 TITLE = "绩效目标申报表"
 HISTORY = "历史完成值"

@@ -108,7 +108,7 @@ def _cell_safe(value):
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value.replace("\x0b", "\n").replace("\x0c", "\n"))
     if isinstance(value, dict):
-        return {k: _cell_safe(v) for k, v in value.items()}
+        return {_cell_safe(k): _cell_safe(v) for k, v in value.items()}  # a key is written as a cell too
     if isinstance(value, list):
         return [_cell_safe(v) for v in value]
     return value

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from jixiao.web import audit, batch, expert, overview, reports, review, views
+from jixiao.web import audit, batch, expert, overview, reports, review, targets, views
 
 app_name = "web"
 
@@ -40,4 +40,5 @@ urlpatterns = [
     path("expert/<int:pk>/score", expert.expert_score, name="expert_score"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.xlsx", audit.export, name="audit_export"),
+    *targets.urlpatterns,
 ]

@@ -46,6 +46,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jixiao.core.cycle.common import MONEY, Finding, Quote, to_unit
+from jixiao.core.review import TITLES
 
 QUANT, QUAL = "定量", "定性"
 MEDIUM, ANNUAL = "中期", "年度"
@@ -489,6 +490,50 @@ def history_findings(ed: TargetEdition, form: TargetForm, history: dict[str, lis
                 out.append(Finding("T_TARGET_LOW", f"年度指标值 {r.text} {'低于' if r.op in POSITIVE else '宽于'}上年实际完成值 "
                                    f"{s.value:g}{r.unit}（{s.years[0]}年），目标设定偏低", r.where, r.name, c.category, c.id,
                                    c.severity))
+    return out
+
+
+# --- the 自评表 against the approved targets (88号 第二十九条: targets drive 自评) ---------------
+
+TARGET_CHANGED = "TARGET_CHANGED"  # a review code of jixiao.core.review's table
+TARGET_CHANGED_TITLE = TITLES[TARGET_CHANGED]
+
+
+def _same_value(a: Indicator, b: Indicator) -> bool:
+    if a.kind == QUANT and b.kind == QUANT and a.value is not None and b.value is not None:
+        if _direction(a.op) != _direction(b.op) or a.unit != b.unit and not (a.unit in MONEY and b.unit in MONEY):
+            return False
+        bv = to_unit(b.value, b.unit, a.unit) if a.unit != b.unit else b.value
+        return abs(a.value - bv) <= 1e-9 * max(1.0, abs(a.value))
+    return "".join(a.text.split()) == "".join(b.text.split())
+
+
+def compare_selfeval(approved: TargetForm, stated: list[Indicator], where: str = "") -> list[Finding]:
+    """A 自评表's 年度指标值 against the approved 年度 targets, by 三级指标: a value that differs, an
+    approved indicator left out, an indicator that was never approved — each a ``TARGET_CHANGED``
+    finding (the reviewer decides whether an approved 调整 explains it). Money is compared in
+    one unit (万元 against 元 converted exactly); ``≥50个`` and ``不低于50个`` are the same target.
+
+    >>> ok = Indicator("年度", "产出指标", "数量指标", "培训人数", QUANT, op="≥", value=500.0, unit="人", text="≥500人")
+    >>> form = TargetForm(form="project", indicators=[ok])
+    >>> compare_selfeval(form, [Indicator("年度", "产出指标", "数量指标", "培训人数", QUANT, op="≥", value=500.0, unit="人", text="不低于500人")])
+    []
+    >>> [f.message for f in compare_selfeval(form, [Indicator("年度", "产出指标", "数量指标", "培训人数", QUANT, op="≥", value=450.0, unit="人", text="≥450人")])]
+    ['年度指标值“≥450人”与批复的“≥500人”不一致']
+    """
+    out: list[Finding] = []
+    targets = {r.name: r for r in approved.rows(ANNUAL)}
+    seen = set()
+    for r in stated:
+        seen.add(r.name)
+        t = targets.get(r.name)
+        if t is None:
+            out.append(Finding(TARGET_CHANGED, f"指标“{r.name}”（{r.text}）不在批复的年度绩效目标中", r.where or where, r.name))
+        elif not _same_value(t, r):
+            out.append(Finding(TARGET_CHANGED, f"年度指标值“{r.text}”与批复的“{t.text}”不一致", r.where or where, r.name))
+    for name, t in targets.items():
+        if name not in seen:
+            out.append(Finding(TARGET_CHANGED, f"批复的年度指标“{name}”（{t.text}）未列入自评表", where, name))
     return out
 
 

@@ -1,0 +1,81 @@
+"""``jixiao db apply``: 结果应用 — next year's budget advice for every evaluated unit and project.
+
+Registered on the ``jixiao db`` group (``jixiao.cli.db``); the advice is computed by
+:mod:`jixiao.store.apply` from the store and the edition's rule table, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from jixiao.cli import db as _db
+from jixiao.cli.db import DatabaseOpt, DataOpt, db_app
+
+
+@db_app.command("apply")
+def apply_cmd(
+    year: int = typer.Option(..., "--year", help="评价年度（建议针对下一年度预算）"),
+    table_ref: str = typer.Option("national-apply/2020", "--table", help="结果应用规则（版本编号或文件）"),
+    final_only: bool = typer.Option(False, "--final-only", help="只列财政已审（终审）的评价"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="导出为 Excel 工作簿（.xlsx），供预算处使用"),
+    format: str = typer.Option("table", "--format", help="table 或 json"),
+    database: str | None = DatabaseOpt,
+    data: Path | None = DataOpt,
+) -> None:
+    """结果应用：按评价等级（与项目类型）列出每个单位、每个项目下一年度的预算安排建议。"""
+    from jixiao.cli import fail
+    from jixiao.core.errors import InvalidInput
+
+    if format not in ("table", "json"):
+        print(f"错误：--format 应为 table 或 json，实际为“{format}”", file=sys.stderr)
+        raise typer.Exit(2)
+    if output is not None and output.suffix.lower() != ".xlsx":
+        print(f"错误：导出文件“{output}”应以 .xlsx 结尾", file=sys.stderr)
+        raise typer.Exit(2)
+    _db.connect(database, data)
+    from jixiao.store import apply
+    from jixiao.store.models import Evaluation
+
+    try:
+        table = apply.load_table(table_ref)
+    except InvalidInput as exc:
+        fail(exc)
+    rows = apply.advice(Evaluation.objects.all(), year, table, final_only)
+    if output is not None:
+        apply.write_xlsx(rows, year, table, output)
+    if format == "json":
+        print(json.dumps({"year": year, "table": table.id, "rows": [r.to_json() for r in rows],
+                          "summary": apply.summary(rows)}, ensure_ascii=False, indent=2))
+        return
+    c = Console(width=180)
+    if not rows:
+        c.print(f"{year} 年度没有已评分的部门整体或项目自评{'（终审）' if final_only else ''}。")
+        return
+    t = Table(title=f"{year} 年度评价结果应用：{year + 1} 年度预算安排建议（{table.id}）", title_justify="left")
+    for col in ("单位", "名称", "类型", "状态", "等级", "项目类型", "建议", "本年预算", "下年建议数", "整改"):
+        t.add_column(col, overflow="fold", justify="right" if col in ("本年预算", "下年建议数") else "left")
+    for r in rows:
+        ev = r.evaluation
+        money = f" {r.money_unit}"
+        t.add_row(escape(f"{ev.unit.code} {ev.unit.name}"), escape(ev.title), r.kind, r.state, r.grade or "—",
+                  r.type or "—", escape(r.advice), "—" if r.budget is None else f"{r.budget:,.2f}{money}",
+                  "—" if r.next_budget is None else f"{r.next_budget:,.2f}{money}", "须整改" if r.rectify else "")
+    c.print(t)
+    for s in apply.summary(rows):
+        c.print(f"{s['advice']}：{s['count']} 项，本年预算 {s['budget']:,.2f} {s['money_unit']}"
+                + (f"，下年建议 {s['next_budget']:,.2f} {s['money_unit']}" if s["count"] > s["unknown"] + s["no_figure"] else "")
+                + (f"（{s['unknown']} 项预算数未知）" if s["unknown"] else "")
+                + (f"（{s['no_figure']} 项规则未给出数额）" if s["no_figure"] else ""))
+    if output is not None:
+        c.print(f"已导出：{output}")
+
+
+def register(app: typer.Typer) -> None:
+    """Nothing to add at the top level: the command sits in the ``db`` group, imported with this module."""
