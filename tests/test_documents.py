@@ -70,3 +70,53 @@ def test_a_case_keeps_its_numbers_as_written(tmp_path: Path):
     path.write_text('{"facts": {"年初预算数": 21195.10}}', encoding="utf-8")
     assert read_case_document(path).data["facts"]["年初预算数"] == Decimal("21195.10")
     assert read_document(path).data["facts"]["年初预算数"] == 21195.1
+
+
+# --- the one reader dispatches every kind ------------------------------------------------------------
+
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.mark.parametrize("name, layout, edition, default", [
+    ("shenzhen-sibao-2020/case.xlsx", "WorkbookDoc", "shenzhen-dept/2020", None),
+    ("chizhou-2022/form.xlsx", "WorkbookForm", None, "national-project/2020"),
+    ("chizhou-2022/target.xlsx", "WorkbookForm", None, None),
+    ("chizhou-2022/target.yaml", "Located", None, None),
+    ("chizhou-2022/monitoring.yaml", "Located", None, None),
+    ("shenzhen-sibao-2020/case.json", "JsonDoc", None, None),
+])
+def test_the_one_reader_reads_every_kind_by_format_and_workbook_layout(name, layout, edition, default):
+    from jixiao.intake.documents import read_file
+
+    got = read_file(EXAMPLES / name)
+    assert type(got.doc).__name__ == layout
+    assert (str(got.edition) if got.edition else None, got.default) == (edition, default)
+    if name.endswith("target.xlsx"):
+        assert "绩效目标申报表" in got.doc.data["表名"]  # its printed heading names its kind
+
+
+def test_a_target_form_in_json_gets_the_json_readers_checks(tmp_path: Path):
+    from jixiao.intake.target import read_target
+
+    path = tmp_path / "target.json"
+    path.write_text('{"表名": "项目支出绩效目标申报表", "项目名称": "甲", "项目名称": "乙"}', encoding="utf-8")
+    with pytest.raises(InvalidInput) as exc:
+        read_target(path)
+    assert _codes(exc) == ["E-IN-JSON"] and "项目名称" in exc.value.problems[0].message
+
+
+@pytest.mark.parametrize("reader", ["jixiao.intake.monitoring:read_monitoring", "jixiao.intake.preassess:read_preassessment"])
+def test_monitoring_and_preassessment_have_no_workbook_layout_and_say_so(tmp_path: Path, reader: str):
+    import importlib
+
+    module, _, name = reader.partition(":")
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(b"PK\x03\x04 a zip")
+    with pytest.raises(InvalidInput) as exc:
+        getattr(importlib.import_module(module), name)(path)
+    assert _codes(exc) == ["E-IN-FORMAT"] and "请使用 .yaml 或 .json" in exc.value.problems[0].message
+    path = tmp_path / "form.json"
+    path.write_text('{"项目名称": "甲", "总分": NaN}', encoding="utf-8")
+    with pytest.raises(InvalidInput) as exc:
+        getattr(importlib.import_module(module), name)(path)
+    assert _codes(exc) == ["E-IN-JSON"]

@@ -86,3 +86,47 @@ def test_the_result_application_table_has_no_form_to_score():
     with pytest.raises(InvalidInput) as exc:
         scoring.bind(Located({"framework": "national-apply/2020"}, {}, "x.yaml"), edition)
     assert [p.code for p in exc.value.problems] == ["E-IN-KIND"]
+
+
+@pytest.mark.parametrize("name", ["chizhou-2022/target.yaml", "chizhou-2022/target.xlsx", "chizhou-2022/monitoring.yaml",
+                                  "chizhou-2022/preassessment.yaml"])
+def test_jixiao_score_prints_the_services_record_for_a_cycle_form(name: str):
+    """The CLI reads, binds and scores through the services like every kind: it only prints."""
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    out = CliRunner().invoke(app, ["score", str(EXAMPLES / name), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    want = json.loads(json.dumps(scoring.score_file(EXAMPLES / name).result.to_json(), ensure_ascii=False, default=str))
+    assert json.loads(out.stdout) == want
+
+
+def test_the_cli_has_no_content_sniffing_of_its_own():
+    import jixiao.cli.cycle as cli_cycle
+
+    assert not hasattr(cli_cycle, "cycle_kind_of")
+
+
+@pytest.mark.parametrize("name, edition", [("chizhou-2022/target.yaml", "national-target-project/2015"),
+                                           ("shenzhen-sibao-2020/target.yaml", "national-target-dept/2015"),
+                                           ("chizhou-2022/monitoring.yaml", "national-monitoring/2019"),
+                                           ("chizhou-2022/preassessment.yaml", "national-preassessment/2018")])
+def test_a_cycle_form_that_names_no_edition_gets_its_printed_headings_edition(tmp_path: Path, name: str, edition: str):
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    assert f"framework: {edition}\n" in text
+    path = tmp_path / Path(name).name
+    path.write_text(text.replace(f"framework: {edition}\n", ""), encoding="utf-8")
+    scored = scoring.score_file(path)
+    assert scored.edition.id == edition
+    want = scoring.score_file(EXAMPLES / name).result
+    assert [(f.code, f.message) for f in scored.result.findings] == [(f.code, f.message) for f in want.findings]
+
+
+def test_framework_option_names_the_edition_of_a_cycle_form(tmp_path: Path):
+    text = (EXAMPLES / "chizhou-2022" / "monitoring.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "monitoring.yaml"
+    path.write_text(text.replace("framework: national-monitoring/2019\n", "framework: no-such/1\n"), encoding="utf-8")
+    with pytest.raises(InvalidInput):
+        scoring.score_file(path)
+    assert scoring.score_file(path, "national-monitoring/2019").edition.id == "national-monitoring/2019"

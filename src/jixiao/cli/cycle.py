@@ -1,78 +1,31 @@
-"""``jixiao score FILE`` for the cycle's forms: a target form's 四性审核, a monitoring form's lights,
-an 事前绩效评估's outcome. ``jixiao score`` hands a file here when :func:`cycle_kind_of` recognises
-it; everything else keeps its own path. Exit 0 when read, 2 when the file is refused."""
+"""How ``jixiao score`` shows the cycle's forms: a target form's 四性审核, a monitoring form's lights,
+an 事前绩效评估's outcome. The file is read, bound and scored by the services, as every kind is
+(:func:`jixiao.services.scoring.score_file`); the edition's ``kind`` picks the display here."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from jixiao.cli import fail, warn
-from jixiao.core.errors import InvalidInput
+from jixiao.services.scoring import Scored
 
-TITLES = {"target": ("绩效目标申报表",), "monitoring": ("监控表", "执行监控"), "preassessment": ("事前绩效评估",)}
-
-
-def cycle_kind_of(path: str | Path) -> str | None:
-    """'target', 'monitoring' or 'preassessment' when the file is one of those forms, else None."""
-    from jixiao.intake.cycle import kind_of_ref
-    from jixiao.intake.yamlio import load
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".xlsx":
-            from openpyxl import load_workbook
-
-            from jixiao.intake.workbook import check_container
-
-            check_container(path)  # file kind, size and zip bomb checks before openpyxl sees a byte
-            wb = load_workbook(path, read_only=True)
-            titles = wb.sheetnames
-            wb.close()
-            return next((k for k, words in TITLES.items() if any(w in t for t in titles for w in words)), None)
-        if suffix == ".json":
-            from jixiao.intake.yamlio import load_json
-
-            data = load_json(path, exact=False)  # size checked first: never /dev/zero or a FIFO read whole
-        elif suffix in (".yaml", ".yml"):
-            data = load(path).data
-        else:
-            return None
-    except Exception:  # noqa: BLE001 - unreadable here means "not recognised"; its own reader will say why
-        return None
-    if not isinstance(data, dict):
-        return None
-    ref = data.get("framework")
-    if ref:
-        kind = kind_of_ref(str(ref)) or kind_of_ref(path.parent / str(ref))
-        if kind in TITLES:
-            return kind
-    title = str(data.get("表名") or "")
-    return next((k for k, words in TITLES.items() if any(w in title for w in words)), None)
+CYCLE_KINDS = ("target", "monitoring", "preassessment")
 
 
-def show(path: Path, kind: str, framework: str | None, format: str) -> None:
-    {"target": show_target, "monitoring": show_monitoring, "preassessment": show_preassessment}[kind](path, framework, format)
-
-
-def show_target(path: Path, framework: str | None, format: str) -> None:
-    from jixiao.core.cycle.target import CATEGORIES, review
-    from jixiao.intake.cycle import fingerprint
-    from jixiao.intake.target import read_target
-
-    try:
-        form, ed, history, warnings = read_target(path, framework)
-    except InvalidInput as exc:
-        fail(exc)
-    warn(warnings)
-    r = review(ed, form, history, fingerprint(ed))
+def show(scored: Scored, format: str) -> None:
     if format == "json":
-        return print(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(scored.result.to_json(), ensure_ascii=False, indent=2))
+        return
+    {"target": show_target, "monitoring": show_monitoring, "preassessment": show_preassessment}[scored.kind](scored)
+
+
+def show_target(scored: Scored) -> None:
+    from jixiao.core.cycle.target import CATEGORIES
+
+    form, ed, r = scored.bound, scored.edition.framework, scored.result
     c = Console(width=160)
     year = f"{form.year} 年度 · " if form.year else ""
     t = Table(title=f"{escape(form.subject)} {year}{ed.name}（{ed.id}）四性审核", title_justify="left")
@@ -97,19 +50,10 @@ def show_target(path: Path, framework: str | None, format: str) -> None:
     c.print(f"审核规则版本指纹：{r.fingerprint[:16]}；四性：{'、'.join(CATEGORIES)}。")
 
 
-def show_monitoring(path: Path, framework: str | None, format: str) -> None:
-    from jixiao.core.cycle.monitoring import LIGHT_STYLE, monitor
-    from jixiao.intake.cycle import fingerprint
-    from jixiao.intake.monitoring import read_monitoring
+def show_monitoring(scored: Scored) -> None:
+    from jixiao.core.cycle.monitoring import LIGHT_STYLE
 
-    try:
-        form, ed, warnings = read_monitoring(path, framework)
-    except InvalidInput as exc:
-        fail(exc)
-    warn(warnings)
-    r = monitor(ed, form, fingerprint(ed))
-    if format == "json":
-        return print(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
+    form, ed, r = scored.bound, scored.edition.framework, scored.result
     c = Console(width=160)
     t = Table(title=f"{escape(form.project)} {form.year or ''} 年 {form.period_label} · {ed.name}（{ed.id}）", title_justify="left")
     for col in ("对象", "预警规则", "数值", "灯", "说明"):
@@ -127,19 +71,8 @@ def show_monitoring(path: Path, framework: str | None, format: str) -> None:
     c.print(f"预警规则版本指纹：{r.fingerprint[:16]}")
 
 
-def show_preassessment(path: Path, framework: str | None, format: str) -> None:
-    from jixiao.core.cycle.preassess import assess
-    from jixiao.intake.cycle import fingerprint
-    from jixiao.intake.preassess import read_preassessment
-
-    try:
-        sheet, ed, warnings = read_preassessment(path, framework)
-    except InvalidInput as exc:
-        fail(exc)
-    warn(warnings)
-    r = assess(ed, sheet, fingerprint(ed))
-    if format == "json":
-        return print(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
+def show_preassessment(scored: Scored) -> None:
+    sheet, ed, r = scored.bound, scored.edition.framework, scored.result
     c = Console(width=160)
     t = Table(title=f"{escape(sheet.project)} · {ed.name}（{ed.id}）", title_justify="left")
     for col in ("评估维度", "权重", *[e for e in r.experts], "平均得分", "等级"):

@@ -53,18 +53,15 @@ def register(app: typer.Typer) -> None:
         if format not in ("table", "json"):
             print(f"错误：--format 只能是 table 或 json，实际为“{format}”", file=sys.stderr)
             raise typer.Exit(2)
-        from jixiao.cli.cycle import (  # target, monitoring and 事前评估: by their edition's kind
-            cycle_kind_of,
-            show,
-        )
-
-        if (kind := cycle_kind_of(case)) is not None:
-            return show(case, kind, framework, format)
         try:
             scored = score_file(case, framework)
         except InvalidInput as exc:
             fail(exc)
         warn(scored.warnings)
+        from jixiao.cli.cycle import CYCLE_KINDS, show
+
+        if scored.kind in CYCLE_KINDS:  # target, monitoring and 事前评估: by their edition's kind
+            return show(scored, format)
         if scored.kind == PROJECT_FORM:
             from jixiao.cli.form import print_form
 

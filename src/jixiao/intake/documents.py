@@ -1,21 +1,29 @@
 """A file as located data: the one reader every kind of case and form goes through.
 
-The file's extension chooses the reader, never its content: YAML (with the line of every field),
-JSON (with its field paths: JSON has no useful lines) or, where the kind has one, its workbook
-reader (``xlsx_reader``: a case workbook, the printed project form, a target form). Every reader
-applies the size and shape limits of :mod:`jixiao.intake.limits` before it parses a byte. What
-comes back is plain data with places; binding it to an edition is the kind's own binder.
+The file's extension chooses the reader: YAML (with the line of every field), JSON (with its field
+paths: JSON has no useful lines) or a workbook. A workbook is read by the layout it holds, each
+found by its own sheet titles and headings: a 绩效目标申报表 (:mod:`jixiao.intake.target_xlsx`),
+the printed project self-evaluation form (:mod:`jixiao.intake.form_xlsx`), else a case workbook
+(:mod:`jixiao.intake.workbook`). A kind without a workbook layout (monitoring, 事前绩效评估)
+refuses a workbook saying what to use. Every reader applies the size and shape limits of
+:mod:`jixiao.intake.limits` before it parses a byte.
+
+:func:`read_file` is the entry point for any case or form (the services call it);
+:func:`read_document` reads one kind's file with that kind's workbook reader. What comes back is
+plain data with places; binding it to an edition is the kind's own binder.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.core.errors import InvalidInput, Place, Problem, Where
 from jixiao.intake.yamlio import Located, load, load_json, read_bytes
 
 TEXT_SUFFIXES = (".yaml", ".yml", ".json")
+FORM_DEFAULT = "national-project/2020"  # the edition of the printed national project form
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -48,6 +56,56 @@ def read_document(path: str | Path, xlsx_reader: Callable[[Path], Located] | Non
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@dataclass(frozen=True)
+class Document:
+    """A file read: its located data, the reader's own warnings (a workbook's formulas read as their
+    saved values, …), and the edition the file names where the reader found it outside the data
+    (a case workbook's 指标体系 cell; None: the data names it, see ``services.scoring.edition_named``)."""
+
+    doc: Located
+    warnings: list[Problem] = field(default_factory=list)
+    edition: str | Path | None = None
+    default: str | None = None  # the edition when the data names none: the printed layout's (the form's)
+
+
+def read_file(path: str | Path, framework: str | Path | None = None) -> Document:
+    """Any case or form file as located data, numbers exactly as written (Decimals).
+
+    Raises :class:`InvalidInput` with every problem when the file cannot be read."""
+    path = Path(path)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return read_workbook(path, framework)
+    return Document(read_document(path, exact=True))
+
+
+def read_workbook(path: Path, framework: str | Path | None = None) -> Document:
+    """A workbook by the layout it holds: a target form, the printed project form, else a case workbook."""
+    from jixiao.intake.form_xlsx import is_form_workbook
+    from jixiao.intake.form_xlsx import read_workbook as read_form_workbook
+
+    if is_target_workbook(path):  # checked first: a target form has 三级指标 headings too
+        from jixiao.intake.target_xlsx import read_workbook as read_target_workbook
+
+        return Document(read_target_workbook(path))
+    if is_form_workbook(path):  # the printed national form names no edition of its own
+        return Document(read_form_workbook(path), default=FORM_DEFAULT)
+    from jixiao.intake.workbook import read_workbook_document
+
+    doc, _fw, source, warnings = read_workbook_document(path, framework)
+    return Document(doc, list(warnings), source)
+
+
+def is_target_workbook(path: Path) -> bool:
+    """Whether a workbook holds a 绩效目标申报表 (a sheet whose title or first rows say so)."""
+    from jixiao.intake.form_xlsx import _open
+    from jixiao.intake.target_xlsx import _sheet
+
+    try:
+        return _sheet(_open(path)) is not None
+    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
+        return False
+
+
 def refuse_unknown(path: Path, with_workbook: bool = True) -> None:
     """Refuse a file whose extension no reader takes, saying which would (a workbook renamed by
     mistake is recognised by its first bytes)."""
@@ -65,4 +123,5 @@ def refuse_unknown(path: Path, with_workbook: bool = True) -> None:
     raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：{what}", str(path))])
 
 
-__all__ = ["TEXT_SUFFIXES", "WORKBOOK_SUFFIXES", "JsonDoc", "read_document", "refuse_unknown"]
+__all__ = ["FORM_DEFAULT", "TEXT_SUFFIXES", "WORKBOOK_SUFFIXES", "Document", "JsonDoc", "is_target_workbook", "read_document", "read_file",
+           "read_workbook", "refuse_unknown"]

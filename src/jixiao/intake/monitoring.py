@@ -19,7 +19,6 @@ what is already done, a period that is not 1–12 months.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from jixiao.core.cycle.monitoring import (
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.core.rules.target import GRADES
 from jixiao.intake.cycle import load_edition
+from jixiao.intake.documents import read_document
 from jixiao.intake.form import (
     MONEY,
     BadCell,
@@ -44,7 +44,7 @@ from jixiao.intake.form import (
     parse_money,
     parse_target,
 )
-from jixiao.intake.yamlio import Located, load, read_text
+from jixiao.intake.yamlio import Located
 
 KEYS = {
     "framework": ("framework", "预警规则"), "表名": ("表名",), "年度": ("年度",), "监控期间": ("监控期间", "期间"),
@@ -66,16 +66,7 @@ _PERIOD = re.compile(r"^(?:1[-—–~至]+)?(\d{1,2})月(?:末|底)?$")
 
 def read_monitoring(path: str | Path, edition: str | Path | None = None) -> tuple[MonitoringForm, MonitoringEdition, list[Problem]]:
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        try:
-            doc = Located(json.loads(read_text(path)), {}, str(path))
-        except json.JSONDecodeError as exc:
-            raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 格式错误：{exc.msg}", f"{path}:{exc.lineno}")]) from None
-    elif suffix in (".yaml", ".yml"):
-        doc = load(path)
-    else:
-        raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"监控表请使用 .yaml 或 .json，实际为“{path.suffix}”", str(path))])
+    doc = read_document(path)  # the one reader; a monitoring form has no workbook layout, so a workbook is refused
     return bind_monitoring(doc, path.parent, edition)
 
 

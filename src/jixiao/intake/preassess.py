@@ -14,14 +14,14 @@ mark, a mark above the weight, a negative mark or an unknown dimension refuses t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from jixiao.core.cycle.preassess import GRADES, ExpertScores, PreassessEdition, Sheet
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.intake.cycle import load_edition
+from jixiao.intake.documents import read_document
 from jixiao.intake.form import MONEY, BadCell, _plain, canonical, parse_money, parse_number
-from jixiao.intake.yamlio import Located, load, read_text
+from jixiao.intake.yamlio import Located
 
 KEYS = {"framework": ("framework", "评估规则"), "表名": ("表名",), "年度": ("年度",), "项目名称": ("项目名称", "政策或项目名称"),
         "主管部门": ("主管部门", "主管部门及代码"), "申请资金": ("申请资金", "资金总额"), "金额单位": ("金额单位",),
@@ -30,15 +30,7 @@ KEYS = {"framework": ("framework", "评估规则"), "表名": ("表名",), "年�
 
 def read_preassessment(path: str | Path, edition: str | Path | None = None) -> tuple[Sheet, PreassessEdition, list[Problem]]:
     path = Path(path)
-    if path.suffix.lower() == ".json":
-        try:
-            doc = Located(json.loads(read_text(path)), {}, str(path))
-        except json.JSONDecodeError as exc:
-            raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 格式错误：{exc.msg}", f"{path}:{exc.lineno}")]) from None
-    elif path.suffix.lower() in (".yaml", ".yml"):
-        doc = load(path)
-    else:
-        raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"评分表请使用 .yaml 或 .json，实际为“{path.suffix}”", str(path))])
+    doc = read_document(path)  # the one reader; an 事前评估 sheet has no workbook layout, so a workbook is refused
     return bind_preassessment(doc, path.parent, edition)
 
 

@@ -25,7 +25,6 @@ with 等级 and 意见) and 历史完成值 (past actuals by 三级指标, until
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from jixiao.core.cycle.target import (
@@ -42,6 +41,7 @@ from jixiao.core.cycle.target import (
 )
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.intake.cycle import load_edition
+from jixiao.intake.documents import read_document
 from jixiao.intake.form import (
     MONEY,
     SYMBOLS,
@@ -63,7 +63,7 @@ from jixiao.intake.target_labels import (
     ROW_KEYS,
     TASK_KEYS,
 )
-from jixiao.intake.yamlio import Located, load, read_text
+from jixiao.intake.yamlio import Located
 
 __all__ = ["DEPT_HEADER", "FUND_KEYS", "KEYS", "PERIODS", "PROJECT_HEADER", "ROW_KEYS", "TASK_KEYS", "bind_target",
            "bind_target_to", "looks_like_target", "read_target"]
@@ -72,21 +72,10 @@ __all__ = ["DEPT_HEADER", "FUND_KEYS", "KEYS", "PERIODS", "PROJECT_HEADER", "ROW
 
 def read_target(path: str | Path, edition: str | Path | None = None) -> tuple[TargetForm, TargetEdition, dict, list[Problem]]:
     """One target form, checked: (form, edition, history by 三级指标, warnings); refused with every problem."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from jixiao.intake.target_xlsx import read_workbook
+    from jixiao.intake.target_xlsx import read_workbook
 
-        doc = read_workbook(path)
-    elif suffix == ".json":
-        try:
-            doc = Located(json.loads(read_text(path)), {}, str(path))
-        except json.JSONDecodeError as exc:
-            raise InvalidInput("JSON 格式错误", [Problem("E-IN-JSON", f"JSON 格式错误：{exc.msg}", f"{path}:{exc.lineno}")]) from None
-    elif suffix in (".yaml", ".yml"):
-        doc = load(path)
-    else:
-        raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：请使用 .yaml、.json 或 .xlsx", str(path))])
+    path = Path(path)
+    doc = read_document(path, read_workbook)  # the one reader: its limits, JSON field paths, workbook guards
     return bind_target(doc, path.parent, edition)
 
 

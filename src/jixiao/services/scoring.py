@@ -14,16 +14,17 @@ from typing import Any
 
 from jixiao.core.edition import DEPARTMENT, PROJECT_FORM, Edition
 from jixiao.core.errors import InvalidInput, Problem
+from jixiao.intake.documents import FORM_DEFAULT
 from jixiao.intake.editions import KINDS, load_edition
 from jixiao.intake.yamlio import Located
 
-TEXT_SUFFIXES = (".yaml", ".yml", ".json")
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-FORM_DEFAULT = "national-project/2020"  # the printed national form names no edition of its own
 TITLES = {DEPARTMENT: "案例文件有误", PROJECT_FORM: "自评表有误", "target": "绩效目标申报表有误",
           "monitoring": "监控表有误", "preassessment": "事前绩效评估评分表有误"}
 # A target workbook that names no 审核规则: a project's or (部门名称, no 项目名称) a department's.
 TARGET_DEFAULT = {False: "national-target-project/2015", True: "national-target-dept/2015"}
+# The edition of a form that names none, by its printed heading (表名); see default_edition.
+TITLE_DEFAULT = ((("执行监控", "监控表"), "national-monitoring/2019"), (("事前绩效评估",), "national-preassessment/2018"),
+                 (("自评表",), FORM_DEFAULT))
 # Where a document names its edition: framework, or the heading of its kind's printed form.
 EDITION_KEYS = ("framework", "指标体系", "审核规则", "预警规则", "评估规则")
 
@@ -43,47 +44,28 @@ class Scored:
 
 
 def read(path: str | Path, framework: str | Path | None = None) -> tuple[Located, Edition, list[Problem]]:
-    """A case or form file as located data, the edition it names (``framework`` wins), and the
-    reader's own warnings. Raises :class:`InvalidInput` when the file cannot be read."""
-    from jixiao.intake.case import _refuse_unknown, read_document
+    """A case or form file as located data (the one reader, :func:`jixiao.intake.documents.read_file`),
+    the edition it names (``framework`` wins), and the reader's own warnings. Raises
+    :class:`InvalidInput` when the file cannot be read."""
+    from jixiao.intake.documents import read_file
 
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".xls":
-        raise InvalidInput("不支持的文件格式", [Problem(
-            "E-IN-FORMAT", "这是旧版 Excel（.xls）文件；请在 Excel 或 WPS 中“另存为”.xlsx 后重试", str(path))])
-    if suffix in WORKBOOK_SUFFIXES:
-        from jixiao.intake.form_xlsx import is_form_workbook, read_workbook
-
-        if is_target_workbook(path):  # a 绩效目标申报表 (its sheet title says so); checked first, as it
-            from jixiao.intake.target_xlsx import read_workbook as read_target_workbook  # has 三级指标 too
-
-            tdoc = read_target_workbook(path)
-            data = tdoc.data if isinstance(tdoc.data, dict) else {}
-            dept = "部门名称" in data and "项目名称" not in data  # as the target reader itself defaults
-            return tdoc, edition_named(tdoc, path.parent, framework, default=TARGET_DEFAULT[dept]), []
-        if is_form_workbook(path):  # the printed form's layout, not a case workbook
-            doc = read_workbook(path)
-            return doc, load_edition(framework or doc.data.get("framework") or FORM_DEFAULT, path.parent), []
-        from jixiao.intake.workbook import read_workbook_document
-
-        wdoc, _fw, source, warnings = read_workbook_document(path, framework)
-        return wdoc, load_edition(source, path.parent), list(warnings)
-    if suffix not in TEXT_SUFFIXES:
-        _refuse_unknown(path)
-    doc = read_document(path)
-    return doc, edition_named(doc, path.parent, framework), []
+    read_ = read_file(path, framework)
+    if read_.edition is not None:  # a case workbook names its edition in a cell, found by its reader
+        return read_.doc, load_edition(read_.edition, path.parent), list(read_.warnings)
+    return read_.doc, edition_named(read_.doc, path.parent, framework, read_.default), list(read_.warnings)
 
 
-def is_target_workbook(path: Path) -> bool:
-    """Whether a workbook holds a 绩效目标申报表 (a sheet whose title or first rows say so)."""
-    from jixiao.intake.form_xlsx import _open
-    from jixiao.intake.target_xlsx import _sheet
+def default_edition(data: dict) -> str | None:
+    """The edition of a form that names none: the one its printed heading (表名) is the form of.
 
-    try:
-        return _sheet(_open(path)) is not None
-    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
-        return False
+    The heading is part of the printed form (a 绩效目标申报表's title says whether it is a project's
+    or a department's), so a file copied from the printed form needs no ``framework`` line."""
+    title = str(data.get("表名") or "")
+    if "绩效目标申报表" in title:
+        dept = "部门名称" in data and "项目名称" not in data or ("部门" in title and "项目" not in title)
+        return TARGET_DEFAULT[dept]
+    return next((ref for words, ref in TITLE_DEFAULT if any(w in title for w in words)), None)
 
 
 def edition_named(doc: Located, base: Path | None, framework: str | Path | None = None,
@@ -96,7 +78,7 @@ def edition_named(doc: Located, base: Path | None, framework: str | Path | None 
             doc.source)])
     data = doc.data
     key = next((k for k in EDITION_KEYS if data.get(k)), "framework")
-    ref = framework or data.get(key) or default
+    ref = framework or data.get(key) or default or default_edition(data)
     if not ref:
         raise InvalidInput("未指定指标体系", [Problem(
             "E-IN-MISSING", "缺少 framework（指标体系编号或文件）；请在文件中填写，或用 --framework 指定（见 jixiao frameworks）",
