@@ -21,6 +21,7 @@ folder and loaded from there — and its hash is checked again.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -112,24 +113,25 @@ def read_file(path: str | Path, framework: str | None = None, frozen_dir: Path |
             "E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：请使用 .yaml、.json 或 .xlsx", path.name)])
     doc, ed, reader_warnings = services.read(path, framework)
     kind = store_kind(ed, path.name)
+    # Bound once against the file itself, so problems name its lines and cells: these warnings
+    # (the reader's own, such as a workbook's formulas read as saved values, and the binder's W-IN-*)
+    # are the ones the stored evaluation carries.
+    bound, problems = services.bind(doc, ed)
+    if bound is None:
+        raise InvalidInput(services.scoring.TITLES.get(ed.kind, "案例文件有误"), list(reader_warnings) + problems)
     if kind == PROJECT:
         data = plain(doc.data)
     else:
         from jixiao.intake.export import case_document
 
-        # Bound once against the file itself, so problems name its lines and cells.
-        case, problems = services.bind(doc, ed)
-        if case is None:
-            raise InvalidInput("案例文件有误", list(reader_warnings) + problems)
-        data = plain(case_document(case, ed.framework))
+        data = plain(case_document(bound, ed.framework))
     if framework:
         data["framework"] = framework
-    try:
-        return _score(kind, data, ed, path.name)
-    except InvalidInput:
-        if kind == PROJECT:
-            services.evaluate(doc, ed, reader_warnings)  # the same problems, with the file's lines
-        raise
+    # Places name the file as the user knows it (its name), never the server's folders.
+    named = [Problem(w.code, w.message, severity=w.severity,
+                     place=dataclasses.replace(w.place, file=path.name) if w.place.file == str(path) else w.place)
+             for w in [*reader_warnings, *problems]]
+    return _score(kind, data, ed, path.name, named)
 
 
 def score_document(kind: str, document: dict, source: str = "", edition: dict | None = None,
@@ -155,8 +157,12 @@ def score_document(kind: str, document: dict, source: str = "", edition: dict | 
     return _score(kind, document, ed, source)
 
 
-def _score(kind: str, document: dict, ed: Edition, source: str) -> Scored:
+def _score(kind: str, document: dict, ed: Edition, source: str, file_warnings: list[Problem] | None = None) -> Scored:
+    """Score a document; ``file_warnings`` (a file's, placed in the file) replace the ones binding
+    the plain document gives, so the stored record names the user's own lines and cells."""
     s = services.evaluate(JsonDoc(document, {}, source or ("自评表" if kind == PROJECT else "案例")), ed)
+    if file_warnings is not None:
+        s = _with_warnings(s, file_warnings)
     r = s.result
     warnings = [str(w) for w in s.warnings]
     if kind == PROJECT:
@@ -172,6 +178,15 @@ def _score(kind: str, document: dict, ed: Edition, source: str) -> Scored:
     return Scored(DEPT, document, case.subject, case.year, case.subject, ed.id, ed.name, ed.hash, frozen_data(ed),
                   r.to_json(), float(r.total), r.grade or "", r.status, level1,
                   [str(w) for w in case.warnings] or warnings, s)
+
+
+def _with_warnings(s: services.Scored, warnings: list[Problem]) -> services.Scored:
+    if s.kind == PROJECT_FORM:
+        s.result.warnings = list(warnings)
+        return dataclasses.replace(s, warnings=list(warnings))
+    case = dataclasses.replace(s.bound, warnings=tuple(warnings))
+    result = dataclasses.replace(s.result, warnings=tuple(warnings))
+    return dataclasses.replace(s, bound=case, result=result, warnings=list(warnings))
 
 
 def frozen_data(ed: Edition) -> dict:
