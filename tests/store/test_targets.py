@@ -58,7 +58,8 @@ def test_a_target_is_stored_with_its_review(world, target_doc):
     rec = v.score.record
     assert {"T_TARGET_LOW", "T_NOT_QUANTIFIED"} <= set(_codes(ev))
     assert rec["suggested_grade"] == "中" and rec["grade"] is None
-    assert v.score.total == sum(1 for f in rec["findings"] if f["severity"] == "须修改")
+    assert {f["severity"] for f in rec["findings"]} <= {"review", "warning"}  # 须修改 is a review, 提示 a warning
+    assert v.score.total == sum(1 for f in rec["findings"] if f["severity"] == "review")
     # the same form again adds no version; another unit's user may not file it
     assert targets.submit_form(actor=world.users["unit_b"], unit=world.units["440201"], document=target_doc,
                                source="target.yaml")[1] is None

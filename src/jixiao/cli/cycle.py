@@ -32,7 +32,7 @@ def show_target(scored: Scored) -> None:
     for col in ("审核类别", "须修改", "提示", "审核发现"):
         t.add_column(col, overflow="fold")
     for cat, items in r.by_category().items():
-        must = sum(1 for f in items if f.severity == "须修改")
+        must = sum(1 for f in items if f.severity == "review")  # 须修改; the rest are 提示
         text = "\n".join(escape(f"{f.indicator + '：' if f.indicator else ''}{f.message} [{f.code}]") for f in items) or "无"
         t.add_row(cat, str(must), str(len(items) - must), text)
     c.print(t)

@@ -9,7 +9,12 @@ One record for every layer (intake, engine, forms, batch). Every problem has
   note) or ``review`` (a reviewer must look at it);
 * a Chinese ``message`` saying what is wrong and what to do;
 * a structured :class:`Place`: file, line, sheet, cell, the field path as a tuple, and the
-  indicator (or form line) it concerns.
+  indicator (or form line) it concerns;
+* where an edition's named check raised it, that check's ``check`` id and the ``category`` it
+  belongs to (the 四性 of a target review: 完整性, 相关性, 适当性, 可行性); empty elsewhere.
+
+The cycle's findings (a target review, a monitoring form's lights, an 事前评估) are Problems too: a
+check an edition calls 须修改 is a ``review``, one it calls 提示 a ``warning``.
 
 >>> p = Problem("E-IN-NEGATIVE", "金额不能为负", Place(file="case.yaml", line=12, path=("facts", "年初预算数")))
 >>> str(p), p.severity, p.place.path
@@ -18,6 +23,8 @@ One record for every layer (intake, engine, forms, batch). Every problem has
 Place(file='表.xlsx', line=None, sheet='基本情况', cell='C4', path=(), indicator='', text='')
 >>> Problem("TOTAL_DIFF", "表列总分 90，重算总分 85", "", "总分").severity
 'review'
+>>> str(Problem("T_NOT_QUANTIFIED", "成本指标应量化", "t.yaml:9", "单项业务成本", category="完整性", check="完整性.指标值明确"))
+'t.yaml:9 【完整性】单项业务成本：成本指标应量化 [T_NOT_QUANTIFIED]'
 """
 
 from __future__ import annotations
@@ -137,13 +144,17 @@ class Problem:
     severity: Severity
     message: str
     place: Place = field(default_factory=Place)
+    category: str = ""  # the group of the check that raised it: a target review's 四性 (完整性 …)
+    check: str = ""  # the id of the edition's check that raised it
 
     def __init__(self, code: str, message: str, where: str | Place = "", indicator: str = "", *,
-                 severity: Severity | None = None, place: Place | None = None):
+                 severity: Severity | None = None, place: Place | None = None, category: str = "", check: str = ""):
         object.__setattr__(self, "code", code)
         object.__setattr__(self, "severity", severity or severity_of(code))
         object.__setattr__(self, "message", message)
         object.__setattr__(self, "place", place if place is not None else place_of(where, indicator))
+        object.__setattr__(self, "category", category)
+        object.__setattr__(self, "check", check)
 
     @property
     def where(self) -> str:
@@ -169,15 +180,37 @@ class Problem:
         return self.severity == "review"
 
     def to_json(self) -> dict:
+        """The problem as plain JSON data, with its place as text (``where``) and its indicator at
+        the top too, as every record prints it; :meth:`from_json` reads it back."""
         p = self.place
         return {"code": self.code, "severity": self.severity, "message": self.message, "where": self.where,
+                "indicator": p.indicator, "category": self.category, "check": self.check,
                 "place": {"file": p.file, "line": p.line, "sheet": p.sheet, "cell": p.cell, "path": list(p.path),
                           "indicator": p.indicator, "text": p.text}}
 
+    @classmethod
+    def from_json(cls, data: dict) -> Problem:
+        """The problem back from :meth:`to_json` (derived keys such as ``where`` are ignored).
+
+        >>> p = Problem("W-IN-PACE-HIGH", "偏高", Place(file="a.yaml", line=3, path=("facts", 1)), "预算执行率")
+        >>> Problem.from_json(p.to_json()) == p
+        True
+        """
+        place = data.get("place")
+        if isinstance(place, dict):
+            where: Place = Place(file=place.get("file") or "", line=place.get("line"), sheet=place.get("sheet") or "",
+                                 cell=place.get("cell") or "", path=tuple(place.get("path") or ()),
+                                 indicator=place.get("indicator") or "", text=place.get("text") or "")
+        else:
+            where = place_of(str(data.get("where") or ""), str(data.get("indicator") or ""))
+        return cls(str(data["code"]), str(data["message"]), severity=data.get("severity"), place=where,
+                   category=str(data.get("category") or ""), check=str(data.get("check") or ""))
+
     def __str__(self) -> str:
         head = f"{self.where} " if self.where else ""
+        cat = f"【{self.category}】" if self.category else ""
         ind = f"{self.indicator}：" if self.indicator else ""
-        return f"{head}{ind}{self.message} [{self.code}]"
+        return f"{head}{cat}{ind}{self.message} [{self.code}]"
 
 
 @dataclass

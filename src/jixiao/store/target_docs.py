@@ -17,7 +17,6 @@ from jixiao.core.cycle.target import (
     ANNUAL,
     QUAL,
     QUANT,
-    Finding,
     Indicator,
     Past,
     TargetEdition,
@@ -93,7 +92,7 @@ def score_target(document: dict, *, source: str = "", edition: dict | None = Non
     record = r.to_json()
     record["history"] = {k: [{"year": p.year, "value": p.value, "unit": p.unit} for p in v] for k, v in past.items()}
     record["warnings"] = [str(w) for w in warnings]
-    must = sum(1 for f in r.findings if f.severity == "须修改")
+    must = sum(1 for f in r.findings if f.severity == "review")  # 须修改 (the rest are 提示)
     return Scored(TARGET, document, form.subject, form.year, form.header.get("实施单位", ""), ed.id, ed.name, fp,
                   ed.model_dump(mode="json"), record, float(must), r.grade, f"建议{r.suggested}",
                   {}, [str(w) for w in warnings])
@@ -192,7 +191,7 @@ def approved_form(target: dict, edition: TargetEdition) -> TargetForm:
     return form
 
 
-def drift(target: dict, edition: TargetEdition, selfeval: dict) -> list[Finding]:
+def drift(target: dict, edition: TargetEdition, selfeval: dict) -> list[Problem]:
     """``TARGET_CHANGED`` findings of a 自评表 against the approved target document."""
     return compare_selfeval(approved_form(target, edition), selfeval_indicators(selfeval))
 

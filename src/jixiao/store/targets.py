@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from jixiao.core.cycle.target import Finding, Past
-from jixiao.core.errors import InvalidInput
+from jixiao.core.cycle.target import Past
+from jixiao.core.errors import InvalidInput, Problem
 from jixiao.store import scoring, selectors, services
 from jixiao.store import target_docs as docs
 from jixiao.store.errors import Conflict, Invalid, NotAllowed, NotFound, from_invalid_input
@@ -332,7 +332,7 @@ def prefilled(ev: Evaluation) -> dict:
     return docs.selfeval_document(v.facts)
 
 
-def drift_findings(target: Evaluation, selfeval_document: dict) -> list[Finding]:
+def drift_findings(target: Evaluation, selfeval_document: dict) -> list[Problem]:
     """``TARGET_CHANGED``: the 自评表's 年度指标值 against the approved target (none before approval)."""
     v = approved_version(target)
     if v is None:
@@ -355,8 +355,7 @@ def save_selfeval(*, actor, target: Evaluation, document: dict, note: str = "") 
     findings = drift_findings(target, s.document)
     s.record = copy.deepcopy(s.record)
     s.record.setdefault("findings", [])
-    s.record["findings"] += [{"code": f.code, "message": f.message, "line": f.indicator or f.where, "review": True,
-                              "severity": "review"} for f in findings]
+    s.record["findings"] += [f.to_json() | {"line": f.indicator or f.where, "review": f.review} for f in findings]
     s.record["approved_target"] = {"evaluation": target.pk, "version": getattr(approved_version(target), "number", None)}
     return services.save_scored(actor=actor, scored=s, unit=target.unit, year=target.year, source="据批复目标预填",
                                 note=note or "据批复的绩效目标预填", title=target.title)

@@ -1,8 +1,9 @@
 """What the cycle's editions share: quoted sources, review findings, money units, banded values.
 
-A *finding* is an item a reviewer must look at (not an input error: those are
-:class:`~jixiao.core.errors.Problem` and refuse the file). Each has a stable code, a Chinese
-message, the place in the user's file, and — for target reviews — the 四性 category it belongs to.
+A *finding* is an item a reviewer must look at: a :class:`~jixiao.core.errors.Problem` like every
+other (stable code, Chinese message, place in the user's file), made by :func:`finding`, which
+takes the edition's own word for how serious it is — 须修改 (a ``review``: it must be changed) or
+提示 (a ``warning``) — and, for a target review, the 四性 category and the check that raised it.
 
 Bands are a table, read top down, the way the sources write them ("低于60%为红灯"):
 ``[{below: 0.6, light: 红}, {below: 0.8, light: 黄}, {light: 绿}]``. A value counts as below a
@@ -14,19 +15,22 @@ decimal but 0.59999999999999998 in binary belongs to the band that starts at 60%
 ['红', '黄', '黄', '绿', '绿']
 >>> to_unit(899740, "元", "万元")
 89.974
+>>> f = finding("T_TARGET_LOW", "目标设定偏低", "t.yaml:9", "培训人数", "提示", category="适当性", check="适当性.历史水平")
+>>> f.severity, LABEL[f.severity], f.category, f.indicator
+('warning', '提示', '适当性', '培训人数')
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jixiao.core.errors import Problem
 from jixiao.core.form import Quote
+from jixiao.core.review import Severity
 
-__all__ = ["EDGE", "MONEY", "Band", "Finding", "Quote", "Sourced", "band_of", "to_unit"]
+__all__ = ["EDGE", "LABEL", "MONEY", "SEVERITY", "Band", "Quote", "Sourced", "band_of", "finding", "to_unit"]
 
 EDGE = 1e-9
 MONEY = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
@@ -37,27 +41,15 @@ def to_unit(value: float, given: str, unit: str) -> float:
     return float(Decimal(str(value)) * MONEY[given] / MONEY[unit])
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One item for the reviewer: code (stable), message (Chinese), place, and the rule's group."""
+# An edition's words for a finding's severity, and back (how the cycle's pages and tables label it).
+SEVERITY: dict[str, Severity] = {"须修改": "review", "提示": "warning"}
+LABEL: dict[str, str] = {v: k for k, v in SEVERITY.items()}
 
-    code: str
-    message: str
-    where: str = ""
-    indicator: str = ""
-    category: str = ""  # 完整性 / 相关性 / 适当性 / 可行性 for a target review; empty elsewhere
-    check: str = ""  # the id of the edition's check that raised it
-    severity: Literal["须修改", "提示"] = "须修改"
 
-    def __str__(self) -> str:
-        head = f"{self.where} " if self.where else ""
-        cat = f"【{self.category}】" if self.category else ""
-        ind = f"{self.indicator}：" if self.indicator else ""
-        return f"{head}{cat}{ind}{self.message} [{self.code}]"
-
-    def to_json(self) -> dict:
-        return {"code": self.code, "message": self.message, "where": self.where, "indicator": self.indicator,
-                "category": self.category, "check": self.check, "severity": self.severity}
+def finding(code: str, message: str, where: str = "", indicator: str = "", severity: str = "须修改", *,
+            category: str = "", check: str = "") -> Problem:
+    """A finding for the reviewer: ``severity`` is the edition's word, 须修改 or 提示."""
+    return Problem(code, message, where, indicator, severity=SEVERITY[severity], category=category, check=check)
 
 
 class Sourced(BaseModel):

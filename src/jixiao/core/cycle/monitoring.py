@@ -29,7 +29,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from jixiao.core import expr as E
-from jixiao.core.cycle.common import EDGE, Finding, Quote
+from jixiao.core.cycle.common import EDGE, Quote, finding
+from jixiao.core.errors import Problem
 from jixiao.core.numbers import fmt_pct
 
 POSITIVE, NEGATIVE = ("≥", ">", "="), ("≤", "<")
@@ -291,7 +292,7 @@ class MonitoringResult:
     edition: str
     form: MonitoringForm
     lights: list[Light]
-    findings: list[Finding]
+    findings: list[Problem]
     status: str  # 正常 / 异常
     fingerprint: str = ""
 
@@ -336,34 +337,34 @@ def explain(rule: LightRule, form: MonitoringForm, row: MonIndicator | None, val
 def monitor(ed: MonitoringEdition, form: MonitoringForm, fingerprint: str = "") -> MonitoringResult:
     """Every light of the edition on one form, each with its reason, and the findings."""
     lights: list[Light] = []
-    findings: list[Finding] = []
+    findings: list[Problem] = []
     for rule in (r for r in ed.lights if r.applies == "funds"):
         lights.append(_light(rule, form, None, "项目资金", form.funds_where))
     worst_funds = [lt for lt in lights if lt.light in ed.needs_reason]
     if worst_funds and not form.funds_reason.strip():
-        findings.append(Finding("M_REASON_MISSING", f"项目资金{worst_funds[0].light}灯，未填写偏差原因", form.funds_where, "项目资金"))
+        findings.append(finding("M_REASON_MISSING", f"项目资金{worst_funds[0].light}灯，未填写偏差原因", form.funds_where, "项目资金"))
     if [lt for lt in lights if lt.light in ed.needs_measures] and not form.funds_measures.strip():
-        findings.append(Finding("M_MEASURE_MISSING", "项目资金预警，未填写纠偏措施", form.funds_where, "项目资金"))
+        findings.append(finding("M_MEASURE_MISSING", "项目资金预警，未填写纠偏措施", form.funds_where, "项目资金"))
     for row in form.indicators:
         mine = [_light(rule, form, row, row.name, row.where) for rule in ed.lights if rule.applies != "funds" and rule.fits(row)]
         lights.extend(mine)
         colours = {lt.light for lt in mine}
         if colours & set(ed.needs_reason) and not row.has_reason:
-            findings.append(Finding("M_REASON_MISSING", f"{'、'.join(sorted(colours & set(ed.needs_reason)))}灯，未填写偏差原因"
+            findings.append(finding("M_REASON_MISSING", f"{'、'.join(sorted(colours & set(ed.needs_reason)))}灯，未填写偏差原因"
                                     f"（{'、'.join(REASON_FLAGS)}）", row.where, row.name))
         if row.possibility == "完全不可能":
-            findings.append(Finding("M_IMPOSSIBLE", "填报“完全不可能”完成年度目标，须研究调整预算或目标", row.where, row.name))
+            findings.append(finding("M_IMPOSSIBLE", "填报“完全不可能”完成年度目标，须研究调整预算或目标", row.where, row.name))
         if (colours & set(ed.needs_measures) or row.possibility == "完全不可能") and not row.measures.strip():
-            findings.append(Finding("M_MEASURE_MISSING", "红灯或完全不可能完成，须填写纠偏措施", row.where, row.name))
+            findings.append(finding("M_MEASURE_MISSING", "红灯或完全不可能完成，须填写纠偏措施", row.where, row.name))
         if colours & set(ed.overachieve):
-            findings.append(Finding("M_OVERACHIEVE", "完成进度远超序时进度，年度指标值可能设定偏低；请在下年目标审核时复核",
+            findings.append(finding("M_OVERACHIEVE", "完成进度远超序时进度，年度指标值可能设定偏低；请在下年目标审核时复核",
                                     row.where, row.name, severity="提示"))
     for lt in lights:
         if lt.light == "未判断":
-            findings.append(Finding("M_NOT_JUDGED", lt.reason, lt.where, lt.subject))
+            findings.append(finding("M_NOT_JUDGED", lt.reason, lt.where, lt.subject))
     status = "异常" if any(lt.light in ed.abnormal for lt in lights) else "正常"
     if status == "异常" and ed.decisions and form.decision not in ed.decisions:
-        findings.append(Finding("M_DECISION_MISSING", f"监控结果异常，须作出处理决定：{'、'.join(ed.decisions)}", form.source))
+        findings.append(finding("M_DECISION_MISSING", f"监控结果异常，须作出处理决定：{'、'.join(ed.decisions)}", form.source))
     return MonitoringResult(ed.id, form, lights, findings, status, fingerprint)
 
 

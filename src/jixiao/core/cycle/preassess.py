@@ -22,7 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
-from jixiao.core.cycle.common import EDGE, Finding, Quote
+from jixiao.core.cycle.common import EDGE, Quote, finding
+from jixiao.core.errors import Problem
 from jixiao.core.numbers import round_half_up
 
 GRADES = ("优", "良", "中", "差")
@@ -142,7 +143,7 @@ class PreassessResult:
     grade: str
     outcome: str
     reason: str
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Problem] = field(default_factory=list)
     fingerprint: str = ""
 
     def to_json(self) -> dict:
@@ -183,12 +184,12 @@ def assess(ed: PreassessEdition, sheet: Sheet, fingerprint: str = "") -> Preasse
         outcome, reason = band.outcome, f"总分 {total:.2f} 分，{band.says}"
     findings = []
     if len(sheet.experts) < ed.min_experts:
-        findings.append(Finding("P_FEW_EXPERTS", f"评估专家 {len(sheet.experts)} 人，少于 {ed.min_experts} 人", sheet.source,
+        findings.append(finding("P_FEW_EXPERTS", f"评估专家 {len(sheet.experts)} 人，少于 {ed.min_experts} 人", sheet.source,
                                 severity="提示"))
     for x in dims:
         spread = max(x.by_expert) - min(x.by_expert)
         if len(x.by_expert) > 1 and spread > 0.3 * x.weight + EDGE:
-            findings.append(Finding("P_EXPERTS_DISAGREE", f"专家评分相差 {spread:g} 分，超过该维度权重的30%，建议复议",
+            findings.append(finding("P_EXPERTS_DISAGREE", f"专家评分相差 {spread:g} 分，超过该维度权重的30%，建议复议",
                                     sheet.source, x.name, severity="提示"))
     return PreassessResult(ed.id, sheet, [e.expert for e in sheet.experts], dims, totals, total, grade, outcome, reason,
                            findings, fingerprint)

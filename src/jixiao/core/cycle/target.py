@@ -45,7 +45,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from jixiao.core.cycle.common import MONEY, Finding, Quote, to_unit
+from jixiao.core.cycle.common import MONEY, Quote, finding, to_unit
+from jixiao.core.errors import Problem
 from jixiao.core.review import TITLES
 
 QUANT, QUAL = "定量", "定性"
@@ -264,8 +265,8 @@ class TargetEdition(BaseModel):
 # --- the checks --------------------------------------------------------------------------------
 
 
-def _f(check: Check, code: str, message: str, where: str = "", indicator: str = "") -> Finding:
-    return Finding(code, message, where, indicator, check.category, check.id, check.severity)
+def _f(check: Check, code: str, message: str, where: str = "", indicator: str = "") -> Problem:
+    return finding(code, message, where, indicator, check.severity, category=check.category, check=check.id)
 
 
 def _header_present(ed, form, c):
@@ -470,11 +471,11 @@ def suggest(past: list[Past], unit: str, method: Literal["上年实际", "三年
     return Suggestion(method, round(sum(values) / 3, 6), unit, tuple(want), values)
 
 
-def history_findings(ed: TargetEdition, form: TargetForm, history: dict[str, list[Past]]) -> list[Finding]:
+def history_findings(ed: TargetEdition, form: TargetForm, history: dict[str, list[Past]]) -> list[Problem]:
     """目标设定偏低: a 年度 target below last year's actual (above it, for a ≤ target). ``history``
     maps a 三级指标 name to its past actuals; rows without comparable history are never judged,
     only a row whose basis is 历史标准 is told that nothing could be compared."""
-    out: list[Finding] = []
+    out: list[Problem] = []
     for c in (c for c in ed.checks if c.kind == "history_not_below"):
         for r in form.rows(ANNUAL):
             if r.kind != QUANT or r.value is None or not r.op or (c.bases and r.basis not in c.bases):
@@ -482,14 +483,14 @@ def history_findings(ed: TargetEdition, form: TargetForm, history: dict[str, lis
             s = suggest(history.get(r.name, []), r.unit, "上年实际", form.year)
             if s is None:
                 if r.basis == "历史标准":
-                    out.append(Finding("T_HISTORY_NONE", "以历史标准确定指标值，但没有上年同口径的完成值可比；请附测算依据",
-                                       r.where, r.name, c.category, c.id, "提示"))
+                    out.append(finding("T_HISTORY_NONE", "以历史标准确定指标值，但没有上年同口径的完成值可比；请附测算依据",
+                                       r.where, r.name, "提示", category=c.category, check=c.id))
                 continue
             low = r.value < s.value - 1e-9 if r.op in POSITIVE else r.value > s.value + 1e-9 if r.op in NEGATIVE else False
             if low:
-                out.append(Finding("T_TARGET_LOW", f"年度指标值 {r.text} {'低于' if r.op in POSITIVE else '宽于'}上年实际完成值 "
-                                   f"{s.value:g}{r.unit}（{s.years[0]}年），目标设定偏低", r.where, r.name, c.category, c.id,
-                                   c.severity))
+                out.append(finding("T_TARGET_LOW", f"年度指标值 {r.text} {'低于' if r.op in POSITIVE else '宽于'}上年实际完成值 "
+                                   f"{s.value:g}{r.unit}（{s.years[0]}年），目标设定偏低", r.where, r.name, c.severity,
+                                   category=c.category, check=c.id))
     return out
 
 
@@ -508,7 +509,7 @@ def _same_value(a: Indicator, b: Indicator) -> bool:
     return "".join(a.text.split()) == "".join(b.text.split())
 
 
-def compare_selfeval(approved: TargetForm, stated: list[Indicator], where: str = "") -> list[Finding]:
+def compare_selfeval(approved: TargetForm, stated: list[Indicator], where: str = "") -> list[Problem]:
     """A 自评表's 年度指标值 against the approved 年度 targets, by 三级指标: a value that differs, an
     approved indicator left out, an indicator that was never approved — each a ``TARGET_CHANGED``
     finding (the reviewer decides whether an approved 调整 explains it). Money is compared in
@@ -521,19 +522,19 @@ def compare_selfeval(approved: TargetForm, stated: list[Indicator], where: str =
     >>> [f.message for f in compare_selfeval(form, [Indicator("年度", "产出指标", "数量指标", "培训人数", QUANT, op="≥", value=450.0, unit="人", text="≥450人")])]
     ['年度指标值“≥450人”与批复的“≥500人”不一致']
     """
-    out: list[Finding] = []
+    out: list[Problem] = []
     targets = {r.name: r for r in approved.rows(ANNUAL)}
     seen = set()
     for r in stated:
         seen.add(r.name)
         t = targets.get(r.name)
         if t is None:
-            out.append(Finding(TARGET_CHANGED, f"指标“{r.name}”（{r.text}）不在批复的年度绩效目标中", r.where or where, r.name))
+            out.append(finding(TARGET_CHANGED, f"指标“{r.name}”（{r.text}）不在批复的年度绩效目标中", r.where or where, r.name))
         elif not _same_value(t, r):
-            out.append(Finding(TARGET_CHANGED, f"年度指标值“{r.text}”与批复的“{t.text}”不一致", r.where or where, r.name))
+            out.append(finding(TARGET_CHANGED, f"年度指标值“{r.text}”与批复的“{t.text}”不一致", r.where or where, r.name))
     for name, t in targets.items():
         if name not in seen:
-            out.append(Finding(TARGET_CHANGED, f"批复的年度指标“{name}”（{t.text}）未列入自评表", where, name))
+            out.append(finding(TARGET_CHANGED, f"批复的年度指标“{name}”（{t.text}）未列入自评表", where, name))
     return out
 
 
@@ -545,13 +546,13 @@ class TargetReview:
     edition: str
     edition_name: str
     form: TargetForm
-    findings: list[Finding]
+    findings: list[Problem]
     suggested: str  # the grade the automatic findings suggest
     grade: str  # the reviewers' grade (复审 over 初审), or empty
     consequence: GradeRule | None
     fingerprint: str = ""
 
-    def by_category(self) -> dict[str, list[Finding]]:
+    def by_category(self) -> dict[str, list[Problem]]:
         return {c: [f for f in self.findings if f.category == c] for c in CATEGORIES}
 
     def to_json(self) -> dict:
@@ -568,8 +569,8 @@ class TargetReview:
         }
 
 
-def suggested_grade(ed: TargetEdition, findings: list[Finding]) -> str:
-    must = sum(1 for f in findings if f.severity == "须修改")
+def suggested_grade(ed: TargetEdition, findings: list[Problem]) -> str:
+    must = sum(1 for f in findings if f.severity == "review")  # 须修改; the rest are 提示
     hints = len(findings) - must
     for s in ed.suggest:
         if (s.max_must_fix is None or must <= s.max_must_fix) and (s.max_hints is None or hints <= s.max_hints):
@@ -581,7 +582,7 @@ def review(ed: TargetEdition, form: TargetForm, history: dict[str, list[Past]] |
            fingerprint: str = "") -> TargetReview:
     """Every automatic check of the edition on one form, plus the history check when history is
     given; the reviewers' grade (复审 over 初审) with its consequence."""
-    findings: list[Finding] = []
+    findings: list[Problem] = []
     for c in ed.checks:
         findings.extend(CHECKS[c.kind](ed, form, c))
     history = form.history if history is None else history
