@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Self
+from typing import Any, Self
+
+from typing_extensions import TypedDict  # pydantic reads TypedDicts from here before Python 3.12
 
 from jixiao.core.review import REVIEW, Severity
 
@@ -138,6 +140,29 @@ def place_of(where: str | Place, indicator: str = "") -> Place:
     return replace(place, indicator=indicator) if indicator else place
 
 
+class PlaceJSON(TypedDict):
+    file: str
+    line: int | None
+    sheet: str
+    cell: str
+    path: list[PathPart]
+    indicator: str
+    text: str
+
+
+class ProblemJSON(TypedDict):
+    """A problem as :meth:`Problem.to_json` writes it (``where`` and ``indicator`` are derived)."""
+
+    code: str
+    severity: Severity
+    message: str
+    where: str
+    indicator: str
+    category: str
+    check: str
+    place: PlaceJSON
+
+
 @dataclass(frozen=True, init=False)
 class Problem:
     code: str
@@ -179,7 +204,7 @@ class Problem:
         """It puts a form on the review list (需复核)."""
         return self.severity == "review"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> ProblemJSON:
         """The problem as plain JSON data, with its place as text (``where``) and its indicator at
         the top too, as every record prints it; :meth:`from_json` reads it back."""
         p = self.place
@@ -189,7 +214,7 @@ class Problem:
                           "indicator": p.indicator, "text": p.text}}
 
     @classmethod
-    def from_json(cls, data: dict) -> Problem:
+    def from_json(cls, data: dict[str, Any]) -> Problem:
         """The problem back from :meth:`to_json` (derived keys such as ``where`` are ignored).
 
         >>> p = Problem("W-IN-PACE-HIGH", "偏高", Place(file="a.yaml", line=3, path=("facts", 1)), "预算执行率")

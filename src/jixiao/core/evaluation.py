@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, TypeAdapter, computed_field, field_serializer, field_validator
 from pydantic.dataclasses import dataclass
 
-from jixiao.core.errors import Problem
+from jixiao.core.errors import Problem, ProblemJSON
 from jixiao.core.numbers import round_half_up
 from jixiao.core.rules.base import Step
 
@@ -109,6 +109,10 @@ class Evaluation:
     warnings: tuple[Problem, ...] = ()
     kind: str = "department"  # the kind of framework: department (部门整体) or project-form
     schema_version: int = SCHEMA_VERSION
+
+    @field_serializer("warnings")
+    def _warnings(self, v: tuple[Problem, ...]) -> list[ProblemJSON]:
+        return [p.to_json() for p in v]  # every record writes a problem alike (Problem.to_json)
 
     def __getitem__(self, id_or_name: str) -> IndicatorResult:
         for r in self.results:

@@ -38,15 +38,24 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr
-from pydantic.dataclasses import dataclass as record
 
 from jixiao.core import expr as E
 from jixiao.core.errors import Problem
-from jixiao.core.evaluation import RECORD, IndicatorResult, Status
+from jixiao.core.evaluation import Status
+from jixiao.core.form_record import (  # noqa: F401  (the form's records, re-exported)
+    FORM_SCHEMA_VERSION,
+    FindingJSON,
+    Form,
+    FormResult,
+    FundLine,
+    LineResult,
+    Row,
+    cents,
+    form_json_schema,
+)
 from jixiao.core.model import GradeBand, content_hash, grade_of
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, fmt_points, round_half_up
 from jixiao.core.reasons import CODE_TEXT  # noqa: F401  (re-exported: the line codes' texts)
@@ -269,168 +278,11 @@ def resolve(base: dict, overlay: dict) -> dict:
     return out
 
 
-# --- the form ------------------------------------------------------------------------------------
-
-
-@dataclass
-class FundLine:
-    """A 项目资金 line: 年度资金总额, or one of its 其中 lines (当年财政拨款, 上年结转资金, 其他资金)."""
-
-    name: str
-    initial: float | None = None  # 年初预算数
-    budget: float | None = None  # 全年预算数
-    adjusted: float | None = None  # 调整后预算数 (Sichuan)
-    spent: float | None = None  # 全年执行数 / 预算执行数
-    points: float | None = None  # 分值 as stated
-    rate: float | None = None  # 执行率 as stated (a fraction)
-    rate_digits: int = 2  # decimals of the stated rate in percent, to compare at its precision
-    stated: float | None = None  # 得分 as stated
-    reason: str = ""
-    where: str = ""
-
-
-@dataclass
-class Row:
-    """One indicator row, its 年度指标值 already parsed into operator, number and unit."""
-
-    kind: str  # 定量 or 定性
-    level1: str = ""
-    level2: str = ""
-    level3: str = ""
-    target_text: str = ""
-    actual_text: str = ""
-    op: str | None = None
-    target: float | None = None
-    unit: str = ""
-    actual: float | None = None
-    grade: str | None = None  # 定性: 达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差
-    points: float | None = None
-    stated: float | None = None
-    reason: str = ""
-    where: str = ""
-
-
-@dataclass
-class Form:
-    """One filled form: header, 项目资金 lines (the first is the total), goal, rows and 总分."""
-
-    project: str = ""
-    year: int | None = None
-    department: str = ""  # 主管部门
-    unit: str = ""  # 实施单位
-    region: str = ""
-    framework: str = ""
-    money_unit: str = "万元"
-    funds: list[FundLine] = field(default_factory=list)
-    goal_expected: str = ""
-    goal_actual: str = ""
-    rows: list[Row] = field(default_factory=list)
-    stated_total: float | None = None
-    source: str = ""
-    total_where: str = ""  # where the form states its 总分, for messages
-
-    def funds_total(self) -> FundLine | None:
-        """The 年度资金总额 line; when blank or zero while its 其中 lines carry money, their sum."""
-        if not self.funds:
-            return None
-        total, parts = self.funds[0], self.funds[1:]
-        summed = {}
-        for attr in ("initial", "budget", "adjusted", "spent"):
-            given = [getattr(p, attr) for p in parts if getattr(p, attr) is not None]
-            summed[attr] = sum(given) if given else None
-        if not parts or all(v is None for v in summed.values()):
-            return total
-        out = copy.copy(total)
-        for attr, value in summed.items():
-            if value is not None:
-                setattr(out, attr, value)
-        return out
-
-
 # --- scoring one form ------------------------------------------------------------------------------
 
 
 # A reviewer's finding is a Problem (code, severity, message, place); the old name still works.
 Finding = Problem
-
-
-@record(frozen=True, config=RECORD)
-class LineResult(IndicatorResult):
-    """A scored line (the 预算执行率 line or an indicator row): the one indicator record of every kind
-    of framework — id, name, level, parent, weight (the line's 分值), score, status, steps, reason
-    code and text, facts read — plus what the form states about the line.
-
-    ``reason`` is the line's code whether scored or not: EXEC_MET, BELOW, …, or MISSING:x / ZERO:x /
-    QUAL_OUT_OF_BAND when not scorable.
-    """
-
-    kind: str | None = ""
-    level1: str = ""
-    level2: str = ""
-    stated: float | None = None
-    needs_reason: bool = False
-    where: str = ""
-
-    @property
-    def points(self) -> float:
-        return self.weight
-
-    @property
-    def code(self) -> str:
-        return self.reason
-
-    @property
-    def cents(self) -> int | None:
-        return None if self.score is None else cents(self.score)
-
-    @property
-    def diff(self) -> float | None:
-        """表列得分 − 重算得分, in points (two decimals), when both exist."""
-        if self.score is None or self.stated is None:
-            return None
-        return (cents(self.stated) - cents(self.score)) / 100
-
-
-@dataclass
-class FormResult:
-    framework: str
-    framework_name: str
-    edition_hash: str
-    form: Form
-    lines: list[LineResult]
-    total: float  # sum of rounded line scores (whole cents), scored lines only
-    status: str  # scored or incomplete
-    grade: str
-    rate: float | None
-    findings: list[Problem]
-    warnings: list[Problem] = field(default_factory=list)  # intake's, about the form as read
-
-    @property
-    def review(self) -> list[Problem]:
-        return [f for f in self.findings if f.review]
-
-    def to_json(self) -> dict:
-        """The stable JSON of ``jixiao score FORM --format json`` (scores unrounded; totals in cents/100)."""
-        f = self.form
-        return {
-            "framework": self.framework, "edition_hash": self.edition_hash, "project": f.project, "year": f.year,
-            "department": f.department, "unit": f.unit, "region": f.region,
-            "rate": self.rate, "total": self.total, "stated_total": f.stated_total, "status": self.status,
-            "grade": self.grade,
-            "lines": [{"kind": ln.kind, "name": ln.name, "level1": ln.level1, "level2": ln.level2,
-                       "points": ln.points, "score": ln.score, "status": ln.status, "code": ln.code,
-                       "stated": ln.stated, "diff": ln.diff, "trace": ln.trace,
-                       "id": ln.id, "level": ln.level, "parent": ln.parent or None, "reason_text": ln.reason_text,
-                       "steps": [{"text": s.text, "available": s.available, "won": s.won, "lost": s.lost}
-                                 for s in ln.steps], "facts": ln.facts} for ln in self.lines],
-            "findings": [x.to_json() | {"line": x.indicator, "review": x.review} for x in self.findings],
-            "warnings": [x.to_json() for x in self.warnings],
-        }
-
-
-def cents(x: float) -> int:
-    """A score in whole cents, rounded half up: the unit totals are added in."""
-    return round(round_half_up(x) * 100)
 
 
 def reason_text(code: str) -> str:
@@ -575,7 +427,7 @@ def score_form(fw: FormFramework, form: Form, explain: bool = True, warnings: li
                                                    f"得 {fmt_points(raw)} 分，折算为百分制 {fmt_points(total)} 分", form.source, "总分"))
     result = FormResult(fw.id, fw.name, fw.fingerprint(), form, lines, total, "scored" if scored else "incomplete",
                         fw.grade(total) if scored else "", rate, findings, list(warnings or []))
-    findings.extend(check_form(fw, form, result))
+    result.findings.extend(check_form(fw, form, result))  # the record holds its own copy of the list
     return result
 
 
