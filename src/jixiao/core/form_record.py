@@ -11,10 +11,10 @@ Scoring is :mod:`jixiao.core.form`'s job.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Self
 
-from pydantic import TypeAdapter, computed_field, field_serializer
+from pydantic import Field, TypeAdapter, computed_field, field_serializer, model_validator
 from pydantic.dataclasses import dataclass as record
 
 from jixiao.core.errors import Problem, ProblemJSON
@@ -122,7 +122,9 @@ class LineResult(IndicatorResult):
     level2: str = ""
     stated: float | None = None
     needs_reason: bool = False
-    where: str = ""
+    # Where the form states the line. Not in the line's JSON: the form in the record carries it
+    # (FormResult restores it), so a line's JSON is the same whatever the file was called.
+    where: str = Field(default="", exclude=True)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -182,6 +184,14 @@ class FormResult:
     warnings: list[Problem] = field(default_factory=list)  # intake's, about the form as read
     kind: str = "project-form"
     schema_version: int = FORM_SCHEMA_VERSION
+
+    @model_validator(mode="after")
+    def _lines_where(self) -> Self:
+        """Each line's place, from the form: the funds line is its first 项目资金 line, then one line a row."""
+        places = [self.form.funds[0].where if self.form.funds else "", *(r.where for r in self.form.rows)]
+        if len(places) == len(self.lines) and any(not ln.where and w for ln, w in zip(self.lines, places)):
+            self.lines = [ln if ln.where or not w else replace(ln, where=w) for ln, w in zip(self.lines, places)]
+        return self
 
     @field_serializer("findings", "warnings")
     def _problems(self, v: list[Problem]) -> list[FindingJSON]:

@@ -2,9 +2,10 @@
 
 Each edition is a folder under ``jixiao/frameworks/<id>/<year>/`` holding one file named after its
 kind (``target.yaml``, ``preassessment.yaml``, ``monitoring.yaml``, ``apply.yaml``) and the YAML
-cases that pin it down (``tests.yaml``). An edition may ``extends`` another of the same kind and
-list ``overrides`` (merged key by key, as the project-form overlays do). Every schema error is
-reported at its ``file:line`` in Chinese, all at once.
+cases that pin it down (``tests.yaml``). They are loaded by the one edition loader
+(:mod:`jixiao.intake.editions`, where their kinds are registered): an edition may ``extends``
+another of the same kind and list ``overrides``, and every schema error is reported at its
+``file:line`` in Chinese, all at once. This module finds them by kind and insists on the kind.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from jixiao.core.errors import InvalidInput, Problem
-from jixiao.core.form import resolve
 from jixiao.core.model import content_hash
 from jixiao.frameworks import HERE as FRAMEWORKS
-from jixiao.intake.yamlio import Located, load
+from jixiao.intake.yamlio import load
 
 # kind → (file name in the edition folder, what it is called in messages)
 KINDS = {
@@ -76,41 +76,23 @@ def fingerprint(edition: BaseModel) -> str:
     return content_hash(edition)
 
 
-def load_edition(ref: str | Path, kind: str, _seen: tuple = ()) -> Any:
-    """A shipped edition by id, or an edition file by path, validated as ``kind``."""
+def load_edition(ref: str | Path, kind: str) -> Any:
+    """A shipped edition by id, or an edition file by path, validated as ``kind``: its model (a
+    :class:`~jixiao.core.cycle.target.TargetEdition`, …).
+
+    The one edition loader does the work (:func:`jixiao.intake.editions.load_edition`: ``extends``
+    and ``overrides``, every schema error at its line, the registry by id and hash); this only
+    insists on the kind."""
+    from jixiao.intake import editions
+
     what = KINDS[kind][1]
-    path = edition_path(ref, kind) or Path(ref)
-    if not path.is_file():
+    path = edition_path(ref, kind)
+    if path is None and not Path(ref).is_file():
         shipped = "、".join(i for i, _ in cycle_editions(kind)) or "（无）"
         raise InvalidInput(f"找不到{what}", [Problem(
             "E-IN-FRAMEWORK", f"“{ref}”既不是随附的{what}版本（{shipped}），也不是存在的文件", str(ref))])
-    doc = load(path)
-    data = doc.data
-    if not isinstance(data, dict) or data.get("kind") != kind:
-        raise InvalidInput(f"不是{what}", [Problem("E-FW-SCHEMA", f"{what}文件须为键值映射，并写明 kind: {kind}", doc.source)])
-    where = doc.where
-    base_ref = data.get("extends")
-    if base_ref:
-        if str(base_ref) in _seen or str(base_ref) == data.get("id"):
-            raise InvalidInput("版本继承成环", [Problem("E-FW-EXTENDS", f"extends“{base_ref}”形成循环继承", doc.where(("extends",)))])
-        base_path = edition_path(base_ref, kind) or (path.parent / str(base_ref))
-        if not base_path.is_file():
-            raise InvalidInput("找不到所继承的版本", [Problem("E-FW-EXTENDS", f"extends“{base_ref}”不是随附的{what}版本，也不是文件",
-                                                            doc.where(("extends",)))])
-        load_edition(base_path, kind, _seen + (str(data.get("id")),))
-        base = load(base_path)
-        data = resolve(base.data, data)
-
-        def where(p: tuple, _o=doc, _b=base) -> str:
-            for candidate in (("overrides",) + tuple(p), tuple(p)):
-                if candidate in _o.lines:
-                    return _o.where(candidate)
-            return _b.where(p)
-    try:
-        return model_of(kind).model_validate(data)
-    except ValidationError as exc:
-        from jixiao.intake.framework import schema_problems
-
-        located = Located(data, {}, doc.source)
-        located.where = lambda p, _w=where: _w(tuple(p))  # type: ignore[method-assign]
-        raise InvalidInput(f"{what} {path} 有误", schema_problems(exc, located, "E-FW-SCHEMA")) from None
+    ed = editions.load_edition(path or ref)
+    if ed.kind != kind:
+        raise InvalidInput(f"不是{what}", [Problem(
+            "E-FW-SCHEMA", f"{what}文件须写明 kind: {kind}（此文件是 kind: {ed.kind}）", ed.source)])
+    return ed.framework
