@@ -94,3 +94,13 @@ def test_db_apply_cli_and_xlsx(world, stored, cli, tmp_path):
     bad = cli("db", "apply", "--year", 2022, "--table", "no-such/1")
     assert bad.exit_code == 2 and "找不到" in bad.output
     assert "没有已评分" in cli("db", "apply", "--year", 1999).output
+
+
+def test_rank_lists_self_evaluations_only(world, stored, cli):
+    """The stored target's "total" counts its findings: it is not ranked among the scores."""
+    r = cli("db", "rank", "--year", "2022")
+    assert r.exit_code == 0, r.output
+    assert "共 2 个" in r.output and "委托业务项目" in r.output and "培训项目" in r.output
+    assert "目标" not in r.output.split("等级分布")[0].replace("绩效目标", "")
+    r = cli("db", "rank", "--year", "2022", "--kind", "target")
+    assert r.exit_code == 2 and "目标表和监控表没有总分" in r.output
