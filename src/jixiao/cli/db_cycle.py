@@ -65,7 +65,7 @@ def apply_cmd(
         ev = r.evaluation
         money = f" {r.money_unit}"
         t.add_row(escape(f"{ev.unit.code} {ev.unit.name}"), escape(ev.title), r.kind, r.state, r.grade or "—",
-                  r.type or "—", escape(r.advice), "—" if r.budget is None else f"{r.budget:,.2f}{money}",
+                  r.type or "—", escape(r.advice + (f"（财政调整，原建议：{r.table_advice}）" if r.decision else "")), "—" if r.budget is None else f"{r.budget:,.2f}{money}",
                   "—" if r.next_budget is None else f"{r.next_budget:,.2f}{money}", "须整改" if r.rectify else "")
     c.print(t)
     for s in apply.summary(rows):
@@ -75,6 +75,30 @@ def apply_cmd(
                 + (f"（{s['no_figure']} 项规则未给出数额）" if s["no_figure"] else ""))
     if output is not None:
         c.print(f"已导出：{output}")
+
+
+@db_app.command("decide")
+def decide_cmd(
+    evaluation: int = typer.Argument(..., help="评价编号（jixiao db apply --format json 中的 id）"),
+    advice: str = typer.Option(..., "--advice", help="调整后的建议，须为结果应用规则中的一类（如 保障、核减）"),
+    reason: str = typer.Option(..., "--reason", help="调整理由（必填，记入审计日志）"),
+    table_ref: str = typer.Option("national-apply/2020", "--table", help="结果应用规则（版本编号或文件）"),
+    database: str | None = DatabaseOpt,
+    data: Path | None = DataOpt,
+) -> None:
+    """财政部门调整一项评价的结果应用建议（须写明理由；规则表的建议保留在旁）。"""
+    from jixiao.cli import fail
+    from jixiao.core.errors import InvalidInput
+
+    _db.connect(database, data)
+    from jixiao.store import apply
+
+    try:
+        table = apply.load_table(table_ref)
+    except InvalidInput as exc:
+        fail(exc)
+    d = _db.run(lambda: apply.decide(actor=None, evaluation=evaluation, advice=advice, reason=reason, table=table))
+    print(f"已调整：评价 {evaluation}（{d.evaluation.title} {d.evaluation.year}）的建议由“{d.table_advice}”改为“{d.advice}”")
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ from ninja.security import HttpBearer, django_auth
 
 from jixiao.core.errors import InvalidInput
 from jixiao.store import bulk, selectors, services
-from jixiao.store.errors import Invalid, NotFound, StoreError, from_invalid_input
+from jixiao.store.errors import Invalid, NotAllowed, NotFound, StoreError, from_invalid_input
 from jixiao.store.models import Adjustment, Attachment, AuditEvent, Evaluation, Opinion, Role
 from jixiao.store.workflow import allowed_from
 
@@ -173,6 +173,11 @@ class OpinionIn(Schema):
 
 class ExpertIn(Schema):
     username: str
+
+
+class DecisionIn(Schema):
+    advice: str
+    reason: str
 
 
 # --- who am I, units ------------------------------------------------------------------------------
@@ -440,6 +445,36 @@ def report(request, pk: int, format: str = "html", version: int | None = None):
 
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return resp
+
+
+# --- 结果应用 -----------------------------------------------------------------------------------------
+
+def _apply_reader(request) -> None:
+    if not {Role.FINANCE, Role.DEPT, Role.ADMIN} & selectors.roles(request.user):
+        raise NotAllowed("只有主管部门和财政部门可以查看结果应用建议")
+
+
+@api.get("/apply", summary="结果应用：某年度各评价下一年度的预算安排建议（主管部门、财政）")
+def apply_list(request, year: int, final_only: bool = False):
+    from jixiao.store import apply
+
+    _range(year, "year", 1990, 2100)
+    _apply_reader(request)
+    table = apply.load_table()
+    rows = apply.advice(selectors.evaluations(request.user), year, table, final_only)
+    return {"year": year, "table": table.id, "advices": apply.advices(table), "rows": [r.to_json() for r in rows],
+            "summary": apply.summary(rows)}
+
+
+@api.post("/evaluations/{pk}/apply-decisions", summary="财政部门调整结果应用建议（须填理由）", response={201: dict})
+def post_apply_decision(request, pk: int, body: DecisionIn):
+    from jixiao.store import apply
+
+    ev = _evaluation(request, pk)
+    d = apply.decide(actor=request.user, evaluation=ev, advice=body.advice, reason=body.reason,
+                     table=apply.load_table())
+    return Status(201, {"id": d.id, "evaluation": ev.id, "advice": d.advice, "table_advice": d.table_advice,
+                        "reason": d.reason, "table": d.table, "created": _time(d.created)})
 
 
 @api.get("/evaluations/{pk}/audit", summary="该评价的审计日志（只读）")

@@ -225,6 +225,24 @@ class Opinion(models.Model):
         verbose_name = verbose_name_plural = "审核意见"
 
 
+class ApplyDecision(models.Model):
+    """财政部门对结果应用建议的调整 (the bureau overrides the rule table's advice, with a reason).
+    Rows are only added: the latest one for an evaluation is in force, the earlier ones stay as its
+    history, and each is also an AuditEvent."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="apply_decisions")
+    advice = models.CharField("调整后的建议", max_length=50)
+    table_advice = models.CharField("规则表的建议", max_length=50)
+    table = models.CharField("结果应用规则", max_length=100)
+    reason = models.TextField("理由")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "结果应用调整"
+        ordering = ["-created", "-id"]
+
+
 class AppendOnly(Exception):
     """Raised on any attempt to change or delete an audit event."""
 
