@@ -101,5 +101,45 @@ def decide_cmd(
     print(f"已调整：评价 {evaluation}（{d.evaluation.title} {d.evaluation.year}）的建议由“{d.table_advice}”改为“{d.advice}”")
 
 
+@db_app.command("rectify")
+def rectify_cmd(
+    year: int | None = typer.Option(None, "--year", help="来源评价的年度"),
+    status: str | None = typer.Option(None, "--status", help="open（整改中）、reported（已报送结果）或 closed（已销号）"),
+    overdue: bool = typer.Option(False, "--overdue", help="只列已逾期未销号的"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="导出为 Excel 工作簿（.xlsx）"),
+    database: str | None = DatabaseOpt,
+    data: Path | None = DataOpt,
+) -> None:
+    """整改事项清单：问题、要求、责任单位、期限、整改结果与结论，逾期的标出。"""
+    from jixiao.store.models import Rectification
+
+    if status is not None and status not in Rectification.Status.values:
+        print(f"错误：--status 应为 open、reported 或 closed，实际为“{status}”", file=sys.stderr)
+        raise typer.Exit(2)
+    if output is not None and output.suffix.lower() != ".xlsx":
+        print(f"错误：导出文件“{output}”应以 .xlsx 结尾", file=sys.stderr)
+        raise typer.Exit(2)
+    _db.connect(database, data)
+    from jixiao.store import rectify
+
+    items = list(rectify.filtered(rectify.visible(None), year=year, status=status, overdue_only=overdue))
+    table_rows = rectify.rows(items)
+    if output is not None:
+        rectify.write_xlsx(table_rows, output)
+    c = Console(width=180)
+    if not items:
+        c.print("没有符合条件的整改事项。")
+        return
+    t = Table(title=f"整改事项（{len(items)} 项）", title_justify="left")
+    for col in ("编号", "责任单位", "来源评价", "问题", "整改要求", "期限", "状态", "整改结果", "结论"):
+        t.add_column(col, overflow="fold")
+    for r in table_rows:
+        t.add_row(str(r[0]), escape(f"{r[1]} {r[2]}"), escape(f"{r[3]}（{r[4]}）"), escape(r[6]), escape(r[7]),
+                  r[8] + ("（逾期）" if r[10] else ""), r[9], escape(r[11] or "—"), r[12] or "—")
+    c.print(t)
+    if output is not None:
+        c.print(f"已导出：{output}")
+
+
 def register(app: typer.Typer) -> None:
     """Nothing to add at the top level: the command sits in the ``db`` group, imported with this module."""

@@ -180,6 +180,23 @@ class DecisionIn(Schema):
     reason: str
 
 
+class RectificationIn(Schema):
+    problem: str
+    requirement: str
+    due: str
+    source: str = ""
+    unit: str | None = None
+
+
+class ReportIn(Schema):
+    result: str
+
+
+class ConclusionIn(Schema):
+    conclusion: str
+    note: str = ""
+
+
 # --- who am I, units ------------------------------------------------------------------------------
 
 @api.get("/me", summary="当前用户及其角色")
@@ -475,6 +492,48 @@ def post_apply_decision(request, pk: int, body: DecisionIn):
                      table=apply.load_table())
     return Status(201, {"id": d.id, "evaluation": ev.id, "advice": d.advice, "table_advice": d.table_advice,
                         "reason": d.reason, "table": d.table, "created": _time(d.created)})
+
+
+# --- 整改 -------------------------------------------------------------------------------------------
+
+@api.get("/rectifications", summary="可见的整改事项（按编号分页；可按年度、状态、是否逾期筛选）")
+def rectifications(request, year: int | None = None, status: str | None = None, overdue: bool = False,
+                   after: int = 0, limit: int = 100):
+    from jixiao.store import rectify
+
+    _range(after, "after")
+    _range(year, "year", 1990, 2100)
+    qs = rectify.filtered(rectify.visible(request.user), year=year, status=status, overdue_only=overdue)
+    rows = list(qs.filter(id__gt=after).order_by("id")[: _limit(limit) + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [rectify.to_json(r) for r in rows], "next": rows[-1].id if more else None}
+
+
+@api.post("/evaluations/{pk}/rectifications", summary="提出整改要求（主管部门、财政）", response={201: dict})
+def post_rectification(request, pk: int, body: RectificationIn):
+    from jixiao.store import rectify
+
+    ev = _evaluation(request, pk)
+    item = rectify.create(actor=request.user, evaluation=ev, problem=body.problem, requirement=body.requirement,
+                          due=body.due, source=body.source or rectify.SOURCES[0], unit_code=body.unit)
+    return Status(201, rectify.to_json(item))
+
+
+@api.post("/rectifications/{rid}/report", summary="报送整改结果（责任单位）")
+def post_rectification_report(request, rid: int, body: ReportIn):
+    from jixiao.store import rectify
+
+    _range(rid, "rid")
+    return rectify.to_json(rectify.report(actor=request.user, item=rid, result=body.result))
+
+
+@api.post("/rectifications/{rid}/conclude", summary="认定整改结论：done 已整改（销号）、partly 部分整改、not_done 未整改")
+def post_rectification_conclusion(request, rid: int, body: ConclusionIn):
+    from jixiao.store import rectify
+
+    _range(rid, "rid")
+    return rectify.to_json(rectify.conclude(actor=request.user, item=rid, conclusion=body.conclusion, note=body.note))
 
 
 @api.get("/evaluations/{pk}/audit", summary="该评价的审计日志（只读）")

@@ -208,6 +208,15 @@ COLUMNS = ("单位编码", "单位", "评价类型", "名称", "状态", "评价
            "本年预算数", "金额单位", "变动比例", "下年建议数", "须整改", "依据", "规则表的建议", "调整理由", "调整人")
 
 
+def as_text(ws) -> None:
+    """Cells typed by people (titles, reasons) stay text: openpyxl would store a value that starts
+    with "=" as a formula, which Excel then runs."""
+    for row in ws.iter_rows():
+        for c in row:
+            if c.data_type == "f":
+                c.data_type = "s"
+
+
 def write_xlsx(rows: list[Row], year: int, table: ApplyTable, path: Path) -> None:
     """The advice as a workbook for the budget division: one row per evaluation, and a summary sheet."""
     import openpyxl
@@ -232,6 +241,7 @@ def write_xlsx(rows: list[Row], year: int, table: ApplyTable, path: Path) -> Non
             ws.cell(ws.max_row, 13).number_format = "0%"
     for col, width in zip("ABCDEFGHIJKLMNOPQRS", (12, 24, 12, 24, 14, 8, 10, 18, 12, 40, 12, 8, 8, 12, 6, 40, 12, 40, 12)):
         ws.column_dimensions[col].width = width
+    as_text(ws)
     s = wb.create_sheet("汇总")
     s.append(["建议", "金额单位", "个数", "本年预算数合计", "下年建议数合计", "预算数未知的个数", "规则未给出数额的个数"])
     for c in s[1]:
