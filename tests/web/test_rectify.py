@@ -56,4 +56,4 @@ def test_rectification_from_opening_to_closing(demo):
     r = client_for("caizheng").get("/rectify/export.xlsx?status=closed")
     ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
     assert ws.cell(1, 7).value == "问题" and ws.cell(2, 10).value == "已销号" and ws.max_row == 2
-    assert client_for("caizheng").get("/rectify/?status=open").content.decode().count("/rectify/%d/" % item.pk) == 0
+    assert client_for("caizheng").get("/rectify/?status=open").content.decode().count(f"/rectify/{item.pk}/") == 0

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from jixiao.web import apply, audit, rectify, batch, expert, overview, reports, review, targets, views
+from jixiao.web import apply, audit, batch, expert, overview, rectify, reports, review, targets, views
 
 app_name = "web"
 
