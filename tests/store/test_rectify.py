@@ -102,7 +102,7 @@ def test_open_items_are_flagged_in_next_years_target(world):
     found, s = codes()
     assert "T_OPEN_RECTIFICATION" in found
     f = next(f for f in s.record["findings"] if f["code"] == "T_OPEN_RECTIFICATION")
-    assert f["severity"] == "提示" and "1 项" in f["message"] and "预算执行率偏低" in f["message"] and "已逾期" in f["message"]
+    assert f["severity"] == "warning" and "1 项" in f["message"] and "预算执行率偏低" in f["message"] and "已逾期" in f["message"]
     rectify.report(actor=world.users["unit_b"], item=item, result="已整改")
     rectify.conclude(actor=world.users["dept_b"], item=item, conclusion="done")
     assert "T_OPEN_RECTIFICATION" not in codes()[0]

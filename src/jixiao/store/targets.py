@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from jixiao.core.cycle.common import finding
 from jixiao.core.cycle.target import Past
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.store import scoring, selectors, services
@@ -97,10 +98,9 @@ def _with_open_rectifications(scored: scoring.Scored, unit: Unit) -> scoring.Sco
     late = sum(1 for it in items if rectify.overdue(it))
     text = "；".join(f"{it.evaluation.year} 年度：{it.problem[:60]}（期限 {it.due}，{it.get_status_display()}）" for it in items[:5])
     scored.record = copy.deepcopy(scored.record)
-    scored.record["findings"].append({
-        "code": "T_OPEN_RECTIFICATION", "severity": "提示", "where": "", "indicator": "", "category": "", "check": "",
-        "message": f"该项目有 {len(items)} 项以前年度的整改尚未销号" + (f"（{late} 项已逾期）" if late else "")
-                   + f"，请在申报中说明整改情况：{text}"})
+    scored.record["findings"].append(finding(  # a note (提示): the one Problem record, as every finding
+        "T_OPEN_RECTIFICATION", f"该项目有 {len(items)} 项以前年度的整改尚未销号" + (f"（{late} 项已逾期）" if late else "")
+        + f"，请在申报中说明整改情况：{text}", severity="提示").to_json())
     return scored
 
 
