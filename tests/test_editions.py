@@ -14,7 +14,7 @@ from jixiao.cli import app
 from jixiao.core.edition import DEPARTMENT, PROJECT_FORM
 from jixiao.core.errors import InvalidInput
 from jixiao.frameworks import HERE
-from jixiao.intake.editions import REGISTRY, edition, fingerprint, load_edition, shipped_ids
+from jixiao.intake.editions import KINDS, REGISTRY, edition, fingerprint, load_edition, shipped_ids
 from jixiao.intake.framework import load_framework
 from jixiao.intake.yamlio import Located
 from jixiao.services import bind, run_tests, score
@@ -175,3 +175,18 @@ def test_services_score_a_file_and_draft_its_report_as_bytes():
     with pytest.raises(InvalidInput) as info:
         draft(form, ["md"])
     assert info.value.problems[0].code == "E-IN-KIND"
+
+
+@pytest.mark.parametrize("ref", shipped_ids())
+def test_check_framework_validates_every_kind_of_shipped_edition(ref):
+    result = runner.invoke(app, ["check-framework", ref])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("通过：") and f"种类：{KINDS[load_edition(ref).kind].label}" in result.stdout
+
+
+def test_check_framework_refuses_a_broken_cycle_edition_at_its_line(tmp_path: Path):
+    src = Path(__file__).parent.parent / "src" / "jixiao" / "frameworks" / "national-monitoring" / "2019" / "monitoring.yaml"
+    path = tmp_path / "预警规则.yaml"  # any name: the kind decides
+    path.write_text(src.read_text(encoding="utf-8") + "\nno_such_key: 1\n", encoding="utf-8")
+    result = runner.invoke(app, ["check-framework", str(path)])
+    assert result.exit_code == 2 and "[E-FW-SCHEMA]" in result.output and f"{path}:" in result.output

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from jixiao.cli import fail, warn
-from jixiao.core.errors import InvalidInput
-from jixiao.core.form import FormResult, score_form
+from jixiao.core.form import FormResult
 from jixiao.core.numbers import fmt_pct, fmt_points
 
 STATUS = {"scored": "已评分", "incomplete": "部分无法评分"}
@@ -62,18 +59,6 @@ def _score(ln) -> str:
         return "[red]—[/red]"
     text = f"{ln.cents / 100:.2f}"
     return f"[yellow]{text}[/yellow]" if ln.diff else text
-
-
-def show_form(path: Path, framework: str | None, format: str) -> None:
-    """Read, score and print one form; exit 3 when some line cannot be scored (as for a case)."""
-    from jixiao.intake.form import read_form
-
-    try:
-        form, fw, warnings = read_form(path, framework)
-    except InvalidInput as exc:
-        fail(exc)
-    warn(warnings)
-    print_form(score_form(fw, form, warnings=warnings), format)
 
 
 def print_form(r: FormResult, format: str) -> None:

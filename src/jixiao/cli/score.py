@@ -103,9 +103,12 @@ def register(app: typer.Typer) -> None:
         except InvalidInput as exc:
             fail(exc)
         fw = ed.framework
+        # Only the kinds that score have a size and a full score; the cycle's rule sets may have neither.
         size = f"{len(fw.leaves())} 个末级指标，" if hasattr(fw, "leaves") else ""
+        total = f"总分 {fw.total:g}" if isinstance(getattr(fw, "total", None), (int, float)) else ""
+        about = f"（{ed.id}，{size}{total}）" if size or total else f"（{ed.id}）"
         tests = f"；测试用例 {len((ed.tests or {}).get('cases') or [])} 个" if ed.tests else ""
-        print(f"通过：{ed.name}（{ed.id}，{size}总分 {fw.total:g}）；种类：{KINDS[ed.kind].label}{tests}；指纹 {ed.hash[:16]}")
+        print(f"通过：{ed.name}{about}；种类：{KINDS[ed.kind].label}{tests}；指纹 {ed.hash[:16]}")
 
     @app.command("test-framework")
     def test_framework(path: str = typer.Argument(..., help="指标体系文件、版本文件夹或随附版本编号")) -> None:

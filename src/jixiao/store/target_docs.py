@@ -22,13 +22,13 @@ from jixiao.core.cycle.target import (
     TargetEdition,
     TargetForm,
     compare_selfeval,
-    review,
 )
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.intake.cycle import fingerprint, load_edition
 from jixiao.intake.form import BadCell, parse_target
 from jixiao.intake.target import bind_target
 from jixiao.intake.yamlio import Located
+from jixiao.services import cycle as cycle_service
 from jixiao.store.scoring import Scored, plain
 
 TARGET = "target"
@@ -86,9 +86,9 @@ def score_target(document: dict, *, source: str = "", edition: dict | None = Non
     document = plain(document)
     loaded = frozen_edition(edition, frozen_dir) if edition else None
     form, ed, stated, warnings = bind_target(Located(document, {}, source or "申报表"), Path("."), loaded=loaded)
-    past = merge_history(stated, history or {})
-    fp = fingerprint(ed)
-    r = review(ed, form, past, fp)
+    form.history = merge_history(stated, history or {})
+    r = cycle_service.score_target(ed, form)  # the service jixiao score and the registry use, with the stored history
+    past, fp = form.history, r.fingerprint
     record = r.to_json()
     record["history"] = {k: [{"year": p.year, "value": p.value, "unit": p.unit} for p in v] for k, v in past.items()}
     record["warnings"] = [str(w) for w in warnings]

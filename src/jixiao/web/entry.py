@@ -13,7 +13,6 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jixiao.core.engine import evaluate
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.facts import NUMERIC_TYPES, FactSpec
 from jixiao.core.model import Framework
@@ -228,15 +227,17 @@ class Draft:
 
 
 def score(fw_ref: str | Path, data: dict) -> Draft:
-    """Bind and score plain case data the way ``jixiao score`` would; problems instead of raising."""
-    from jixiao.intake.case import JsonDoc, bind_case
+    """Bind and score plain case data as ``jixiao score`` does, through the same service
+    (:func:`jixiao.services.evaluate`); problems instead of raising."""
+    from jixiao import services
+    from jixiao.intake.case import JsonDoc, case_edition
 
     doc = JsonDoc(data, {}, SOURCE)
     try:
-        case, fw = bind_case(doc, Path("."), fw_ref)
+        s = services.evaluate(doc, case_edition(doc, Path("."), fw_ref))
     except InvalidInput as exc:
         return Draft(data, exc.problems, None)
-    return Draft(data, list(case.warnings), evaluate(fw, case).to_json())
+    return Draft(data, list(s.bound.warnings), s.result.to_json())
 
 
 def place_problems(problems, places: dict | None = None) -> dict[str, list[Problem]]:
