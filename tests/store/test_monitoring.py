@@ -71,3 +71,45 @@ def test_a_document_of_another_kind_is_refused(world):
     target = scoring.plain(load(ROOT / "examples" / "chizhou-2022" / "target.yaml").data)
     with pytest.raises(Invalid):
         monitoring.save(actor=world.users["unit_b"], unit=world.units["440201"], document=target, source="t.yaml")
+
+
+def test_monitoring_over_the_api_per_role(world, monitoring_doc):
+    body = {"unit": "440201", "document": monitoring_doc}
+    assert world.client("unit_a").post("/api/v1/monitoring", body, content_type="application/json").status_code == 404
+    assert world.client("dept_b").post("/api/v1/monitoring", body, content_type="application/json").status_code == 403
+    r = world.client("unit_b").post("/api/v1/monitoring", body, content_type="application/json")
+    assert r.status_code == 201 and r.json()["kind"] == "monitor", r.content
+    pk = r.json()["id"]
+    assert [b["indicator"] for b in r.json()["blockers"]] == ["基建工程委托业务项目数量"]
+    assert world.client("unit_b").post("/api/v1/monitoring", body, content_type="application/json").status_code == 200
+    submit = {"action": "submit"}
+    r = world.client("unit_b").post(f"/api/v1/evaluations/{pk}/transitions", submit, content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "M_MEASURE_MISSING"
+    measure = {"indicator": "基建工程委托业务项目数量", "measure": "下半年集中委托"}
+    assert world.client("dept_b").post(f"/api/v1/evaluations/{pk}/measures", measure,
+                                       content_type="application/json").status_code == 403
+    r = world.client("unit_b").post(f"/api/v1/evaluations/{pk}/measures", measure, content_type="application/json")
+    assert r.status_code == 201 and r.json()["blockers"] == []
+    r = world.client("unit_b").post(f"/api/v1/evaluations/{pk}/transitions", submit, content_type="application/json")
+    assert r.status_code == 200, r.content
+    items = world.client("finance").get("/api/v1/monitoring?year=2022").json()["items"]
+    assert [(i["title"], i["lights"]["红"], i["red"]) for i in items] == [("委托业务项目 · 1—7月", 1, ["基建工程委托业务项目数量"])]
+    assert world.client("dept_a").get("/api/v1/monitoring?year=2022").json()["items"] == []
+
+
+def test_monitoring_from_the_cli(world, monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app, db
+
+    monkeypatch.setattr(db, "connect", lambda database, data, create=False: None)
+    runner = CliRunner()
+    src = ROOT / "examples" / "chizhou-2022" / "monitoring.yaml"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("项目名称: [", encoding="utf-8")
+    r = runner.invoke(app, ["db", "monitor-import", str(src), str(bad), "--unit", "440201"])
+    assert r.exit_code == 2 and "已保存" in r.output and "红灯 1" in r.output, r.output
+    assert "须填写纠偏措施：基建工程委托业务项目数量" in r.output
+    assert runner.invoke(app, ["db", "monitor-import", str(src), "--unit", "nope"]).exit_code == 2
+    r = runner.invoke(app, ["db", "monitor-map", "--year", "2022"])
+    assert r.exit_code == 0 and "委托业务项目 · 1—7月" in r.output and "基建工程委托业务项目数量" in r.output, r.output

@@ -77,6 +77,12 @@ def add_measure(*, actor, evaluation: Evaluation, indicator: str, measure: str) 
                                 title=evaluation.title)
 
 
+def light_counts(ev: Evaluation) -> dict[str, int]:
+    v = ev.versions.select_related("score").filter(number=ev.current).first()
+    lights = v.score.record.get("lights", []) if v is not None and hasattr(v, "score") else []
+    return {c: sum(1 for lt in lights if lt.get("light") == c) for c in LIGHTS}
+
+
 def blockers(ev: Evaluation) -> list[dict]:
     """Findings that stop submission: red (or 完全不可能) without 纠偏措施."""
     v = ev.versions.select_related("score").filter(number=ev.current).first()
@@ -107,7 +113,8 @@ def light_map(user, year: int) -> list[Row]:
     """Every monitoring form of the year in scope, with its lights counted, red ones first."""
     from jixiao.store.reading import with_latest
 
-    evs = with_latest(selectors.evaluations(user).filter(kind=Kind.MONITOR, year=year, current__gt=0))
+    scope = Evaluation.objects.all() if user is None else selectors.evaluations(user)  # None: the command line
+    evs = with_latest(scope.filter(kind=Kind.MONITOR, year=year, current__gt=0))
     versions = {v.evaluation_id: v for v in CaseVersion.objects.filter(evaluation__in=evs).select_related("score")
                 if v.number == v.evaluation.current}
     out = []
