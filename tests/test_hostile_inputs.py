@@ -364,6 +364,46 @@ def test_a_far_cell_on_an_ignored_sheet_costs_nothing(tmp_path):
     assert json.loads(result.stdout)["total"] == pytest.approx(96.77, abs=0.005)
 
 
+def test_a_far_cell_on_a_form_workbook_costs_nothing(tmp_path):
+    """XFD1048576 on the 自评表 itself: before, the form reader built the rectangle up to it inside
+    openpyxl (minutes, gigabytes); now the column is beyond those read, and the form scores as before."""
+    form = HERE.parent / "examples" / "chizhou-2022" / "form.xlsx"
+    wb = load_workbook(form)
+    wb["自评表"]["XFD1048576"] = "远处"
+    wb.save(tmp_path / "far.xlsx")
+    before = runner.invoke(app, ["score", str(form), "--format", "json"])
+    start = time.monotonic()
+    after = runner.invoke(app, ["score", str(tmp_path / "far.xlsx"), "--format", "json"])
+    assert after.exit_code == before.exit_code == 0, after.output
+    assert time.monotonic() - start < 30
+    assert json.loads(after.stdout)["total"] == json.loads(before.stdout)["total"]
+
+
+@pytest.mark.parametrize("example", ["chizhou-2022/form.xlsx", "chizhou-2022/target.xlsx", "shenzhen-sibao-2020/case.xlsx"])
+def test_every_workbook_is_checked_then_streamed_once(example, monkeypatch):
+    """Each probe (cycle form? target? project form? case?) goes through check_container, and the
+    sheets are streamed once for all of them; openpyxl only ever opens in read-only mode."""
+    import openpyxl
+
+    from jixiao.intake import workbook
+
+    checked_, scanned, modes = [], [], []
+    real_check, real_scan, real_load = workbook.check_container, workbook.scan, openpyxl.load_workbook
+    monkeypatch.setattr(workbook, "_SCANNED", {})
+    monkeypatch.setattr(workbook, "check_container", lambda p: checked_.append(p) or real_check(p))
+    monkeypatch.setattr(workbook, "scan", lambda p: scanned.append(p) or real_scan(p))
+
+    def load(*a, **k):
+        modes.append(k.get("read_only", False))
+        return real_load(*a, **k)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", load)
+    result = runner.invoke(app, ["score", str(HERE.parent / "examples" / example), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert len(scanned) == 1 and len(checked_) >= 1
+    assert modes and all(modes), "openpyxl opened a workbook in full mode"
+
+
 def test_the_form_probe_opens_nothing_before_the_zip_checks(tmp_path, monkeypatch):
     import openpyxl
 

@@ -82,7 +82,8 @@ def test_a_real_process_exits_cleanly(name, tmp_path):
 # of a workbook linked to /dev/zero read 2.7 GB under a 3 GB cap and exhausted a 24 GiB machine
 # without one; ``batch score`` of a CSV so linked ended in MemoryError.)
 RESOURCE_CASES = ["指向 /dev/zero 的案例", "指向 /dev/zero 的工作簿", "命名管道充当案例", "压缩炸弹冒充 .xlsx",
-                  "50 MB 的工作簿", "单元格超过预算", "清单 64000 项", "JSON 嵌套十万层", "YAML 别名炸弹", "5000 位的整数"]
+                  "50 MB 的工作簿", "单元格超过预算",
+                  "自评表单元格超过预算", "自评表第 1048576 行有值", "自评表压缩炸弹", "清单 64000 项", "JSON 嵌套十万层", "YAML 别名炸弹", "5000 位的整数"]
 RESOURCE_BATCHES = ["指向 /dev/zero 的 CSV", "指向 /dev/zero 的 Parquet", "命名管道充当 CSV"]
 ADDRESS_CAP = 2_500_000_000  # enough for Python, polars and openpyxl; far less than an endless read
 PEAK_RSS_MB = 600  # the largest legitimate run here (the 50 MB workbook, refused by size) is ~250 MB
