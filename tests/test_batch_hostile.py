@@ -45,7 +45,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def no_staging(parent: Path) -> bool:
-    return not [p for p in parent.iterdir() if p.name.startswith(STAGING_PREFIX)]
+    """No staging folder beside the results nor inside them (where it goes when they exist)."""
+    return not [p for p in parent.rglob(f"{STAGING_PREFIX}*")]
 
 
 def test_corpus_names_are_unique():

@@ -339,6 +339,53 @@ def form_bomb(tmp: Path) -> bytes:
         zf.writestr("xl/media/zeros.bin", b"\0" * 50_000_000)
     return buf.getvalue()
 
+def infinite_year(tmp: Path) -> Path:
+    """<v>1e999</v> in the year cell (基本信息!C5): a TypeError traceback before."""
+    import re
+
+    part = sheet_part("基本信息")
+    with zipfile.ZipFile(SEED_XLSX) as zf:
+        xml = zf.read(part).decode("utf-8")
+    cell = re.search(r'<c r="C5"[^>]*>(.*?)</c>', xml)
+    assert cell, "the seed's 基本信息!C5"
+    return patched_sheet("infinite-year.xlsx", part, cell.group(0).encode(), b'<c r="C5" t="n"><v>1e999</v></c>')(tmp)
+
+
+def sparse_yaml(tmp: Path) -> Path:
+    """A 1 GB .yaml that takes no room on disk: read whole before its size was checked (1.1–2.1 GB)."""
+    out = tmp / "huge.yaml"
+    with out.open("wb") as fh:
+        fh.write(b"subject: x\n#")
+        fh.truncate(1 << 30)
+    return out
+
+
+def framework_link_to_zero(tmp: Path) -> Path:
+    (tmp / "framework.yaml").symlink_to("/dev/zero")
+    out = tmp / "zero-framework.yaml"
+    out.write_text("subject: 测试单位\nyear: 2020\nframework: framework.yaml\nfacts: {}\n", encoding="utf-8")
+    return out
+
+
+SIBLINGS_FRAMEWORK = """id: t/siblings
+name: 同级指标名称相似
+edition: "1"
+total: 2
+levels: 2
+facts:
+  a: {type: number, label: 甲}
+indicators:
+  - name: 部门管理
+    weight: 2
+    children:
+      - name: 资金管理
+        weight: 1
+        rule: {kind: deduct_per, label: 甲, count: a, each: 1, points: 1}
+      - name: "资金管理\u200b "
+        weight: 1
+        rule: {kind: deduct_per, label: 甲, count: a, each: 1, points: 1}
+"""
+
 def with_framework(name: str, framework: str) -> Callable[[Path], Path]:
     """A case naming a framework file written beside it (the framework is the hostile part)."""
     def make(tmp: Path) -> Path:
@@ -406,5 +453,9 @@ CORPUS += [
         "自评表!A6001"),
     Bad("自评表单元格超过预算", "E-IN-TOO-LARGE", form_too_many_cells),
     Bad("自评表压缩炸弹", "E-IN-ZIP-BOMB", raw("form-bomb.xlsx", form_bomb)),
+    Bad("年度单元格为 1e999", "E-IN-NOT-NUMBER", infinite_year, "基本信息!C5"),
+    Bad("1 GB 的稀疏 YAML", "E-IN-TOO-LARGE", sparse_yaml),
+    Bad("指标体系文件指向 /dev/zero", "E-IN-FILE", framework_link_to_zero),
+    Bad("同级指标名称差一个不可见字符", "E-FW-NAME-CLASH", with_framework("siblings.yaml", SIBLINGS_FRAMEWORK)),
 ]
 
