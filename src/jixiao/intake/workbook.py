@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import math
 import re
+import threading
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
@@ -192,6 +193,7 @@ def scan(path: Path) -> dict[str, SheetScan]:
 
 
 _SCANNED: dict[tuple, dict[str, SheetScan] | InvalidInput] = {}
+_SCANNED_LOCK = threading.Lock()
 
 
 def inspect(path: Path) -> dict[str, SheetScan]:
@@ -203,14 +205,16 @@ def inspect(path: Path) -> dict[str, SheetScan]:
     check_container(path)
     st = path.stat()
     key = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    if key not in _SCANNED:
-        if len(_SCANNED) >= 8:  # a handful: the probes of one file, not a cache of every upload
-            _SCANNED.pop(next(iter(_SCANNED)))
+    found = _SCANNED.get(key)
+    if found is None:
         try:
-            _SCANNED[key] = scan(path)
+            found = scan(path)
         except InvalidInput as exc:  # a refusal too: a bomb is not streamed again by the next probe
-            _SCANNED[key] = exc
-    found = _SCANNED[key]
+            found = exc
+        with _SCANNED_LOCK:  # the web server reads uploads in several threads
+            while len(_SCANNED) >= 8:  # a handful: the probes of one file, not a cache of every upload
+                _SCANNED.pop(next(iter(_SCANNED)))
+            _SCANNED[key] = found
     if isinstance(found, InvalidInput):
         raise InvalidInput(found.title, list(found.problems))
     return found
