@@ -191,3 +191,41 @@ def test_a_signal_while_convert_writes_leaves_the_old_file_and_no_staging(sig, t
     assert b"Traceback" not in err
     assert out.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json"], "a staging file was left behind"
+
+
+@pytest.mark.parametrize("command", [
+    ["batch", "synth", "-n", "3", "-o", "{out}"],
+    ["batch", "monitor-synth", "-n", "3", "-o", "{out}"],
+])
+def test_generated_tables_are_whole_or_not_at_all(command, tmp_path, monkeypatch):
+    import polars as pl
+
+    out = tmp_path / "t.parquet"
+    out.write_bytes(b"old table")
+    real = pl.DataFrame.write_parquet
+
+    def half(self, path, *a, **k):  # the disk fills up half-way through
+        Path(path).write_bytes(b"PAR1 half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", half)
+    result = runner.invoke(app, [a.format(out=out) for a in command])
+    assert result.exit_code == 2 and "[E-BATCH-WRITE]" in result.output, result.output
+    assert out.read_bytes() == b"old table" and sorted(p.name for p in tmp_path.iterdir()) == ["t.parquet"]
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", real)
+    assert runner.invoke(app, [a.format(out=out) for a in command]).exit_code == 0
+    assert pl.read_parquet(out).height > 0 and sorted(p.name for p in tmp_path.iterdir()) == ["t.parquet"]
+
+
+def test_lights_and_review_lists_are_staged(tmp_path):
+    table = tmp_path / "m.parquet"
+    assert runner.invoke(app, ["batch", "monitor-synth", "-n", "20", "-o", str(table)]).exit_code == 0
+    lights = tmp_path / "lights.parquet"
+    result = runner.invoke(app, ["batch", "monitor", str(table), "-o", str(lights)])
+    assert result.exit_code == 0, result.output
+    res = tmp_path / "res"
+    assert runner.invoke(app, ["batch", "score", str(GOOD), "-o", str(res)]).exit_code == 0
+    review = tmp_path / "review.csv"
+    result = runner.invoke(app, ["batch", "summary", str(res), "--review-out", str(review)])
+    assert result.exit_code == 0, result.output
+    assert lights.is_file() and review.is_file() and not staging_left(tmp_path)
