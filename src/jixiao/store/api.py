@@ -192,6 +192,17 @@ class ReportIn(Schema):
     result: str
 
 
+class MonitoringIn(Schema):
+    unit: str
+    document: dict
+    note: str = ""
+
+
+class MeasureIn(Schema):
+    indicator: str
+    measure: str
+
+
 class ConclusionIn(Schema):
     conclusion: str
     note: str = ""
@@ -492,6 +503,41 @@ def post_apply_decision(request, pk: int, body: DecisionIn):
                      table=apply.load_table())
     return Status(201, {"id": d.id, "evaluation": ev.id, "advice": d.advice, "table_advice": d.table_advice,
                         "reason": d.reason, "table": d.table, "created": _time(d.created)})
+
+
+# --- 运行监控 ---------------------------------------------------------------------------------------
+
+def monitoring_json(r) -> dict:
+    ev = r.evaluation
+    return {**summary(ev), "dept": r.dept, "lights": r.counts, "status": r.status, "red": r.reds}
+
+
+@api.get("/monitoring", summary="某年度可见的运行监控表及其红黄绿蓝灯数（红灯多的在前）")
+def monitoring_list(request, year: int):
+    from jixiao.store import monitoring
+
+    _range(year, "year", 1990, 2100)
+    return {"year": year, "items": [monitoring_json(r) for r in monitoring.light_map(request.user, year)]}
+
+
+@api.post("/monitoring", summary="保存运行监控表（单位；同一项目同一期间为新版本）", response={201: dict, 200: dict})
+def post_monitoring(request, body: MonitoringIn):
+    from jixiao.store import monitoring
+
+    unit = selectors.units(request.user).filter(code=body.unit).first()
+    if unit is None:
+        raise NotFound(f"找不到单位“{body.unit}”")
+    ev, v = monitoring.save(actor=request.user, unit=unit, document=body.document, source="API", note=body.note)
+    return Status(201 if v is not None else 200, {**summary(ev), "blockers": monitoring.blockers(ev)})
+
+
+@api.post("/evaluations/{pk}/measures", summary="为红灯指标填写纠偏措施（单位；保存为新版本）", response={201: dict})
+def post_measure(request, pk: int, body: MeasureIn):
+    from jixiao.store import monitoring
+
+    ev = _evaluation(request, pk)
+    ev, _ = monitoring.add_measure(actor=request.user, evaluation=ev, indicator=body.indicator, measure=body.measure)
+    return Status(201, {**summary(ev), "blockers": monitoring.blockers(ev)})
 
 
 # --- 整改 -------------------------------------------------------------------------------------------

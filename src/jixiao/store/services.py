@@ -436,6 +436,10 @@ def transition(*, actor, evaluation: Evaluation, action: str, text: str = "",
                                                          "where": "opinion"}], "E-ST-TEXT")
         if ev.current == 0 and action == "submit":
             raise Conflict("还没有保存任何版本，不能送审", [], "E-ST-EMPTY")
+        if ev.kind == Kind.MONITOR and action == "submit":
+            from jixiao.store import monitoring
+
+            monitoring.check_submittable(ev)  # a red light needs its 纠偏措施 first
         before = ev.state
         ev.state = t.target
         _save(ev, actor)
