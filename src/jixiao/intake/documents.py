@@ -80,30 +80,24 @@ def read_file(path: str | Path, framework: str | Path | None = None) -> Document
 
 def read_workbook(path: Path, framework: str | Path | None = None) -> Document:
     """A workbook by the layout it holds: a target form, the printed project form, else a case workbook."""
-    from jixiao.intake.form_xlsx import is_form_workbook
+    from jixiao.intake.form_xlsx import FormBook, is_form_workbook
     from jixiao.intake.form_xlsx import read_workbook as read_form_workbook
-
-    if is_target_workbook(path):  # checked first: a target form has 三级指标 headings too
-        from jixiao.intake.target_xlsx import read_workbook as read_target_workbook
-
-        return Document(read_target_workbook(path))
-    if is_form_workbook(path):  # the printed national form names no edition of its own
-        return Document(read_form_workbook(path), default=FORM_DEFAULT)
+    from jixiao.intake.target_xlsx import is_target_workbook
+    from jixiao.intake.target_xlsx import read_workbook as read_target_workbook
     from jixiao.intake.workbook import read_workbook_document
 
+    # One open for the probes and the form readers; a file refused here (size, zip bomb, cell
+    # budget) is refused with the same code the case reader would give.
+    book = FormBook(path)
+    try:
+        if is_target_workbook(book):  # checked first: a target form has 三级指标 headings too
+            return Document(read_target_workbook(book))
+        if is_form_workbook(book):  # the printed national form names no edition of its own
+            return Document(read_form_workbook(book), default=FORM_DEFAULT)
+    finally:
+        book.close()
     doc, _fw, source, warnings = read_workbook_document(path, framework)
     return Document(doc, list(warnings), source)
-
-
-def is_target_workbook(path: Path) -> bool:
-    """Whether a workbook holds a 绩效目标申报表 (a sheet whose title or first rows say so)."""
-    from jixiao.intake.form_xlsx import _open
-    from jixiao.intake.target_xlsx import _sheet
-
-    try:
-        return _sheet(_open(path)) is not None
-    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
-        return False
 
 
 def refuse_unknown(path: Path, with_workbook: bool = True) -> None:
@@ -123,5 +117,5 @@ def refuse_unknown(path: Path, with_workbook: bool = True) -> None:
     raise InvalidInput("不支持的文件格式", [Problem("E-IN-FORMAT", f"无法识别扩展名“{path.suffix}”：{what}", str(path))])
 
 
-__all__ = ["FORM_DEFAULT", "TEXT_SUFFIXES", "WORKBOOK_SUFFIXES", "Document", "JsonDoc", "is_target_workbook", "read_document", "read_file",
+__all__ = ["FORM_DEFAULT", "TEXT_SUFFIXES", "WORKBOOK_SUFFIXES", "Document", "JsonDoc", "read_document", "read_file",
            "read_workbook", "refuse_unknown"]
