@@ -30,7 +30,7 @@ from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_points
 
 if TYPE_CHECKING:  # pragma: no cover
-    from jixiao.core.form import Form, FormFramework, FormResult
+    from jixiao.core.form import Form, FormFramework, FormResult, FundLine
 
 MONEY = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 # A money unit as the factor the trees multiply by (exact: every factor is an integer below 2^53).
@@ -149,7 +149,7 @@ def budget_change(fw: FormFramework, form: Form) -> list[Found]:
     return [("BUDGET_CHANGE_NO_REASON", message, given.where, "年度资金总额")]
 
 
-def fund_env(total, score: float | None, money_unit: str) -> dict:
+def fund_env(total: FundLine, score: float | None, money_unit: str) -> dict:
     """The 资金 line's values as the DOUBLE_COUNT tree reads them on every row (``资金·…``)."""
     return {FUND + "全年预算数": total.budget, FUND + "调整后预算数": total.adjusted, FUND + "年初预算数": total.initial,
             FUND + "全年执行数": total.spent, FUND + ROW_SCORE: score, FUND + FORM_SCALE: SCALE.get(money_unit)}
