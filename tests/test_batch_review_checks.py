@@ -141,3 +141,18 @@ def test_a_money_unit_or_year_no_form_could_hold_is_refused(tmp_path: Path, colu
 def test_the_plan_reads_the_checks_columns():
     plan = plan_for(SICHUAN.framework)
     assert {"年度", "调整后预算数", "年初预算数", "_单位倍数", "_金额倍数"} <= set(plan.columns())
+
+
+def test_a_form_cut_off_mid_table_scores_what_it_has_in_every_engine(tmp_path: Path):
+    path = tmp_path / "cut.csv"
+    path.write_text(
+        "表单编号,行号,行类型,运算符,年度指标值,单位,实际完成值,分值,得分,全年预算数,全年执行数\n"
+        "CUT,1,资金,,,,,10,10,100,100\n"
+        "CUT,2,定量,≥,100,人,100,30,30,,\n"
+        "CUT,3,以下缺失,,,,,,,,\n"
+        "CUT,4,合计,,,,,,94,,\n", encoding="utf-8")
+    read_batch(path)
+    lines, forms = assert_engines_agree(NATIONAL, pl.read_csv(path, infer_schema=False))
+    form_ = forms.row(0, named=True)
+    assert (form_["重算总分"], form_["状态"], form_["等级"], form_["复核原因"]) == (40.0, "incomplete", None, "NOT_SCORABLE")
+    assert lines.filter(pl.col("行号") == 3)["原因代码"].to_list() == ["TRUNCATED"]

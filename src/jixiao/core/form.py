@@ -59,6 +59,9 @@ from jixiao.core.rules.target import Qualitative, Target
 # The line types of a form, as the long format writes them in 行类型.
 FUNDS, QUANT, QUAL, TOTAL = "资金", "定量", "定性", "合计"
 NA = "不适用"  # a row marked not applicable ("/", "不适用"): see NotApplicable
+# Where a form is cut off mid-table (a missing page, a torn scan): the rows before it are scored,
+# the mark is a line that cannot be, so the total is incomplete (TRUNCATED), never a guess.
+TRUNC = "截断"
 LINE_KINDS = (FUNDS, QUANT, QUAL)
 
 T = TypeVar("T")
@@ -181,16 +184,20 @@ class FormFramework(BaseModel):
     def _by_kind(self, funds: E.Node, quant: E.Node, qual: E.Node, other: E.Node) -> E.Node:
         return E.where(self._is(FUNDS), funds, E.where(self._is(QUANT), quant, E.where(self._is(QUAL), qual, other)))
 
+    def _unscorable(self) -> E.Node:
+        """Any other line: the mark of a form cut off (TRUNCATED), or an unknown 行类型 (ROW_TYPE)."""
+        return E.where(self._is(TRUNC), E.Fail("TRUNCATED"), E.Fail("ROW_TYPE"))
+
     def score_tree(self) -> E.Node:
         """The score of any line of a form, by its 行类型."""
         return self._cached("score", lambda: self._by_kind(self.execution.rule().lower(), self.rows.quantitative.lower(),
-                             self.rows.qualitative.lower(), E.Fail("ROW_TYPE")))
+                             self.rows.qualitative.lower(), self._unscorable()))
 
     def code_tree(self) -> E.Node:
         """Why a line scored what it did: EXEC_MET, BELOW, OVERSHOOT, QUAL_IN_BAND, …"""
         ex = E.where(E.cmp(">=", self.execution.ratio(), E.const(1.0)), E.const("EXEC_MET"), E.const("EXEC_BELOW"))
         return self._cached("code", lambda: self._by_kind(
-            ex, self.rows.quantitative.code(), self.rows.qualitative.code(), E.Fail("ROW_TYPE")))
+            ex, self.rows.quantitative.code(), self.rows.qualitative.code(), self._unscorable()))
 
     def needs_reason_tree(self) -> E.Node:
         """True where the line must carry a written reason (偏差原因) and has none."""
@@ -409,6 +416,11 @@ class FormResult:
     def review(self) -> list[Problem]:
         return [f for f in self.findings if f.review]
 
+    @property
+    def truncated(self) -> bool:
+        """The form is cut off mid-table (a 截断 line): its total covers only the rows it has."""
+        return any(ln.kind == TRUNC for ln in self.lines)
+
     def to_json(self) -> dict:
         """The stable JSON of ``jixiao score FORM --format json`` (scores unrounded; totals in cents/100)."""
         f = self.form
@@ -416,7 +428,7 @@ class FormResult:
             "framework": self.framework, "edition_hash": self.edition_hash, "project": f.project, "year": f.year,
             "department": f.department, "unit": f.unit, "region": f.region,
             "rate": self.rate, "total": self.total, "stated_total": f.stated_total, "status": self.status,
-            "grade": self.grade,
+            "grade": self.grade, "truncated": self.truncated,
             "lines": [{"kind": ln.kind, "name": ln.name, "level1": ln.level1, "level2": ln.level2,
                        "points": ln.points, "score": ln.score, "status": ln.status, "code": ln.code,
                        "stated": ln.stated, "diff": ln.diff, "trace": ln.trace,
