@@ -53,6 +53,9 @@ from jixiao.intake.form import (
 from jixiao.intake.yamlio import regular_file
 
 TEXT, NUMBER, INT = pl.String, pl.Float64, pl.Int64
+# Passes over the whole input (checks, distinct texts, the 资金 rows) run on Polars' streaming
+# engine: a country's batch (10M forms, 113M rows) is read in pieces, never held whole.
+STREAM = "streaming"
 SCHEMA: dict[str, pl.DataType] = {
     "表单编号": TEXT, "行号": INT, "行类型": TEXT, "地区": TEXT, "主管部门": TEXT, "项目名称": TEXT,
     "一级指标": TEXT, "二级指标": TEXT, "三级指标": TEXT, "运算符": TEXT, "年度指标值": NUMBER, "单位": TEXT,
@@ -194,7 +197,7 @@ def fold_funds(lf: pl.LazyFrame, source: str) -> pl.LazyFrame:
     kind = pl.col("行类型")
     none = pl.lit(None, TEXT).alias(FUND_SUM_COLUMN)
     funds = (lf.filter(kind.is_in(["资金", PART]))
-             .select(KEY_COLUMN, "行号", kind.cast(TEXT).alias("_k"), *MONEY_LABELS).collect())
+             .select(KEY_COLUMN, "行号", kind.cast(TEXT).alias("_k"), *MONEY_LABELS).collect(engine=STREAM))
     if funds.height == 0:
         return lf.with_columns(none)
     per_form = funds.group_by(KEY_COLUMN).agg(pl.len().alias("_n"), (pl.col("_k") == PART).any().alias("_p"))
@@ -299,7 +302,8 @@ def check_values(lf: pl.LazyFrame, source: str) -> None:
             checks[f"{name}:neg"] = (col < 0, f"“{name}”为负数（应为 0 或正数{hint}）")
     year = pl.col("年度")
     checks["年度:range"] = ((year < 1990) | (year > 2100), "“年度”应为 1990 至 2100 之间的四位年份")
-    flags = lf.select(pl.len().alias("_rows"), *[e.fill_null(False).sum().alias(k) for k, (e, _) in checks.items()]).collect()
+    flags = lf.select(pl.len().alias("_rows"), *[e.fill_null(False).sum().alias(k) for k, (e, _) in checks.items()]).collect(
+        engine=STREAM)
     if flags["_rows"][0] == 0:
         raise InvalidInput("批量数据为空", [Problem("E-IN-BATCH-EMPTY", "长表只有表头，没有数据行；请导出含数据行的长表", source)])
     found = {k: int(flags[k][0]) for k in checks if flags[k][0]}
@@ -356,7 +360,7 @@ def _parse_targets(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame
     ≥); other texts (“≥50个”) are parsed once per distinct text by the single-form parser."""
     t = pl.col("年度指标值")
     number = _as_number(t)
-    texts = lf.filter(number.is_null() & t.is_not_null()).select(t.unique()).collect()["年度指标值"].to_list()
+    texts = lf.filter(number.is_null() & t.is_not_null()).select(t.unique()).collect(engine=STREAM)["年度指标值"].to_list()
     rows = {"_t": [], "_op": [], "_num": [], "_unit": []}
     bad = 0
     for text in texts:
@@ -391,7 +395,7 @@ def _parse_actuals(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame
     number = _as_number(a)
     unit_col = pl.col("单位").cast(TEXT) if "单位" in schema else pl.lit(None, dtype=TEXT)
     pairs = (lf.filter(number.is_null() & a.is_not_null()).select(a.alias("_a"), unit_col.alias("_u"))
-             .unique().collect())
+             .unique().collect(engine=STREAM))
     values, grades = [], []
     for text, unit in pairs.iter_rows():
         try:
@@ -420,7 +424,7 @@ def _unit_codes(lf: pl.LazyFrame, name: str, given) -> tuple[pl.Expr, list[str]]
         raw = given.categories.to_list()
         phys = pl.col(name).to_physical()
     else:
-        raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect()[name].to_list() if v is not None]
+        raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect(engine=STREAM)[name].to_list() if v is not None]
         phys = pl.col(name).cast(TEXT).replace_strict({v: i for i, v in enumerate(raw)}, default=None,
                                                       return_dtype=pl.UInt32)
     units = [_unit(str(u)) for u in raw]
@@ -470,7 +474,7 @@ def _factor(lf: pl.LazyFrame, name: str, given, source: str | None = None) -> pl
         raw = given.categories.to_list()
         phys = pl.col(name).to_physical()
     else:
-        raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect()[name].to_list() if v is not None]
+        raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect(engine=STREAM)[name].to_list() if v is not None]
         phys = pl.col(name).cast(TEXT).replace_strict({v: i for i, v in enumerate(raw)}, default=None,
                                                       return_dtype=pl.UInt32)
     units = [_unit(str(u)) for u in raw]
