@@ -196,16 +196,24 @@ def fold_funds(lf: pl.LazyFrame, source: str) -> pl.LazyFrame:
     """
     kind = pl.col("行类型")
     none = pl.lit(None, TEXT).alias(FUND_SUM_COLUMN)
-    funds = (lf.filter(kind.is_in(["资金", PART]))
-             .select(KEY_COLUMN, "行号", kind.cast(TEXT).alias("_k"), *MONEY_LABELS).collect(engine=STREAM))
-    if funds.height == 0:
+    # Which forms have a 其中 row or a second 资金 row: only their keys are read first (10M forms'
+    # 资金 rows with all their amounts would cost a gigabyte; their keys, a quarter of that).
+    keys = (lf.filter(kind.is_in(["资金", PART])).select(KEY_COLUMN, (kind == PART).alias("_p"))
+            .collect(engine=STREAM))
+    if keys.height == 0:
         return lf.with_columns(none)
-    per_form = funds.group_by(KEY_COLUMN).agg(pl.len().alias("_n"), (pl.col("_k") == PART).any().alias("_p"))
-    folded = per_form.filter((pl.col("_n") > 1) | pl.col("_p"))[KEY_COLUMN]
+    fund_keys = keys.filter(~pl.col("_p"))[KEY_COLUMN]
+    if fund_keys.is_sorted():  # as exports write them: a second 资金 row is next to the first
+        twice = fund_keys.filter(fund_keys == fund_keys.shift())
+    else:
+        twice = fund_keys.filter(fund_keys.is_duplicated())
+    folded = pl.concat([keys.filter(pl.col("_p"))[KEY_COLUMN], twice]).unique()
+    del keys, fund_keys
     if folded.len() == 0:
         return lf.with_columns(none)
-    rows = funds.filter(pl.col(KEY_COLUMN).is_in(folded.implode())).sort(KEY_COLUMN, "行号", nulls_last=True,
-                                                                         maintain_order=True)
+    funds = (lf.filter(kind.is_in(["资金", PART]) & pl.col(KEY_COLUMN).is_in(folded.implode()))
+             .select(KEY_COLUMN, "行号", kind.cast(TEXT).alias("_k"), *MONEY_LABELS).collect(engine=STREAM))
+    rows = funds.sort(KEY_COLUMN, "行号", nulls_last=True, maintain_order=True)
     if rows.select(KEY_COLUMN, "行号").is_duplicated().any():
         raise InvalidInput("批量数据有误", [Problem(
             "E-IN-BATCH-VALUE", "有 其中/资金 行的表单中，行号重复或为空；请为每张表的各行编写不同的行号", source)])
