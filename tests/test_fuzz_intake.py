@@ -14,7 +14,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -37,10 +37,11 @@ FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(Healt
 KEYS = "0123456789" + ",. -+eE%" + "０１２３４５６７８９，．％" + "①²³¹٣०" + "\u00a0\u3000\u2009" + "万亿元¥￥"
 typed = st.text(alphabet=KEYS, min_size=1, max_size=14)
 
-# A person's reading: ASCII or full-width digits, thousands grouped by three with commas or spaces,
-# an optional decimal part and exponent, then an optional unit. Nothing else is a number.
+# A person's reading: an optional currency sign (and space: "¥ 0" is 0), ASCII or full-width digits,
+# thousands grouped by three with commas or spaces, an optional decimal part and exponent, then an
+# optional unit. Nothing else is a number.
 FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xFFE5: ord("¥")}
-READING = re.compile(r"^¥?([+-]?(?:\d{1,3}(?:[, \u00a0\u2009]\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+)"
+READING = re.compile(r"^(?:¥[ \u00a0\u2009]*)?([+-]?(?:\d{1,3}(?:[, \u00a0\u2009]\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+)"
                      r"(亿元|万元|元|亿|万|%)?$", re.ASCII)
 
 
@@ -57,6 +58,8 @@ def person_reads(text: str) -> Decimal | None:
 
 @FUZZ
 @given(typed)
+@example("¥ 0").via("found by this test in CI")
+@example("¥￥5")
 def test_no_number_is_read_that_a_person_would_not_read(text):
     parsed = to_decimal(text)
     if parsed is None:
@@ -68,6 +71,8 @@ def test_no_number_is_read_that_a_person_would_not_read(text):
 
 @FUZZ
 @given(typed)
+@example("¥ 0").via("found by this test in CI")
+@example("¥￥5")
 def test_money_is_either_read_as_written_or_refused_with_a_code(text):
     try:
         value = number(text, "money", "万元", "万元")

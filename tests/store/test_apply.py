@@ -94,3 +94,75 @@ def test_db_apply_cli_and_xlsx(world, stored, cli, tmp_path):
     bad = cli("db", "apply", "--year", 2022, "--table", "no-such/1")
     assert bad.exit_code == 2 and "找不到" in bad.output
     assert "没有已评分" in cli("db", "apply", "--year", 1999).output
+
+
+def test_rank_lists_self_evaluations_only(world, stored, cli):
+    """The stored target's "total" counts its findings: it is not ranked among the scores."""
+    r = cli("db", "rank", "--year", "2022")
+    assert r.exit_code == 0, r.output
+    assert "共 2 个" in r.output and "委托业务项目" in r.output and "培训项目" in r.output
+    assert "目标" not in r.output.split("等级分布")[0].replace("绩效目标", "")
+    r = cli("db", "rank", "--year", "2022", "--kind", "target")
+    assert r.exit_code == 2 and "目标表和监控表没有总分" in r.output
+
+
+def test_the_bureau_overrides_advice_with_a_reason(world, stored, cli):
+    """财政 changes one project's advice with a reason: the table's advice stays beside it, the latest
+    decision is in force, every decision is an audit event; nobody else may, and nothing unknown."""
+    from jixiao.store import apply
+    from jixiao.store.errors import Invalid, NotAllowed, NotFound
+    from jixiao.store.models import ApplyDecision, AuditEvent, Evaluation
+
+    ev, _ = stored
+    table = apply.load_table()
+    mid = Evaluation.objects.get(title="培训项目", kind="project")
+    for who, exc in (("unit_b", NotAllowed), ("dept_b", NotAllowed), ("finance_other", NotFound)):
+        with pytest.raises(exc):
+            apply.decide(actor=world.users[who], evaluation=mid, advice="保障", reason="理由", table=table)
+    with pytest.raises(Invalid, match="须写明理由"):
+        apply.decide(actor=world.users["finance"], evaluation=mid, advice="保障", reason="  ", table=table)
+    with pytest.raises(Invalid, match="不在结果应用规则") as e:
+        apply.decide(actor=world.users["finance"], evaluation=mid, advice="翻倍", reason="理由", table=table)
+    assert e.value.code == "E-ST-ADVICE"
+    assert not ApplyDecision.objects.exists()
+
+    d = apply.decide(actor=world.users["finance"], evaluation=mid, advice="保障", reason="上级配套资金要求全额安排",
+                     table=table)
+    assert (d.table_advice, d.advice) == ("核减", "保障")
+    rows = {r.evaluation.title: r for r in apply.advice(Evaluation.objects.all(), 2022, table)}
+    r = rows["培训项目"]
+    assert (r.advice, r.table_advice, r.next_budget, r.change) == ("保障", "核减", None, None)
+    assert "上级配套资金要求全额安排" in r.says and r.to_json()["decision"]["reason"] == "上级配套资金要求全额安排"
+    assert rows["委托业务项目"].decision is None
+    apply.decide(actor=world.users["finance"], evaluation=mid, advice="取消或暂停", reason="复核后改定", table=table)
+    r = {r.evaluation.title: r for r in apply.advice(Evaluation.objects.all(), 2022, table)}["培训项目"]
+    assert (r.advice, r.table_advice) == ("取消或暂停", "核减")
+    events = list(AuditEvent.objects.filter(action="apply.decide").order_by("id"))
+    assert [(e.detail["previous"], e.detail["advice"]) for e in events] == [(None, "保障"), ("保障", "取消或暂停")]
+    assert ApplyDecision.objects.count() == 2  # the first decision stays as history
+
+    out = cli("db", "decide", mid.pk, "--advice", "保障", "--reason", "预算处会商后恢复")
+    assert out.exit_code == 0 and "由“核减”改为“保障”" in out.output, out.output
+    assert cli("db", "decide", mid.pk, "--advice", "保障", "--reason", "").exit_code == 2
+    out = cli("db", "apply", "--year", "2022")
+    assert "财政调整，原建议：核减" in out.output, out.output
+
+
+def test_apply_over_the_api_per_role(world, stored):
+    from jixiao.store.models import Evaluation
+
+    mid = Evaluation.objects.get(title="培训项目", kind="project")
+    assert world.client("unit_b").get("/api/v1/apply?year=2022").status_code == 403
+    r = world.client("dept_b").get("/api/v1/apply?year=2022")
+    assert r.status_code == 200 and {x["title"] for x in r.json()["rows"]} == {"委托业务项目", "培训项目"}
+    assert world.client("dept_a").get("/api/v1/apply?year=2022").json()["rows"] == []  # another 主管部门's units
+    url = f"/api/v1/evaluations/{mid.pk}/apply-decisions"
+    body = {"advice": "保障", "reason": "全额安排"}
+    assert world.client("dept_b").post(url, body, content_type="application/json").status_code == 403
+    assert world.client("finance_other").post(url, body, content_type="application/json").status_code == 404
+    r = world.client("finance").post(url, {"advice": "保障", "reason": ""}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "E-ST-TEXT"
+    r = world.client("finance").post(url, body, content_type="application/json")
+    assert r.status_code == 201 and r.json()["table_advice"] == "核减"
+    rows = {x["title"]: x for x in world.client("finance").get("/api/v1/apply?year=2022").json()["rows"]}
+    assert rows["培训项目"]["advice"] == "保障" and rows["培训项目"]["decision"]["by"] == "finance"

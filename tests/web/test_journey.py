@@ -257,6 +257,20 @@ def test_journey(server, browser):
     fin.wait_for_selector("#ranking")
     fin.wait_for_timeout(800)  # let ECharts draw
     _shot(fin, "08-overview")
+    # …and at year end the grade gives next year's budget advice, which 财政 may change with a reason.
+    fin.get_by_role("link", name="结果应用").click()
+    fin.locator("#year").select_option("2020")
+    fin.get_by_role("button", name="切换").click()
+    row = fin.locator(f"#e{ev_id}")
+    assert "优先保障" in row.inner_text()
+    row.locator("summary", has_text="调整建议").click()
+    row.get_by_label("调整为").select_option("保障")
+    row.get_by_label("理由（必填）").fill("下年度该项工作量下降，按保障安排")
+    row.get_by_role("button", name="保存调整").click()
+    fin.wait_for_selector("text=调整为“保障”")
+    assert "原建议：优先保障" in fin.locator(f"#e{ev_id}").inner_text()
+    fin.wait_for_timeout(800)  # let ECharts draw
+    _shot(fin, "08b-apply")
     fin.goto(f"{url}/forms/")
     _shot(fin, "09-forms")
     for pg in (unit, dept, fin):

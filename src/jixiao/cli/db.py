@@ -229,6 +229,9 @@ def rank(year: int = typer.Option(..., "--year", help="年度"),
     from jixiao.store import reading
     from jixiao.store.models import Evaluation
 
+    if kind is not None and kind not in reading.RANKED:
+        _err(f"--kind 只能是 dept（部门整体自评）或 project（项目自评），实际为“{kind}”：目标表和监控表没有总分，不参与排名")
+        raise typer.Exit(2)
     r = reading.rank(Evaluation.objects.all(), year, edition, kind)
     if not r["count"]:
         _err(f"{year} 年度没有已保存的评价" + (f"（版本 {edition}）" if edition else ""))

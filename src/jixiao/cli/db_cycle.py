@@ -65,7 +65,7 @@ def apply_cmd(
         ev = r.evaluation
         money = f" {r.money_unit}"
         t.add_row(escape(f"{ev.unit.code} {ev.unit.name}"), escape(ev.title), r.kind, r.state, r.grade or "—",
-                  r.type or "—", escape(r.advice), "—" if r.budget is None else f"{r.budget:,.2f}{money}",
+                  r.type or "—", escape(r.advice + (f"（财政调整，原建议：{r.table_advice}）" if r.decision else "")), "—" if r.budget is None else f"{r.budget:,.2f}{money}",
                   "—" if r.next_budget is None else f"{r.next_budget:,.2f}{money}", "须整改" if r.rectify else "")
     c.print(t)
     for s in apply.summary(rows):
@@ -73,6 +73,70 @@ def apply_cmd(
                 + (f"，下年建议 {s['next_budget']:,.2f} {s['money_unit']}" if s["count"] > s["unknown"] + s["no_figure"] else "")
                 + (f"（{s['unknown']} 项预算数未知）" if s["unknown"] else "")
                 + (f"（{s['no_figure']} 项规则未给出数额）" if s["no_figure"] else ""))
+    if output is not None:
+        c.print(f"已导出：{output}")
+
+
+@db_app.command("decide")
+def decide_cmd(
+    evaluation: int = typer.Argument(..., help="评价编号（jixiao db apply --format json 中的 id）"),
+    advice: str = typer.Option(..., "--advice", help="调整后的建议，须为结果应用规则中的一类（如 保障、核减）"),
+    reason: str = typer.Option(..., "--reason", help="调整理由（必填，记入审计日志）"),
+    table_ref: str = typer.Option("national-apply/2020", "--table", help="结果应用规则（版本编号或文件）"),
+    database: str | None = DatabaseOpt,
+    data: Path | None = DataOpt,
+) -> None:
+    """财政部门调整一项评价的结果应用建议（须写明理由；规则表的建议保留在旁）。"""
+    from jixiao.cli import fail
+    from jixiao.core.errors import InvalidInput
+
+    _db.connect(database, data)
+    from jixiao.store import apply
+
+    try:
+        table = apply.load_table(table_ref)
+    except InvalidInput as exc:
+        fail(exc)
+    d = _db.run(lambda: apply.decide(actor=None, evaluation=evaluation, advice=advice, reason=reason, table=table))
+    print(f"已调整：评价 {evaluation}（{d.evaluation.title} {d.evaluation.year}）的建议由“{d.table_advice}”改为“{d.advice}”")
+
+
+@db_app.command("rectify")
+def rectify_cmd(
+    year: int | None = typer.Option(None, "--year", help="来源评价的年度"),
+    status: str | None = typer.Option(None, "--status", help="open（整改中）、reported（已报送结果）或 closed（已销号）"),
+    overdue: bool = typer.Option(False, "--overdue", help="只列已逾期未销号的"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="导出为 Excel 工作簿（.xlsx）"),
+    database: str | None = DatabaseOpt,
+    data: Path | None = DataOpt,
+) -> None:
+    """整改事项清单：问题、要求、责任单位、期限、整改结果与结论，逾期的标出。"""
+    from jixiao.store.models import Rectification
+
+    if status is not None and status not in Rectification.Status.values:
+        print(f"错误：--status 应为 open、reported 或 closed，实际为“{status}”", file=sys.stderr)
+        raise typer.Exit(2)
+    if output is not None and output.suffix.lower() != ".xlsx":
+        print(f"错误：导出文件“{output}”应以 .xlsx 结尾", file=sys.stderr)
+        raise typer.Exit(2)
+    _db.connect(database, data)
+    from jixiao.store import rectify
+
+    items = list(rectify.filtered(rectify.visible(None), year=year, status=status, overdue_only=overdue))
+    table_rows = rectify.rows(items)
+    if output is not None:
+        rectify.write_xlsx(table_rows, output)
+    c = Console(width=180)
+    if not items:
+        c.print("没有符合条件的整改事项。")
+        return
+    t = Table(title=f"整改事项（{len(items)} 项）", title_justify="left")
+    for col in ("编号", "责任单位", "来源评价", "问题", "整改要求", "期限", "状态", "整改结果", "结论"):
+        t.add_column(col, overflow="fold")
+    for r in table_rows:
+        t.add_row(str(r[0]), escape(f"{r[1]} {r[2]}"), escape(f"{r[3]}（{r[4]}）"), escape(r[6]), escape(r[7]),
+                  r[8] + ("（逾期）" if r[10] else ""), r[9], escape(r[11] or "—"), r[12] or "—")
+    c.print(t)
     if output is not None:
         c.print(f"已导出：{output}")
 

@@ -87,7 +87,8 @@ def to_decimal(raw) -> tuple[Decimal, str | None] | None:
     percent = False
     if text.startswith("百分之"):
         text, percent = text[3:], True
-    text = text.lstrip("¥").strip()
+    if text.startswith("¥"):  # one currency sign; "¥¥5" is a typo, not 5
+        text = text[1:].strip()
     if _SPACES.search(text):
         # A space may group thousands (21 195) like a comma; “2 1 1 9 5” is not a number.
         spaced = _SPACES.sub(",", text)

@@ -6,6 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from jixiao.store.models import (
     Adjustment,
+    ApplyDecision,
     Attachment,
     AuditEvent,
     CaseVersion,
@@ -62,5 +63,5 @@ class AuditEventAdmin(ReadOnly):
     search_fields = ("actor_name", "object_id")
 
 
-for model in (Edition, CaseVersion, Score, Attachment, Adjustment, Opinion):
+for model in (Edition, CaseVersion, Score, Attachment, Adjustment, Opinion, ApplyDecision):
     admin.site.register(model, ReadOnly)

@@ -21,7 +21,7 @@ from ninja.security import HttpBearer, django_auth
 
 from jixiao.core.errors import InvalidInput
 from jixiao.store import bulk, selectors, services
-from jixiao.store.errors import Invalid, NotFound, StoreError, from_invalid_input
+from jixiao.store.errors import Invalid, NotAllowed, NotFound, StoreError, from_invalid_input
 from jixiao.store.models import Adjustment, Attachment, AuditEvent, Evaluation, Opinion, Role
 from jixiao.store.workflow import allowed_from
 
@@ -173,6 +173,28 @@ class OpinionIn(Schema):
 
 class ExpertIn(Schema):
     username: str
+
+
+class DecisionIn(Schema):
+    advice: str
+    reason: str
+
+
+class RectificationIn(Schema):
+    problem: str
+    requirement: str
+    due: str
+    source: str = ""
+    unit: str | None = None
+
+
+class ReportIn(Schema):
+    result: str
+
+
+class ConclusionIn(Schema):
+    conclusion: str
+    note: str = ""
 
 
 # --- who am I, units ------------------------------------------------------------------------------
@@ -440,6 +462,78 @@ def report(request, pk: int, format: str = "html", version: int | None = None):
 
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return resp
+
+
+# --- 结果应用 -----------------------------------------------------------------------------------------
+
+def _apply_reader(request) -> None:
+    if not {Role.FINANCE, Role.DEPT, Role.ADMIN} & selectors.roles(request.user):
+        raise NotAllowed("只有主管部门和财政部门可以查看结果应用建议")
+
+
+@api.get("/apply", summary="结果应用：某年度各评价下一年度的预算安排建议（主管部门、财政）")
+def apply_list(request, year: int, final_only: bool = False):
+    from jixiao.store import apply
+
+    _range(year, "year", 1990, 2100)
+    _apply_reader(request)
+    table = apply.load_table()
+    rows = apply.advice(selectors.evaluations(request.user), year, table, final_only)
+    return {"year": year, "table": table.id, "advices": apply.advices(table), "rows": [r.to_json() for r in rows],
+            "summary": apply.summary(rows)}
+
+
+@api.post("/evaluations/{pk}/apply-decisions", summary="财政部门调整结果应用建议（须填理由）", response={201: dict})
+def post_apply_decision(request, pk: int, body: DecisionIn):
+    from jixiao.store import apply
+
+    ev = _evaluation(request, pk)
+    d = apply.decide(actor=request.user, evaluation=ev, advice=body.advice, reason=body.reason,
+                     table=apply.load_table())
+    return Status(201, {"id": d.id, "evaluation": ev.id, "advice": d.advice, "table_advice": d.table_advice,
+                        "reason": d.reason, "table": d.table, "created": _time(d.created)})
+
+
+# --- 整改 -------------------------------------------------------------------------------------------
+
+@api.get("/rectifications", summary="可见的整改事项（按编号分页；可按年度、状态、是否逾期筛选）")
+def rectifications(request, year: int | None = None, status: str | None = None, overdue: bool = False,
+                   after: int = 0, limit: int = 100):
+    from jixiao.store import rectify
+
+    _range(after, "after")
+    _range(year, "year", 1990, 2100)
+    qs = rectify.filtered(rectify.visible(request.user), year=year, status=status, overdue_only=overdue)
+    rows = list(qs.filter(id__gt=after).order_by("id")[: _limit(limit) + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [rectify.to_json(r) for r in rows], "next": rows[-1].id if more else None}
+
+
+@api.post("/evaluations/{pk}/rectifications", summary="提出整改要求（主管部门、财政）", response={201: dict})
+def post_rectification(request, pk: int, body: RectificationIn):
+    from jixiao.store import rectify
+
+    ev = _evaluation(request, pk)
+    item = rectify.create(actor=request.user, evaluation=ev, problem=body.problem, requirement=body.requirement,
+                          due=body.due, source=body.source or rectify.SOURCES[0], unit_code=body.unit)
+    return Status(201, rectify.to_json(item))
+
+
+@api.post("/rectifications/{rid}/report", summary="报送整改结果（责任单位）")
+def post_rectification_report(request, rid: int, body: ReportIn):
+    from jixiao.store import rectify
+
+    _range(rid, "rid")
+    return rectify.to_json(rectify.report(actor=request.user, item=rid, result=body.result))
+
+
+@api.post("/rectifications/{rid}/conclude", summary="认定整改结论：done 已整改（销号）、partly 部分整改、not_done 未整改")
+def post_rectification_conclusion(request, rid: int, body: ConclusionIn):
+    from jixiao.store import rectify
+
+    _range(rid, "rid")
+    return rectify.to_json(rectify.conclude(actor=request.user, item=rid, conclusion=body.conclusion, note=body.note))
 
 
 @api.get("/evaluations/{pk}/audit", summary="该评价的审计日志（只读）")

@@ -225,6 +225,63 @@ class Opinion(models.Model):
         verbose_name = verbose_name_plural = "审核意见"
 
 
+class ApplyDecision(models.Model):
+    """财政部门对结果应用建议的调整 (the bureau overrides the rule table's advice, with a reason).
+    Rows are only added: the latest one for an evaluation is in force, the earlier ones stay as its
+    history, and each is also an AuditEvent."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="apply_decisions")
+    advice = models.CharField("调整后的建议", max_length=50)
+    table_advice = models.CharField("规则表的建议", max_length=50)
+    table = models.CharField("结果应用规则", max_length=100)
+    reason = models.TextField("理由")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "结果应用调整"
+        ordering = ["-created", "-id"]
+
+
+class Rectification(models.Model):
+    """整改: a problem found by an evaluation, a review or monitoring, with its 要求, 责任单位 and 期限;
+    the unit reports its 整改结果, the reviewer gives the 结论. Changes go through
+    :mod:`jixiao.store.rectify` only (row history and an AuditEvent each)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "整改中"
+        REPORTED = "reported", "已报送结果"
+        CLOSED = "closed", "已销号"
+
+    class Conclusion(models.TextChoices):
+        NONE = "", "—"
+        DONE = "done", "已整改"
+        PARTLY = "partly", "部分整改"
+        NOT_DONE = "not_done", "未整改"
+
+    evaluation = models.ForeignKey(Evaluation, verbose_name="来源评价", on_delete=models.PROTECT,
+                                   related_name="rectifications")
+    unit = models.ForeignKey(Unit, verbose_name="责任单位", on_delete=models.PROTECT, related_name="rectifications")
+    source = models.CharField("问题来源", max_length=50)
+    problem = models.TextField("问题")
+    requirement = models.TextField("整改要求")
+    due = models.DateField("整改期限")
+    result = models.TextField("整改结果", blank=True, default="")
+    conclusion = models.CharField("结论", max_length=16, choices=Conclusion.choices, blank=True, default="")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "整改事项"
+        indexes = [models.Index(fields=["unit", "status"])]
+
+    def __str__(self) -> str:
+        return f"整改 {self.pk}：{self.problem[:30]}"
+
+
 class AppendOnly(Exception):
     """Raised on any attempt to change or delete an audit event."""
 

@@ -10,6 +10,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from jixiao.store.models import Evaluation, Kind, Score
 
 GRADE_ORDER = ["优", "良", "中", "差"]
+RANKED = (Kind.DEPT, Kind.PROJECT)  # kinds whose total is points out of 100
 
 
 def level1_of(kind: str, record: dict) -> dict[str, float | None]:
@@ -49,8 +50,10 @@ def history(qs: QuerySet[Evaluation]) -> list[dict]:
 
 
 def rank(qs: QuerySet[Evaluation], year: int, edition: str | None = None, kind: str | None = None) -> dict:
-    """Evaluations of one year ranked by total (ties share a rank), and the grade distribution."""
-    qs = qs.filter(year=year, current__gt=0)
+    """Evaluations of one year ranked by total (ties share a rank), and the grade distribution.
+    Only self-evaluations are ranked: a target's or a monitoring sheet's "total" counts its findings,
+    not points."""
+    qs = qs.filter(year=year, current__gt=0, kind__in=RANKED)
     if edition:
         qs = qs.filter(edition__ref=edition) | qs.filter(edition__hash__startswith=edition)
     if kind:

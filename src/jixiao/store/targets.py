@@ -80,10 +80,28 @@ def score(document: dict, *, unit: Unit, source: str = "", ev: Evaluation | None
                 year = int(str(document.get("年度")).rstrip("年度").rstrip("年"))
             except ValueError:
                 year = None
-        return docs.score_target(document, source=source, edition=edition_of(ev) if ev else None,
-                                 frozen_dir=_frozen_dir(), history=history_for(unit, ev.year if ev else year))
+        scored = docs.score_target(document, source=source, edition=edition_of(ev) if ev else None,
+                                   frozen_dir=_frozen_dir(), history=history_for(unit, ev.year if ev else year))
     except InvalidInput as exc:
         raise from_invalid_input(exc, source or "申报表") from None
+    return _with_open_rectifications(scored, unit)
+
+
+def _with_open_rectifications(scored: scoring.Scored, unit: Unit) -> scoring.Scored:
+    """``T_OPEN_RECTIFICATION`` (提示): the project still has 整改 items of earlier years not closed."""
+    from jixiao.store import rectify
+
+    items = list(rectify.open_items(unit, scored.title).filter(evaluation__year__lt=scored.year or 0).order_by("due"))
+    if not items:
+        return scored
+    late = sum(1 for it in items if rectify.overdue(it))
+    text = "；".join(f"{it.evaluation.year} 年度：{it.problem[:60]}（期限 {it.due}，{it.get_status_display()}）" for it in items[:5])
+    scored.record = copy.deepcopy(scored.record)
+    scored.record["findings"].append({
+        "code": "T_OPEN_RECTIFICATION", "severity": "提示", "where": "", "indicator": "", "category": "", "check": "",
+        "message": f"该项目有 {len(items)} 项以前年度的整改尚未销号" + (f"（{late} 项已逾期）" if late else "")
+                   + f"，请在申报中说明整改情况：{text}"})
+    return scored
 
 
 def read_upload(*, name: str, data: bytes) -> dict:

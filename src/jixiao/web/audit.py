@@ -23,7 +23,8 @@ ACTIONS = {
     "transition.finalize": "财政终审通过", "transition.return_to_dept": "退回主管部门", "transition.reopen": "重新打开终审",
     "adjustment.create": "评分调整", "opinion.create": "审核意见", "attachment.add": "上传佐证材料",
     "expert.assign": "指派专家", "unit.create": "新建单位", "user.create": "新建用户", "role.grant": "授予角色",
-    "token.issue": "签发令牌",
+    "token.issue": "签发令牌", "apply.decide": "调整结果应用建议", "rectify.create": "提出整改",
+    "rectify.report": "报送整改结果", "rectify.conclude": "认定整改结论",
 }
 
 

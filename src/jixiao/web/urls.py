@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from jixiao.web import audit, batch, expert, overview, reports, review, targets, views
+from jixiao.web import apply, audit, batch, expert, overview, rectify, reports, review, targets, views
 
 app_name = "web"
 
@@ -33,6 +33,15 @@ urlpatterns = [
     path("overview/", overview.overview, name="overview"),
     path("overview/unit/<int:uid>/", overview.unit_years, name="unit_years"),
     path("overview/export/<str:table>.xlsx", overview.export, name="overview_export"),
+    path("apply/", apply.apply_page, name="apply"),
+    path("apply/export.xlsx", apply.apply_export, name="apply_export"),
+    path("apply/<int:pk>/decide", apply.apply_decide, name="apply_decide"),
+    path("rectify/", rectify.rectify_list, name="rectify"),
+    path("rectify/export.xlsx", rectify.rectify_export, name="rectify_export"),
+    path("rectify/<int:pk>/", rectify.rectify_item, name="rectify_item"),
+    path("rectify/<int:pk>/report", rectify.rectify_report, name="rectify_report"),
+    path("rectify/<int:pk>/conclude", rectify.rectify_conclude, name="rectify_conclude"),
+    path("e/<int:ev_pk>/rectify", rectify.rectify_new, name="rectify_new"),
     path("forms/", batch.batch, name="batch"),
     path("forms/<int:pk>/", batch.form_detail, name="form_detail"),
     path("expert/", expert.expert_home, name="expert"),
