@@ -265,3 +265,46 @@ def test_indicator_library_and_history_suggestions(world, target_doc):
     bare.pop("历史完成值")
     other, _ = targets.submit_form(actor=world.users["unit_a"], unit=world.units["440101"], document=bare, source="a.yaml")
     assert indicators.suggestions(other, bare) == {}  # no history: nothing invented
+
+
+def test_targets_over_the_api_and_frozen_after_approval(world, target_doc):
+    """The cycle's target steps over the API per role; an approved target cannot be reopened, only
+    changed by a request with its reason."""
+    from jixiao.store import services
+    from jixiao.store.errors import Conflict
+
+    def post(who, path, body=None):
+        return world.client(who).post(path, body or {}, content_type="application/json")
+
+    body = {"unit": "440201", "document": _fixed(target_doc)}
+    assert post("unit_a", "/api/v1/targets", body).status_code == 404
+    assert post("dept_b", "/api/v1/targets", body).status_code == 403
+    r = post("unit_b", "/api/v1/targets", body)
+    assert r.status_code == 201, r.content
+    pk, rec = r.json()["id"], r.json()
+    assert rec["kind"] == "target" and rec["suggested_grade"] in ("优", "良", "中", "差")
+    assert world.client("unit_a").get(f"/api/v1/targets/{pk}").status_code == 404
+    assert world.client("unit_b").get(f"/api/v1/targets/{world.ev_b.id}").json()["code"] == "E-ST-KIND"
+    assert post("unit_b", f"/api/v1/evaluations/{pk}/transitions", {"action": "submit"}).status_code == 200
+    assert post("unit_b", f"/api/v1/targets/{pk}/grade", {"grade": "良"}).status_code == 403
+    r = post("dept_b", f"/api/v1/targets/{pk}/opinions", {"item": "完整性", "text": "中期目标请细化"})
+    assert r.status_code == 201
+    assert post("dept_b", f"/api/v1/targets/{pk}/grade", {"grade": "良"}).status_code == 200
+    assert post("dept_b", f"/api/v1/evaluations/{pk}/transitions", {"action": "approve"}).status_code == 200
+    assert post("finance", f"/api/v1/targets/{pk}/approve").json()["code"] == "E-ST-GRADE"  # no 复审 grade yet
+    assert post("finance", f"/api/v1/targets/{pk}/grade", {"grade": "良", "reason": "细化后安排"}).status_code == 200
+    r = post("finance", f"/api/v1/targets/{pk}/approve")
+    assert r.status_code == 200 and r.json()["state"] == "final" and r.json()["approved_version"] >= 1
+    assert r.json()["opinions"]["初审"][0]["text"] == "中期目标请细化"
+
+    r = post("finance", f"/api/v1/evaluations/{pk}/transitions", {"action": "reopen", "opinion": "重新看看"})
+    assert r.status_code == 409 and r.json()["code"] == "E-ST-FROZEN" and "调整申请" in r.json()["message"]
+    with pytest.raises(Conflict, match="调整申请"):  # not even from the command line
+        services.transition(actor=None, evaluation=pk, action="reopen", text="x")
+    assert post("unit_b", f"/api/v1/targets/{pk}/change-request", {"reason": ""}).status_code == 400
+    r = post("unit_b", f"/api/v1/targets/{pk}/change-request", {"reason": "上级追加任务，数量指标需上调"})
+    assert r.status_code == 200 and r.json()["state"] == "draft" and r.json()["pending_change"]
+    assert r.json()["approved_version"] >= 1  # the approved version stays in force until the change is approved
+    lib = world.client("finance").get("/api/v1/indicators?q=委托").json()["items"]
+    assert lib and all("委托" in (i["name"] + i["level2"] + i["project"]) for i in lib)
+    assert world.client("unit_a").get("/api/v1/indicators?q=委托").json()["items"] == []

@@ -332,3 +332,46 @@ def test_keyboard_only_entry(server, browser):
     assert unlabelled == []
     page.context.close()
     shutil.rmtree(Path(server["db"]).parent / "reports", ignore_errors=True)
+
+
+def test_monitoring_journey(server, browser, tmp_path):
+    """运行监控 in the browser: the unit files its 1—7月 form; 送审 is refused until the red light has
+    its 纠偏措施; 财政 sees the map, opens the red project and creates a 整改 item from it."""
+    url = server["url"]
+    form = tmp_path / "委托业务项目-1-7月.yaml"
+    text = (ROOT / "examples" / "chizhou-2022" / "monitoring.yaml").read_text(encoding="utf-8")
+    form.write_text(text.replace("执行数: 36.5", "执行数: 40"), encoding="utf-8")
+    unit = _login(browser, url, "danwei2")
+    unit.get_by_role("link", name="运行监控").click()
+    unit.get_by_label("监控表文件（.yaml 或 .json）").set_input_files(str(form))
+    unit.get_by_role("button", name="上传并亮灯").click()
+    unit.wait_for_selector("text=已保存")
+    assert "红灯" in unit.locator("#lights-table").inner_text()
+    unit.get_by_role("button", name="送审").click()
+    unit.wait_for_selector("text=须先填写纠偏措施才能送审")
+    _shot(unit, "12-monitoring-red-light")
+    unit.get_by_label("纠偏措施（必填）").fill("下半年集中开展委托，9月底前完成30项")
+    unit.get_by_role("button", name="保存纠偏措施").click()
+    unit.wait_for_selector("text=已填写")
+    unit.get_by_role("button", name="送审").click()
+    unit.wait_for_selector("text=已送审。")
+    unit.context.close()
+
+    fin = _login(browser, url, "caizheng")
+    fin.get_by_role("link", name="运行监控").click()
+    fin.locator("#year").select_option("2022")
+    fin.get_by_role("button", name="切换").click()
+    row = fin.locator("#monitoring-table tbody tr").first
+    assert "基建工程委托业务项目数量" in row.inner_text()
+    fin.wait_for_timeout(800)  # let ECharts draw
+    _shot(fin, "13-monitoring-map")
+    row.get_by_role("link").click()
+    fin.get_by_role("link", name="提出整改").click()
+    assert "运行监控红灯：基建工程委托业务项目数量" in fin.get_by_label("问题（必填）").input_value()
+    fin.get_by_label("整改要求（必填）").fill("9月底前报送委托业务进度，未完成部分说明原因")
+    fin.get_by_label("整改期限").fill("2022-10-31")
+    fin.get_by_role("button", name="提出").click()
+    fin.wait_for_selector("text=已提出整改要求")
+    assert "深圳市人才交流服务中心" in fin.locator("dl.facts").inner_text()
+    _shot(fin, "14-rectify-item")
+    fin.context.close()

@@ -141,5 +141,74 @@ def rectify_cmd(
         c.print(f"已导出：{output}")
 
 
+@db_app.command("monitor-import")
+def monitor_import(
+    files: list[Path] = typer.Argument(..., help="运行监控表文件（.yaml 或 .json）"),
+    unit: str = typer.Option(..., "--unit", help="单位编码"),
+    database: str | None = DatabaseOpt,
+    data: Path | None = DataOpt,
+) -> None:
+    """保存运行监控表（同一项目同一期间为新版本），列出各灯与须填写纠偏措施的指标。"""
+    from jixiao.core.errors import InvalidInput
+
+    _db.connect(database, data)
+    from jixiao.intake.documents import read_document
+    from jixiao.store import monitoring, scoring
+    from jixiao.store.errors import from_invalid_input
+    from jixiao.store.models import Unit
+
+    target = Unit.objects.filter(code=unit).first()
+    if target is None:
+        _db._err(f"找不到单位“{unit}”；请先用 jixiao db unit {unit} 名称 添加")
+        raise typer.Exit(2)
+    failed = 0
+    for f in files:
+        try:
+            document = scoring.plain(read_document(f).data)
+        except InvalidInput as exc:
+            e = from_invalid_input(exc, f.name)
+            _db._err(e.message, e.problems)
+            failed += 1
+            continue
+        try:
+            ev, v = _db.run(lambda d=document, name=f.name: monitoring.save(actor=None, unit=target, document=d,
+                                                                           source=name))
+        except typer.Exit:
+            failed += 1
+            continue
+        counts = monitoring.light_counts(ev)
+        lights = "，".join(f"{c}灯 {n}" for c, n in counts.items() if n)
+        print(f"{'已保存' if v else '未变'}：{f} → 评价 {ev.id}（{ev.title} {ev.year}）第 {ev.current} 版，{ev.grade}；{lights}")
+        for b in monitoring.blockers(ev):
+            print(f"  须填写纠偏措施：{b.get('indicator') or '项目资金'}（送审前）")
+    if failed:
+        raise typer.Exit(2)
+
+
+@db_app.command("monitor-map")
+def monitor_map(
+    year: int = typer.Option(..., "--year", help="年度"),
+    database: str | None = DatabaseOpt,
+    data: Path | None = DataOpt,
+) -> None:
+    """某年度各运行监控表的红黄绿蓝灯数，按主管部门，红灯多的在前。"""
+    _db.connect(database, data)
+    from jixiao.store import monitoring
+
+    rows = monitoring.light_map(None, year)
+    c = Console(width=180)
+    if not rows:
+        c.print(f"{year} 年度没有运行监控表。")
+        return
+    t = Table(title=f"{year} 年度运行监控预警（{len(rows)} 份）", title_justify="left")
+    for col in ("主管部门", "单位", "项目 · 期间", "红", "黄", "绿", "蓝", "红灯指标", "状态"):
+        t.add_column(col, overflow="fold", justify="right" if col in monitoring.LIGHTS else "left")
+    for r in rows:
+        ev = r.evaluation
+        t.add_row(escape(r.dept), escape(ev.unit.name), escape(ev.title), *[str(r.counts[x]) for x in monitoring.LIGHTS],
+                  escape("、".join(r.reds) or "—"), ev.get_state_display())
+    c.print(t)
+
+
 def register(app: typer.Typer) -> None:
     """Nothing to add at the top level: the command sits in the ``db`` group, imported with this module."""

@@ -192,6 +192,39 @@ class ReportIn(Schema):
     result: str
 
 
+class MonitoringIn(Schema):
+    unit: str
+    document: dict
+    note: str = ""
+
+
+class MeasureIn(Schema):
+    indicator: str
+    measure: str
+
+
+class TargetIn(Schema):
+    unit: str
+    document: dict
+    note: str = ""
+    base_version: int | None = None
+
+
+class TargetOpinionIn(Schema):
+    item: str
+    text: str
+
+
+class TargetGradeIn(Schema):
+    grade: str
+    reason: str = ""
+    base_version: int | None = None
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
 class ConclusionIn(Schema):
     conclusion: str
     note: str = ""
@@ -492,6 +525,121 @@ def post_apply_decision(request, pk: int, body: DecisionIn):
                      table=apply.load_table())
     return Status(201, {"id": d.id, "evaluation": ev.id, "advice": d.advice, "table_advice": d.table_advice,
                         "reason": d.reason, "table": d.table, "created": _time(d.created)})
+
+
+# --- 绩效目标 ---------------------------------------------------------------------------------------
+
+def target_json(ev: Evaluation) -> dict:
+    from jixiao.store import targets
+
+    v = targets.approved_version(ev)
+    rec = ev.versions.select_related("score").get(number=ev.current).score.record if ev.current else {}
+    return {**summary(ev), "findings": rec.get("findings", []), "suggested_grade": rec.get("suggested_grade"),
+            "opinions": {level: [opinion_json(o) for o in ops] for level, ops in targets.opinions_by_level(ev).items()},
+            "approved_version": getattr(v, "number", None), "pending_change": targets.pending_change(ev) or None}
+
+
+def _target(request, pk: int) -> Evaluation:
+    from jixiao.store.models import Kind
+
+    ev = _evaluation(request, pk)
+    if ev.kind != Kind.TARGET:
+        raise Invalid("这不是绩效目标申报表", [], "E-ST-KIND")
+    return ev
+
+
+@api.post("/targets", summary="提交绩效目标申报表（单位；同一项目同一年度为新版本），返回四性审核结果", response={201: dict, 200: dict})
+def post_target(request, body: TargetIn):
+    from jixiao.store import targets
+
+    unit = selectors.units(request.user).filter(code=body.unit).first()
+    if unit is None:
+        raise NotFound(f"找不到单位“{body.unit}”")
+    ev, v = targets.submit_form(actor=request.user, unit=unit, document=body.document, source="API", note=body.note,
+                                base_version=body.base_version)
+    return Status(201 if v is not None else 200, target_json(ev))
+
+
+@api.get("/targets/{pk}", summary="一份绩效目标：四性审核结果、初审/复审意见、批复版本、待批的调整申请")
+def get_target(request, pk: int):
+
+    return target_json(_target(request, pk))
+
+
+@api.post("/targets/{pk}/opinions", summary="逐项审核意见（主管部门初审、财政复审）", response={201: dict})
+def post_target_opinion(request, pk: int, body: TargetOpinionIn):
+    from jixiao.store import targets
+
+    op = targets.give_opinion(actor=request.user, evaluation=_target(request, pk), item=body.item, text=body.text)
+    return Status(201, opinion_json(op))
+
+
+@api.post("/targets/{pk}/grade", summary="综合评定等级 优/良/中/差（初审或复审，按当前状态）")
+def post_target_grade(request, pk: int, body: TargetGradeIn):
+    from jixiao.store import targets
+
+    ev = _target(request, pk)
+    targets.grade(actor=request.user, evaluation=ev, grade=body.grade, reason=body.reason, base_version=body.base_version)
+    return target_json(_target(request, pk))
+
+
+@api.post("/targets/{pk}/approve", summary="批复（财政；须有进入预算安排的复审等级）")
+def post_target_approve(request, pk: int):
+    from jixiao.store import targets
+
+    targets.approve(actor=request.user, evaluation=_target(request, pk))
+    return target_json(_target(request, pk))
+
+
+@api.post("/targets/{pk}/change-request", summary="调整申请（单位；须写明理由，重新走审核流程，批复版本在批准前仍有效）")
+def post_target_change(request, pk: int, body: ReasonIn):
+    from jixiao.store import targets
+
+    targets.request_change(actor=request.user, evaluation=_target(request, pk), reason=body.reason)
+    return target_json(_target(request, pk))
+
+
+@api.get("/indicators", summary="指标库：已批复目标的年度指标及其完成值（按名称、项目、关键词搜索）")
+def indicator_library(request, q: str = "", level1: str = "", limit: int = 100):
+    from jixiao.store import indicators
+
+    return {"items": [vars(e) for e in indicators.library(selectors.evaluations(request.user), services.bounded(q, "q", 200),
+                                                            services.bounded(level1, "level1", 50), _limit(limit))]}
+
+
+# --- 运行监控 ---------------------------------------------------------------------------------------
+
+def monitoring_json(r) -> dict:
+    ev = r.evaluation
+    return {**summary(ev), "dept": r.dept, "lights": r.counts, "status": r.status, "red": r.reds}
+
+
+@api.get("/monitoring", summary="某年度可见的运行监控表及其红黄绿蓝灯数（红灯多的在前）")
+def monitoring_list(request, year: int):
+    from jixiao.store import monitoring
+
+    _range(year, "year", 1990, 2100)
+    return {"year": year, "items": [monitoring_json(r) for r in monitoring.light_map(request.user, year)]}
+
+
+@api.post("/monitoring", summary="保存运行监控表（单位；同一项目同一期间为新版本）", response={201: dict, 200: dict})
+def post_monitoring(request, body: MonitoringIn):
+    from jixiao.store import monitoring
+
+    unit = selectors.units(request.user).filter(code=body.unit).first()
+    if unit is None:
+        raise NotFound(f"找不到单位“{body.unit}”")
+    ev, v = monitoring.save(actor=request.user, unit=unit, document=body.document, source="API", note=body.note)
+    return Status(201 if v is not None else 200, {**summary(ev), "blockers": monitoring.blockers(ev)})
+
+
+@api.post("/evaluations/{pk}/measures", summary="为红灯指标填写纠偏措施（单位；保存为新版本）", response={201: dict})
+def post_measure(request, pk: int, body: MeasureIn):
+    from jixiao.store import monitoring
+
+    ev = _evaluation(request, pk)
+    ev, _ = monitoring.add_measure(actor=request.user, evaluation=ev, indicator=body.indicator, measure=body.measure)
+    return Status(201, {**summary(ev), "blockers": monitoring.blockers(ev)})
 
 
 # --- 整改 -------------------------------------------------------------------------------------------

@@ -436,6 +436,13 @@ def transition(*, actor, evaluation: Evaluation, action: str, text: str = "",
                                                          "where": "opinion"}], "E-ST-TEXT")
         if ev.current == 0 and action == "submit":
             raise Conflict("还没有保存任何版本，不能送审", [], "E-ST-EMPTY")
+        if ev.kind == Kind.TARGET and action == "reopen":
+            raise Conflict("已批复的绩效目标不能重新打开：确需调整的，由单位提交调整申请并写明理由，重新审核批复"
+                           "（财预〔2015〕88号 第二十八条）", [], "E-ST-FROZEN")
+        if ev.kind == Kind.MONITOR and action == "submit":
+            from jixiao.store import monitoring
+
+            monitoring.check_submittable(ev)  # a red light needs its 纠偏措施 first
         before = ev.state
         ev.state = t.target
         _save(ev, actor)

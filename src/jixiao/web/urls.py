@@ -1,7 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from jixiao.web import apply, audit, batch, expert, overview, rectify, reports, review, targets, views
+from jixiao.web import (
+    apply,
+    audit,
+    batch,
+    expert,
+    monitoring,
+    overview,
+    rectify,
+    reports,
+    review,
+    targets,
+    views,
+)
 
 app_name = "web"
 
@@ -36,6 +48,11 @@ urlpatterns = [
     path("apply/", apply.apply_page, name="apply"),
     path("apply/export.xlsx", apply.apply_export, name="apply_export"),
     path("apply/<int:pk>/decide", apply.apply_decide, name="apply_decide"),
+    path("monitoring/", monitoring.monitoring_home, name="monitoring"),
+    path("monitoring/upload", monitoring.monitoring_upload, name="monitoring_upload"),
+    path("monitoring/<int:pk>/", monitoring.monitoring_item, name="monitoring_item"),
+    path("monitoring/<int:pk>/measure", monitoring.monitoring_measure, name="monitoring_measure"),
+    path("monitoring/<int:pk>/move", monitoring.monitoring_move, name="monitoring_move"),
     path("rectify/", rectify.rectify_list, name="rectify"),
     path("rectify/export.xlsx", rectify.rectify_export, name="rectify_export"),
     path("rectify/<int:pk>/", rectify.rectify_item, name="rectify_item"),

@@ -71,6 +71,8 @@ def detail(request, pk: int):
     ev = evaluation_or_404(request.user, pk)
     if ev.kind == Kind.TARGET:  # a target has its own pages (jixiao.web.targets)
         return redirect("web:target", pk=ev.pk)
+    if ev.kind == Kind.MONITOR:  # so is a monitoring form (jixiao.web.monitoring)
+        return redirect("web:monitoring_item", pk=ev.pk)
     mine = {str(r) for r in selectors.roles(request.user, ev)}
     vs = stored.versions(ev)
     cur = next((v for v in vs if v.number == ev.current), None)

@@ -1,0 +1,130 @@
+"""绩效运行监控 (双监控) in the store: a unit's monitoring form for one project and one period,
+its warning lights with their reasons, the 纠偏措施 it adds, and the reviewers' map of lights.
+
+A monitoring form is an Evaluation of kind ``monitor`` titled "项目 · 期间" (one per project and
+period), versioned like any other. Its "total" is the number of red lights and its "grade" the
+result's 正常 / 异常, so lists can sort by them; rankings leave the kind out
+(:data:`jixiao.store.reading.RANKED`). A form with a red light (or 完全不可能) but no 纠偏措施
+cannot be submitted: :func:`check_submittable` runs in :func:`jixiao.store.services.transition`.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from jixiao import services as core_services
+from jixiao.core.errors import InvalidInput, Problem
+from jixiao.store import scoring, selectors, services
+from jixiao.store.errors import Conflict, Invalid, from_invalid_input
+from jixiao.store.models import CaseVersion, Evaluation, Kind, Unit
+
+MEASURE_MISSING = "M_MEASURE_MISSING"
+LIGHTS = ("红", "黄", "绿", "蓝")
+
+
+def _title(document: dict, project: str) -> str:
+    period = str(document.get("监控期间") or "").strip()
+    return f"{project} · {period}" if period else project
+
+
+def score(document: dict, source: str = "") -> scoring.Scored:
+    """Bind a monitoring document under the edition it names and light it; refused with every problem."""
+    if not isinstance(document, dict):
+        raise from_invalid_input(InvalidInput("监控表数据无效", [Problem("E-IN-SCHEMA", "监控表应为键值映射", source or "监控表")]))
+    document = scoring.plain(document)
+    doc = scoring.JsonDoc(document, {}, source or "监控表")
+    try:
+        ed = core_services.scoring.edition_named(doc, None, None)
+        if ed.kind != "monitoring":
+            raise InvalidInput("指标体系类型不符", [Problem("E-ST-KIND", f"“{ed.id}”不是运行监控表的预警规则", source or ed.id)])
+        s = core_services.evaluate(doc, ed)
+    except InvalidInput as exc:
+        raise from_invalid_input(exc, source or "监控表") from None
+    r, form = s.result, s.bound
+    reds = sum(1 for lt in r.lights if lt.light == "红")
+    return scoring.Scored(Kind.MONITOR, document, _title(document, form.project), form.year, form.unit, ed.id, ed.name,
+                          ed.hash, scoring.frozen_data(ed), r.to_json(), float(reds), r.status, r.status, {},
+                          [str(w) for w in s.warnings])
+
+
+def save(*, actor, unit: Unit, document: dict, source: str, note: str = "",
+         base_version: int | None = None) -> tuple[Evaluation, CaseVersion | None]:
+    """The unit's monitoring form as a new evaluation, or the next version of the same project and period."""
+    scored = score(document, source)
+    return services.save_scored(actor=actor, scored=scored, unit=unit, year=scored.year, source=source,
+                                note=note or "运行监控表", base_version=base_version)
+
+
+def add_measure(*, actor, evaluation: Evaluation, indicator: str, measure: str) -> tuple[Evaluation, CaseVersion | None]:
+    """纠偏措施 for one indicator (三级指标), or for the funds when ``indicator`` is 项目资金: a new version."""
+    measure = services.bounded(measure, "纠偏措施", services.TEXT_MAX)
+    if not measure:
+        raise Invalid("纠偏措施不能为空", [{"code": "E-ST-TEXT", "message": "必填", "where": indicator}], "E-ST-TEXT")
+    if evaluation.kind != Kind.MONITOR:
+        raise Invalid("这不是运行监控表", [], "E-ST-KIND")
+    v = evaluation.versions.get(number=evaluation.current)
+    doc = copy.deepcopy(v.facts)
+    rows = [r for r in doc.get("绩效指标") or [] if isinstance(r, dict) and str(r.get("三级指标", "")).strip() == indicator]
+    if indicator == "项目资金" and isinstance(doc.get("项目资金"), dict):
+        rows = [doc["项目资金"]]
+    if not rows:
+        raise Invalid(f"监控表中没有指标“{indicator}”", [], "E-ST-FIELD")
+    for r in rows:
+        r["纠偏措施"] = measure
+    return services.save_scored(actor=actor, scored=score(doc, "纠偏措施"), unit=evaluation.unit, year=evaluation.year,
+                                source="网页填写纠偏措施", note=f"填写纠偏措施：{indicator}", base_version=evaluation.current,
+                                title=evaluation.title)
+
+
+def light_counts(ev: Evaluation) -> dict[str, int]:
+    v = ev.versions.select_related("score").filter(number=ev.current).first()
+    lights = v.score.record.get("lights", []) if v is not None and hasattr(v, "score") else []
+    return {c: sum(1 for lt in lights if lt.get("light") == c) for c in LIGHTS}
+
+
+def blockers(ev: Evaluation) -> list[dict]:
+    """Findings that stop submission: red (or 完全不可能) without 纠偏措施."""
+    v = ev.versions.select_related("score").filter(number=ev.current).first()
+    if v is None or not hasattr(v, "score"):
+        return []
+    return [f for f in v.score.record.get("findings", []) if f.get("code") == MEASURE_MISSING]
+
+
+def check_submittable(ev: Evaluation) -> None:
+    missing = blockers(ev)
+    if missing:
+        names = "、".join(f.get("indicator") or f.get("where") or "项目资金" for f in missing)
+        raise Conflict(f"红灯或完全不可能完成的指标须先填写纠偏措施才能送审：{names}",
+                       [{"code": MEASURE_MISSING, "message": "须填写纠偏措施", "where": f.get("indicator") or f.get("where", "")}
+                        for f in missing], MEASURE_MISSING)
+
+
+@dataclass
+class Row:
+    evaluation: Evaluation
+    dept: str  # the 主管部门 (the unit's parent), or the unit itself at the top
+    counts: dict[str, int] = field(default_factory=dict)
+    status: str = ""
+    reds: list[str] = field(default_factory=list)  # the red lights' subjects
+
+
+def light_map(user, year: int) -> list[Row]:
+    """Every monitoring form of the year in scope, with its lights counted, red ones first."""
+    from jixiao.store.reading import with_latest
+
+    scope = Evaluation.objects.all() if user is None else selectors.evaluations(user)  # None: the command line
+    evs = with_latest(scope.filter(kind=Kind.MONITOR, year=year, current__gt=0))
+    versions = {v.evaluation_id: v for v in CaseVersion.objects.filter(evaluation__in=evs).select_related("score")
+                if v.number == v.evaluation.current}
+    out = []
+    for ev in evs.select_related("unit__parent"):
+        v = versions.get(ev.pk)
+        rec = v.score.record if v is not None and hasattr(v, "score") else {}
+        lights = rec.get("lights", [])
+        counts = {c: sum(1 for lt in lights if lt.get("light") == c) for c in LIGHTS}
+        parent = ev.unit.parent
+        out.append(Row(ev, parent.name if parent else ev.unit.name, counts, rec.get("status", ""),
+                       [lt.get("subject", "") for lt in lights if lt.get("light") == "红"]))
+    out.sort(key=lambda r: (-r.counts["红"], -r.counts["黄"], r.dept, r.evaluation.title))
+    return out

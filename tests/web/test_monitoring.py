@@ -1,0 +1,55 @@
+"""The 运行监控 pages: a unit uploads its 1—7月 form, cannot submit while a red light lacks its
+纠偏措施, adds it and submits; the reviewers see the map, approve, and open a 整改 item from the
+red project; every page per role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from tests.web.test_views import client_for
+
+MONITORING = Path(__file__).resolve().parents[2] / "examples" / "chizhou-2022" / "monitoring.yaml"
+
+
+def test_monitoring_from_upload_to_rectification(demo):
+    from jixiao.store.models import Evaluation
+
+    unit = client_for("danwei2")
+    assert client_for("zhuanjia").get("/monitoring/").status_code == 404
+    r = unit.post("/monitoring/upload", {"file": SimpleUploadedFile("m.txt", b"x")}, follow=True)
+    assert "不支持的文件格式" in r.content.decode()
+    r = unit.post("/monitoring/upload", {"file": SimpleUploadedFile("m.yaml", MONITORING.read_bytes())}, follow=True)
+    ev = Evaluation.objects.get(kind="monitor")  # the demo's own, saved again: unchanged
+    page = r.content.decode()
+    assert r.redirect_chain[-1][0] == f"/monitoring/{ev.pk}/" and "内容未变" in page
+    assert "红灯或“完全不可能完成”的指标须先填写纠偏措施" in page and "保存纠偏措施" in page
+    assert "执行数 36.5 ÷ 预算数 90 = 40.56%" in page and ">69.52%<" in page  # every light with its reason
+    r = unit.post(f"/monitoring/{ev.pk}/move", {"action": "submit", "expected_state": "draft"}, follow=True)
+    assert "须先填写纠偏措施才能送审" in r.content.decode()
+    ev.refresh_from_db()
+    assert ev.state == "draft"
+    assert client_for("danwei").get(f"/monitoring/{ev.pk}/").status_code == 404
+    assert client_for("zhuguan").post(f"/monitoring/{ev.pk}/measure", {"indicator": "x", "measure": "y"}).status_code == 404
+    unit.post(f"/monitoring/{ev.pk}/measure", {"indicator": "基建工程委托业务项目数量", "measure": "下半年集中委托，9月底前完成30项"})
+    page = unit.get(f"/monitoring/{ev.pk}/").content.decode()
+    assert "下半年集中委托" in page and "须先填写纠偏措施" not in page
+    unit.post(f"/monitoring/{ev.pk}/move", {"action": "submit", "expected_state": "draft"})
+    ev.refresh_from_db()
+    assert ev.state == "submitted"
+    assert unit.post(f"/monitoring/{ev.pk}/move", {"action": "approve"}, follow=True).status_code == 200
+    ev.refresh_from_db()
+    assert ev.state == "submitted"  # a unit cannot approve
+
+    dept = client_for("zhuguan")
+    page = dept.get(f"/monitoring/?year={ev.year}").content.decode()
+    assert "各主管部门预警灯" in page and ev.title in page and "基建工程委托业务项目数量" in page
+    dept.post(f"/monitoring/{ev.pk}/move", {"action": "approve", "expected_state": "submitted"})
+    ev.refresh_from_db()
+    assert ev.state == "dept_reviewed"
+    fin = client_for("caizheng")
+    page = fin.get(f"/monitoring/{ev.pk}/").content.decode()
+    link = page.split('href="')[[i for i, x in enumerate(page.split('href="')) if x.startswith(f"/e/{ev.pk}/rectify")][0]].split('"')[0]
+    form = fin.get(link.replace("&amp;", "&")).content.decode()
+    assert "运行监控红灯：基建工程委托业务项目数量" in form and "<option selected>运行监控预警</option>" in form
+    assert fin.get(f"/e/{ev.pk}/").status_code == 302  # the generic page sends a monitoring form to its own
