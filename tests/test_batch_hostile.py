@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bad_inputs.batch_corpus import BATCH_CORPUS, GOOD
+from bad_inputs.batch_corpus import BATCH_CORPUS, BULK_CORPUS, GOOD
 from test_batch_parity import NATIONAL, assert_engines_agree
 
 from jixiao.batch.io import LIMIT, LIMITS, NON_NEGATIVE, normalise
@@ -45,7 +45,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def no_staging(parent: Path) -> bool:
-    return not [p for p in parent.iterdir() if p.name.startswith(STAGING_PREFIX)]
+    """No staging folder beside the results nor inside them (where it goes when they exist)."""
+    return not [p for p in parent.rglob(f"{STAGING_PREFIX}*")]
 
 
 def test_corpus_names_are_unique():
@@ -63,6 +64,16 @@ def test_bad_batch_is_refused_by_every_engine(bad, engine, tmp_path: Path):
     assert f"[{bad.code}]" in result.output and "Traceback" not in result.output
     assert bad.says in result.output
     assert not fresh.exists() and no_staging(tmp_path)
+
+
+@pytest.mark.parametrize("bad", BULK_CORPUS, ids=[b.name for b in BULK_CORPUS])
+def test_bad_bulk_input_is_refused_before_it_is_read(bad, tmp_path: Path):
+    result = runner.invoke(app, bad.args(bad.make(tmp_path), tmp_path))
+    assert result.exit_code == 2, result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert f"[{bad.code}]" in result.output and bad.says in result.output, result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "lights.parquet").exists() and not (tmp_path / "reports").exists()
 
 
 def test_bad_batch_leaves_existing_results_untouched(tmp_path: Path):

@@ -218,6 +218,47 @@ def test_cells_over_all_sheets(budget, tmp_path, monkeypatch):
     refused("E-IN-TOO-LARGE", scan, over)
 
 
+def test_cells_over_all_sheets_of_a_form_workbook(tmp_path, monkeypatch):
+    """The same budget for a project form workbook (自评表), at the budget and one past it."""
+    from jixiao.intake.form import read_form
+
+    form = HERE.parent / "examples" / "chizhou-2022" / "form.xlsx"
+    with zipfile.ZipFile(form) as zf:
+        present = zf.read("xl/worksheets/sheet1.xml").count(b"<c ")
+    budget = present + 300
+    monkeypatch.setattr(limits, "CELLS", budget)
+
+    def with_cells(name: str, extra: int) -> Path:  # in column CA, right of what the form reader reads
+        rows = "".join(f'<row r="{1000 + r}"><c r="CA{1000 + r}"><v>{r}</v></c></row>' for r in range(extra))
+        out = tmp_path / name
+        with zipfile.ZipFile(form) as s, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as d:
+            for info in s.infolist():
+                data = s.read(info.filename)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
+                d.writestr(info, data)
+        return out
+
+    at = with_cells("at.xlsx", budget - present)
+    assert sum(s.cells for s in scan(at).values()) == budget
+    read_form(at)
+    refused("E-IN-TOO-LARGE", read_form, with_cells("over.xlsx", budget - present + 1))
+
+
+def test_sheet_wide_merges_on_a_form_count_against_the_budget(tmp_path):
+    from jixiao.intake.form import read_form
+
+    wb = load_workbook(HERE.parent / "examples" / "chizhou-2022" / "form.xlsx")
+    ws = wb["自评表"]
+    ws.cell(6_000, 1, "备注")
+    for i in range(40):  # 40 merges of 6,000 × 1 cells: 240,000 covered, over the 200,000 budget
+        ws.merge_cells(start_row=30, start_column=12 + i, end_row=6_000, end_column=12 + i)
+    wb.save(tmp_path / "merged.xlsx")
+    start = time.monotonic()
+    refused("E-IN-TOO-LARGE", read_form, tmp_path / "merged.xlsx")
+    assert time.monotonic() - start < 30
+
+
 def seed_with(tmp_path: Path, name: str, change) -> Path:
     wb = load_workbook(SEED / "case.xlsx")
     change(wb)
@@ -364,6 +405,46 @@ def test_a_far_cell_on_an_ignored_sheet_costs_nothing(tmp_path):
     assert json.loads(result.stdout)["total"] == pytest.approx(96.77, abs=0.005)
 
 
+def test_a_far_cell_on_a_form_workbook_costs_nothing(tmp_path):
+    """XFD1048576 on the 自评表 itself: before, the form reader built the rectangle up to it inside
+    openpyxl (minutes, gigabytes); now the column is beyond those read, and the form scores as before."""
+    form = HERE.parent / "examples" / "chizhou-2022" / "form.xlsx"
+    wb = load_workbook(form)
+    wb["自评表"]["XFD1048576"] = "远处"
+    wb.save(tmp_path / "far.xlsx")
+    before = runner.invoke(app, ["score", str(form), "--format", "json"])
+    start = time.monotonic()
+    after = runner.invoke(app, ["score", str(tmp_path / "far.xlsx"), "--format", "json"])
+    assert after.exit_code == before.exit_code == 0, after.output
+    assert time.monotonic() - start < 30
+    assert json.loads(after.stdout)["total"] == json.loads(before.stdout)["total"]
+
+
+@pytest.mark.parametrize("example", ["chizhou-2022/form.xlsx", "chizhou-2022/target.xlsx", "shenzhen-sibao-2020/case.xlsx"])
+def test_every_workbook_is_checked_then_streamed_once(example, monkeypatch):
+    """Each probe (cycle form? target? project form? case?) goes through check_container, and the
+    sheets are streamed once for all of them; openpyxl only ever opens in read-only mode."""
+    import openpyxl
+
+    from jixiao.intake import workbook
+
+    checked_, scanned, modes = [], [], []
+    real_check, real_scan, real_load = workbook.check_container, workbook.scan, openpyxl.load_workbook
+    monkeypatch.setattr(workbook, "_SCANNED", {})
+    monkeypatch.setattr(workbook, "check_container", lambda p: checked_.append(p) or real_check(p))
+    monkeypatch.setattr(workbook, "scan", lambda p: scanned.append(p) or real_scan(p))
+
+    def load(*a, **k):
+        modes.append(k.get("read_only", False))
+        return real_load(*a, **k)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", load)
+    result = runner.invoke(app, ["score", str(HERE.parent / "examples" / example), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert len(scanned) == 1 and len(checked_) >= 1
+    assert modes and all(modes), "openpyxl opened a workbook in full mode"
+
+
 def test_the_form_probe_opens_nothing_before_the_zip_checks(tmp_path, monkeypatch):
     import openpyxl
 
@@ -447,6 +528,15 @@ def test_user_text_is_printed_as_written_not_as_markup(tmp_path):
     result = runner.invoke(app, ["score", str(tmp_path / "c.yaml")])
     assert result.exit_code == 0, result.output
     assert "社保局[/][/bold]" in result.stdout and "[red]x[/red] 工作服" in result.stdout
+
+
+def test_report_of_a_subject_with_a_lone_surrogate_writes_nothing(tmp_path):
+    """Before: every file written, then UnicodeEncodeError. Now refused on intake, nothing written."""
+    case = HERE / "bad_inputs" / "surrogate_subject.yaml"
+    result = runner.invoke(app, ["report", str(case), "-o", str(tmp_path / "out"), "--format", "md,html,xlsx"])
+    assert result.exit_code == 2 and "[E-IN-CHAR]" in result.output, result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- convert and template outputs ------------------------------------------------------------------

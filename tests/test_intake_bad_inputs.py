@@ -59,7 +59,7 @@ def test_convert_leaves_output_untouched(bad, tmp_path):
     absent = tmp_path / f"absent{suffix}"
     runner.invoke(app, ["convert", str(path), str(absent)])
     assert not absent.exists()
-    assert not list(tmp_path.glob("*.part")), "no temporary file may be left behind"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging file may be left behind"
 
 
 @pytest.mark.parametrize("name", ["压缩炸弹冒充 .xlsx", "YAML 别名炸弹", "文字填在金额单元格"])
@@ -82,8 +82,10 @@ def test_a_real_process_exits_cleanly(name, tmp_path):
 # of a workbook linked to /dev/zero read 2.7 GB under a 3 GB cap and exhausted a 24 GiB machine
 # without one; ``batch score`` of a CSV so linked ended in MemoryError.)
 RESOURCE_CASES = ["指向 /dev/zero 的案例", "指向 /dev/zero 的工作簿", "命名管道充当案例", "压缩炸弹冒充 .xlsx",
-                  "50 MB 的工作簿", "单元格超过预算", "清单 64000 项", "JSON 嵌套十万层", "YAML 别名炸弹", "5000 位的整数"]
+                  "50 MB 的工作簿", "单元格超过预算",
+                  "自评表单元格超过预算", "自评表第 1048576 行有值", "自评表压缩炸弹", "清单 64000 项", "1 GB 的稀疏 YAML", "指标体系文件指向 /dev/zero", "JSON 嵌套十万层", "YAML 别名炸弹", "5000 位的整数"]
 RESOURCE_BATCHES = ["指向 /dev/zero 的 CSV", "指向 /dev/zero 的 Parquet", "命名管道充当 CSV"]
+RESOURCE_BULK = ["指向 /dev/zero 的监控长表", "命名管道充当监控长表", "指向 /dev/zero 的报告清单", "1 GB 的报告清单"]
 ADDRESS_CAP = 2_500_000_000  # enough for Python, polars and openpyxl; far less than an endless read
 PEAK_RSS_MB = 600  # the largest legitimate run here (the 50 MB workbook, refused by size) is ~250 MB
 
@@ -111,10 +113,11 @@ print(json.dumps(seen, ensure_ascii=False))
 
 
 def test_resource_attacks_stay_within_a_small_memory_budget(tmp_path):
-    from bad_inputs.batch_corpus import BATCH_CORPUS
+    from bad_inputs.batch_corpus import BATCH_CORPUS, BULK_CORPUS
 
     cases = [next(b for b in CORPUS if b.name == name) for name in RESOURCE_CASES]
     batches = [next(b for b in BATCH_CORPUS if b.name == name) for name in RESOURCE_BATCHES]
+    bulk = [next(b for b in BULK_CORPUS if b.name == name) for name in RESOURCE_BULK]
 
     def folder(name: str) -> Path:  # one folder per input: several corpus files share a name
         (tmp_path / name).mkdir()
@@ -123,6 +126,7 @@ def test_resource_attacks_stay_within_a_small_memory_budget(tmp_path):
     runs = [(b, ["score", str(b.make(folder(f"c{i}")))]) for i, b in enumerate(cases)]
     runs += [(b, ["batch", "score", str(b.make(folder(f"b{i}"))), "-o", str(tmp_path / f"out{i}")])
              for i, b in enumerate(batches)]
+    runs += [(b, b.args(b.make(folder(f"m{i}")), tmp_path / f"m{i}")) for i, b in enumerate(bulk)]
     env = {**os.environ, "PYTHONPATH": str(SRC)}  # this checkout's code, whatever the cwd
     try:
         proc = subprocess.run([sys.executable, "-c", CHILD.format(cap=ADDRESS_CAP), json.dumps([a for _, a in runs])],

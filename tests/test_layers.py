@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "jixiao"
-DOMAIN = ["core", "intake", "batch", "reports"]
+DOMAIN = ["core", "io", "intake", "batch", "reports"]
 FORBIDDEN = ("django", "ninja", "simple_history", "dj_database_url", "psycopg", "jixiao.store", "jixiao.server",
              "jixiao.web", "jixiao.cli")
 

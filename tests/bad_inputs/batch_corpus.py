@@ -97,3 +97,45 @@ BATCH_CORPUS = [
     BadBatch("指向 /dev/zero 的 Parquet", "E-IN-FILE", special("zero.parquet", "zero"), "设备"),
     BadBatch("命名管道充当 CSV", "E-IN-FILE", special("fifo.csv", "fifo"), "管道"),
 ]
+
+
+# --- The other tables and lists jixiao reads in bulk --------------------------------------------------
+
+@dataclass(frozen=True)
+class BadBulk:
+    """A bad input to another bulk command: ``args(path, tmp)`` is the command line around it."""
+
+    name: str
+    code: str
+    make: Callable[[Path], Path]
+    args: Callable[[Path, Path], list[str]]
+    says: str = ""
+
+
+def monitor(path: Path, tmp: Path) -> list[str]:
+    return ["batch", "monitor", str(path), "-o", str(tmp / "lights.parquet")]
+
+
+def report_list(path: Path, tmp: Path) -> list[str]:
+    return ["report", "--batch", str(path), "-o", str(tmp / "reports"), "--format", "md"]
+
+
+def sparse(name: str, size: int) -> Callable[[Path], Path]:
+    """A file of ``size`` bytes that takes no room on disk (reading it whole would)."""
+    def make(tmp: Path) -> Path:
+        out = tmp / name
+        with out.open("wb") as fh:
+            fh.truncate(size)
+        return out
+    return make
+
+
+BULK_CORPUS = [
+    # batch monitor: read whole by polars before any check (a link to /dev/zero never ends).
+    BadBulk("指向 /dev/zero 的监控长表", "E-IN-FILE", special("zero.csv", "zero"), monitor, "设备"),
+    BadBulk("命名管道充当监控长表", "E-IN-FILE", special("fifo.csv", "fifo"), monitor, "管道"),
+    # report --batch: the list was read whole, whatever its size; a device was "not found".
+    BadBulk("指向 /dev/zero 的报告清单", "E-IN-FILE", special("zero.txt", "zero"), report_list, "设备"),
+    BadBulk("命名管道充当报告清单", "E-IN-FILE", special("fifo.txt", "fifo"), report_list, "管道"),
+    BadBulk("1 GB 的报告清单", "E-IN-TOO-LARGE", sparse("huge.txt", 1 << 30), report_list),
+]

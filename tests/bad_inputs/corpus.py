@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 HERE = Path(__file__).parent
 SEED_XLSX = HERE.parent.parent / "examples" / "shenzhen-sibao-2020" / "case.xlsx"
 DATED = HERE / "dated"
+FORM_XLSX = HERE.parent.parent / "examples" / "chizhou-2022" / "form.xlsx"  # a project 自评表
 
 
 @dataclass(frozen=True)
@@ -260,11 +261,11 @@ def special(name: str, kind: str) -> Callable[[Path], Path]:
     return make
 
 
-def patched_sheet(name: str, part: str, old: bytes, new: bytes) -> Callable[[Path], Path]:
+def patched_sheet(name: str, part: str, old: bytes, new: bytes, source: Path = SEED_XLSX) -> Callable[[Path], Path]:
     """The seed workbook with bytes of one worksheet part replaced (what openpyxl cannot write)."""
     def make(tmp: Path) -> Path:
         out = tmp / name
-        with zipfile.ZipFile(SEED_XLSX) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
                 data = src.read(info.filename)
                 if info.filename == part:
@@ -304,19 +305,86 @@ def percent_money(wb):
     wb["政府采购"]["C4"].number_format = "0.00%"  # shows 627926.00%, stores 6279.26
 
 
-def too_many_cells(tmp: Path) -> Path:
-    """The seed plus 200,001 cells on its ignored first sheet: over the budget for all sheets, and
-    varied enough that the zip ratio check does not catch it first."""
+def many_cells(columns: str = "ABCDEFGHIJ") -> bytes:
+    """200,010 cells in rows 1000–21000: over the budget for all sheets, and varied enough that the
+    zip ratio check does not catch it first."""
     import random
 
     rnd = random.Random(15)
     rows = []
     for r in range(1_000, 1_000 + 20_001):
-        cells = "".join(f'<c r="{col}{r}"><v>{rnd.randrange(10**9)}</v></c>' for col in "ABCDEFGHIJ")
+        cells = "".join(f'<c r="{col}{r}"><v>{rnd.randrange(10**9)}</v></c>' for col in columns.split())
         rows.append(f'<row r="{r}">{cells}</row>')
-    part = sheet_part("填写说明")
-    return patched_sheet("many-cells.xlsx", part, b"</sheetData>", ("".join(rows) + "</sheetData>").encode())(tmp)
+    return ("".join(rows) + "</sheetData>").encode()
 
+
+def too_many_cells(tmp: Path) -> Path:
+    """The seed plus 200,010 cells on its ignored first sheet."""
+    part = sheet_part("填写说明")
+    return patched_sheet("many-cells.xlsx", part, b"</sheetData>", many_cells(" ".join("ABCDEFGHIJ")))(tmp)
+
+
+def form_too_many_cells(tmp: Path) -> Path:
+    """A project form workbook (the one sheet 自评表) plus 200,010 cells right of what it reads:
+    before, the form reader opened it with openpyxl in full and built every one."""
+    cols = " ".join(f"C{c}" for c in "ABCDEFGHIJ")  # CA…CJ, beyond the 64 columns read
+    return patched_sheet("form-many-cells.xlsx", "xl/worksheets/sheet1.xml", b"</sheetData>", many_cells(cols),
+                         source=FORM_XLSX)(tmp)
+
+
+def form_bomb(tmp: Path) -> bytes:
+    """The form workbook with 50 MB of zeros in a part: refused before any parser starts."""
+    buf = io.BytesIO(FORM_XLSX.read_bytes())
+    with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/media/zeros.bin", b"\0" * 50_000_000)
+    return buf.getvalue()
+
+def infinite_year(tmp: Path) -> Path:
+    """<v>1e999</v> in the year cell (基本信息!C5): a TypeError traceback before."""
+    import re
+
+    part = sheet_part("基本信息")
+    with zipfile.ZipFile(SEED_XLSX) as zf:
+        xml = zf.read(part).decode("utf-8")
+    cell = re.search(r'<c r="C5"[^>]*>(.*?)</c>', xml)
+    assert cell, "the seed's 基本信息!C5"
+    return patched_sheet("infinite-year.xlsx", part, cell.group(0).encode(), b'<c r="C5" t="n"><v>1e999</v></c>')(tmp)
+
+
+def sparse_yaml(tmp: Path) -> Path:
+    """A 1 GB .yaml that takes no room on disk: read whole before its size was checked (1.1–2.1 GB)."""
+    out = tmp / "huge.yaml"
+    with out.open("wb") as fh:
+        fh.write(b"subject: x\n#")
+        fh.truncate(1 << 30)
+    return out
+
+
+def framework_link_to_zero(tmp: Path) -> Path:
+    (tmp / "framework.yaml").symlink_to("/dev/zero")
+    out = tmp / "zero-framework.yaml"
+    out.write_text("subject: 测试单位\nyear: 2020\nframework: framework.yaml\nfacts: {}\n", encoding="utf-8")
+    return out
+
+
+SIBLINGS_FRAMEWORK = """id: t/siblings
+name: 同级指标名称相似
+edition: "1"
+total: 2
+levels: 2
+facts:
+  a: {type: number, label: 甲}
+indicators:
+  - name: 部门管理
+    weight: 2
+    children:
+      - name: 资金管理
+        weight: 1
+        rule: {kind: deduct_per, label: 甲, count: a, each: 1, points: 1}
+      - name: "资金管理\u200b "
+        weight: 1
+        rule: {kind: deduct_per, label: 甲, count: a, each: 1, points: 1}
+"""
 
 def with_framework(name: str, framework: str) -> Callable[[Path], Path]:
     """A case naming a framework file written beside it (the framework is the hostile part)."""
@@ -380,4 +448,14 @@ CORPUS += [
     Bad("事实名全角半角相似", "E-FW-NAME-CLASH", with_framework("names.yaml", LOOKALIKE_FRAMEWORK)),
     # Found by the fuzz test: convert to .xlsx crashed (openpyxl IllegalCharacterError) on the key.
     Bad("说明标题含控制字符（JSON）", "E-IN-CHAR", copy("control_char_key.json")),
+    # Project form workbooks (自评表) are read like case workbooks: streamed, one cell budget.
+    Bad("自评表第 1048576 行有值", "E-IN-TOO-LARGE", workbook("form-far-row.xlsx", set_cell("自评表", "A1048576", "备注"), FORM_XLSX),
+        "自评表!A6001"),
+    Bad("自评表单元格超过预算", "E-IN-TOO-LARGE", form_too_many_cells),
+    Bad("自评表压缩炸弹", "E-IN-ZIP-BOMB", raw("form-bomb.xlsx", form_bomb)),
+    Bad("年度单元格为 1e999", "E-IN-NOT-NUMBER", infinite_year, "基本信息!C5"),
+    Bad("1 GB 的稀疏 YAML", "E-IN-TOO-LARGE", sparse_yaml),
+    Bad("指标体系文件指向 /dev/zero", "E-IN-FILE", framework_link_to_zero),
+    Bad("同级指标名称差一个不可见字符", "E-FW-NAME-CLASH", with_framework("siblings.yaml", SIBLINGS_FRAMEWORK)),
 ]
+

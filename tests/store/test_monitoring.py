@@ -113,3 +113,25 @@ def test_monitoring_from_the_cli(world, monkeypatch, tmp_path):
     assert runner.invoke(app, ["db", "monitor-import", str(src), "--unit", "nope"]).exit_code == 2
     r = runner.invoke(app, ["db", "monitor-map", "--year", "2022"])
     assert r.exit_code == 0 and "委托业务项目 · 1—7月" in r.output and "基建工程委托业务项目数量" in r.output, r.output
+
+
+def test_the_sichuan_rules_need_a_decision_before_submission(world, monitoring_doc):
+    """川财绩〔2025〕10号: an abnormal result needs 继续执行, 调剂 or 取消 before it goes on."""
+    from jixiao.store import monitoring, services
+    from jixiao.store.errors import Conflict, Invalid
+
+    doc = dict(monitoring_doc, framework="sichuan-monitoring/2025")
+    ev, _ = monitoring.save(actor=world.users["unit_b"], unit=world.units["440201"], document=doc, source="sc.yaml")
+    assert ev.grade == "异常" and monitoring.decisions(ev) == ["继续执行", "调剂", "取消"]
+    with pytest.raises(Conflict, match="须先作出处理决定") as e:
+        services.transition(actor=world.users["unit_b"], evaluation=ev, action="submit")
+    assert e.value.code == "M_DECISION_MISSING"
+    with pytest.raises(Invalid, match="应为 继续执行、调剂、取消 之一"):
+        monitoring.decide(actor=world.users["unit_b"], evaluation=ev, decision="暂缓")
+    ev, v = monitoring.decide(actor=world.users["unit_b"], evaluation=ev, decision="调剂")
+    assert v.facts["处理决定"] == "调剂" and not monitoring.blockers(ev)
+    assert services.transition(actor=world.users["unit_b"], evaluation=ev, action="submit").state == "submitted"
+    national, _ = monitoring.save(actor=world.users["unit_b"], unit=world.units["440201"],
+                                  document=dict(monitoring_doc, 项目名称="另一项目"), source="m.yaml")
+    with pytest.raises(Invalid, match="不要求处理决定"):
+        monitoring.decide(actor=world.users["unit_b"], evaluation=national, decision="调剂")

@@ -23,7 +23,7 @@ def test_monitoring_from_upload_to_rectification(demo):
     ev = Evaluation.objects.get(kind="monitor")  # the demo's own, saved again: unchanged
     page = r.content.decode()
     assert r.redirect_chain[-1][0] == f"/monitoring/{ev.pk}/" and "内容未变" in page
-    assert "红灯或“完全不可能完成”的指标须先填写纠偏措施" in page and "保存纠偏措施" in page
+    assert "送审前须处理：红灯或“完全不可能完成”的指标填写纠偏措施" in page and "保存纠偏措施" in page
     assert "执行数 36.5 ÷ 预算数 90 = 40.56%" in page and ">69.52%<" in page  # every light with its reason
     r = unit.post(f"/monitoring/{ev.pk}/move", {"action": "submit", "expected_state": "draft"}, follow=True)
     assert "须先填写纠偏措施才能送审" in r.content.decode()
@@ -33,7 +33,7 @@ def test_monitoring_from_upload_to_rectification(demo):
     assert client_for("zhuguan").post(f"/monitoring/{ev.pk}/measure", {"indicator": "x", "measure": "y"}).status_code == 404
     unit.post(f"/monitoring/{ev.pk}/measure", {"indicator": "基建工程委托业务项目数量", "measure": "下半年集中委托，9月底前完成30项"})
     page = unit.get(f"/monitoring/{ev.pk}/").content.decode()
-    assert "下半年集中委托" in page and "须先填写纠偏措施" not in page
+    assert "下半年集中委托" in page and "送审前须处理" not in page
     unit.post(f"/monitoring/{ev.pk}/move", {"action": "submit", "expected_state": "draft"})
     ev.refresh_from_db()
     assert ev.state == "submitted"
@@ -53,3 +53,21 @@ def test_monitoring_from_upload_to_rectification(demo):
     form = fin.get(link.replace("&amp;", "&")).content.decode()
     assert "运行监控红灯：基建工程委托业务项目数量" in form and "<option selected>运行监控预警</option>" in form
     assert fin.get(f"/e/{ev.pk}/").status_code == 302  # the generic page sends a monitoring form to its own
+
+
+def test_a_sichuan_form_takes_the_units_decision(demo):
+    from jixiao.store.models import Evaluation
+
+    unit = client_for("danwei2")
+    text = MONITORING.read_text(encoding="utf-8").replace("national-monitoring/2019", "sichuan-monitoring/2025")
+    text = text.replace("项目名称: 委托业务项目", "项目名称: 四川规则下的项目")  # another project: its own edition
+    unit.post("/monitoring/upload", {"file": SimpleUploadedFile("sc.yaml", text.encode())})
+    ev = Evaluation.objects.get(kind="monitor", edition__ref="sichuan-monitoring/2025")
+    page = unit.get(f"/monitoring/{ev.pk}/").content.decode()
+    assert "保存处理决定" in page and "尚未作出" in page
+    assert client_for("zhuguan").post(f"/monitoring/{ev.pk}/decide", {"decision": "调剂"}).status_code == 404
+    r = unit.post(f"/monitoring/{ev.pk}/move", {"action": "submit"}, follow=True)
+    assert "须先作出处理决定" in r.content.decode()
+    unit.post(f"/monitoring/{ev.pk}/decide", {"decision": "调剂"})
+    page = unit.get(f"/monitoring/{ev.pk}/").content.decode()
+    assert '<strong id="monitoring-decision">调剂</strong>' in page

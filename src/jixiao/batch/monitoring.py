@@ -26,6 +26,7 @@ from jixiao.batch.plan import Plan
 from jixiao.core import expr as E
 from jixiao.core.cycle.monitoring import NEGATIVE, POSITIVE, LightRule, MonitoringEdition, MonitoringForm
 from jixiao.core.errors import InvalidInput, Problem
+from jixiao.intake.yamlio import regular_file
 
 NUMBERS = ("已过月数", "预算数", "执行数", "全年预计执行数", "年度指标值", "执行情况")
 TEXTS = ("表号", "主管部门", "项目名称", "行类型", "对象", "运算符", "单位", "完成档次")
@@ -120,6 +121,9 @@ def read_table(path: str | Path) -> pl.DataFrame:
     negative figures, 执行数 above 预算数, 全年预计执行数 below 执行数 and a period outside 1–12
     months refuse the whole table, with the first rows found."""
     path = Path(path)
+    # A device or FIFO (a link to /dev/zero) is refused before polars reads it: neither stream ends.
+    # No size limit, as for the scoring tables: polars reads a long table by columns.
+    regular_file(path, None, "监控长表")
     try:
         df = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path, infer_schema_length=0)
     except (OSError, pl.exceptions.PolarsError) as exc:

@@ -120,14 +120,20 @@ def register(app: typer.Typer) -> None:
 
         if out.suffix.lower() not in (".parquet", ".csv"):
             _err(f"输出文件须以 .parquet 或 .csv 结尾，实际为“{out.name}”", where=str(out))
-        df = synth(forms, seed, mistakes)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".csv":
-            import polars as pl
+        from jixiao.batch.output import staged_file
 
-            df.with_columns(pl.col(c).cast(pl.String) for c, t in df.schema.items() if isinstance(t, pl.Enum)).write_csv(out)
-        else:
-            df.write_parquet(out, compression="lz4")  # reads fastest; any Parquet reader takes it
+        df = synth(forms, seed, mistakes)
+        try:
+            with staged_file(out) as tmp:
+                if out.suffix.lower() == ".csv":
+                    import polars as pl
+
+                    df.with_columns(pl.col(c).cast(pl.String) for c, t in df.schema.items()
+                                    if isinstance(t, pl.Enum)).write_csv(tmp)
+                else:
+                    df.write_parquet(tmp, compression="lz4")  # reads fastest; any Parquet reader takes it
+        except OSError as exc:
+            fail(InvalidInput("无法写出长表", [Problem("E-BATCH-WRITE", f"无法写入：{exc.strerror or exc}", str(out))]))
         seeded = df.filter(df["seeded"].is_not_null())["seeded"].value_counts(sort=True)
         share = seeded["count"].sum() / forms
         print(f"已生成 {forms:,} 份自评表（{df.height:,} 行）到 {out}；植入错误 {seeded['count'].sum():,} 份（{share:.1%}）："
@@ -194,11 +200,18 @@ def register(app: typer.Typer) -> None:
         s = summarise(forms)
         _print_summary(console, s, top)
         if review_out is not None:
+            from jixiao.batch.output import staged_file
+
             review = s.review
-            if review_out.suffix.lower() == ".csv":
-                review.write_csv(review_out)
-            else:
-                review.write_parquet(review_out)
+            try:
+                with staged_file(review_out) as tmp:
+                    if review_out.suffix.lower() == ".csv":
+                        review.write_csv(tmp)
+                    else:
+                        review.write_parquet(tmp)
+            except OSError as exc:
+                fail(InvalidInput("无法写出需复核清单", [Problem("E-BATCH-WRITE", f"无法写入：{exc.strerror or exc}",
+                                                          str(review_out))]))
             console.print(f"需复核清单已写入 {review_out}（{review.height:,} 份）")
 
     @batch.command("explain")

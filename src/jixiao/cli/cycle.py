@@ -26,14 +26,9 @@ def cycle_kind_of(path: str | Path) -> str | None:
     suffix = path.suffix.lower()
     try:
         if suffix == ".xlsx":
-            from openpyxl import load_workbook
+            from jixiao.intake.workbook import inspect
 
-            from jixiao.intake.workbook import check_container
-
-            check_container(path)  # file kind, size and zip bomb checks before openpyxl sees a byte
-            wb = load_workbook(path, read_only=True)
-            titles = wb.sheetnames
-            wb.close()
+            titles = list(inspect(path))  # file kind, size, zip and cell budget checks; no openpyxl
             return next((k for k, words in TITLES.items() if any(w in t for t in titles for w in words)), None)
         if suffix == ".json":
             from jixiao.intake.yamlio import load_json

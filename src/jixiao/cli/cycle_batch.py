@@ -39,7 +39,13 @@ def register(batch: typer.Typer) -> None:
         lit = ENGINES[engine](ed, df)
         seconds = time.perf_counter() - start
         if out is not None:
-            lit.write_parquet(out)
+            from jixiao.batch.output import staged_file
+
+            try:
+                with staged_file(out) as tmp:
+                    lit.write_parquet(tmp)
+            except OSError as exc:
+                fail(InvalidInput("无法写出亮灯结果", [Problem("E-BATCH-WRITE", f"无法写入：{exc.strerror or exc}", str(out))]))
         console = Console(width=160)
         counts = dict(lit.group_by("灯").len().iter_rows())
         forms = df["表号"].n_unique()
@@ -64,6 +70,12 @@ def register(batch: typer.Typer) -> None:
 
         if forms < 1:
             fail(InvalidInput("参数有误", [Problem("E-BATCH-ARG", "--forms 至少为 1")]))
+        from jixiao.batch.output import staged_file
+
         df = synth(forms, seed)
-        df.write_csv(out) if out.suffix.lower() == ".csv" else df.write_parquet(out)
+        try:
+            with staged_file(out) as tmp:
+                df.write_csv(tmp) if out.suffix.lower() == ".csv" else df.write_parquet(tmp)
+        except OSError as exc:
+            fail(InvalidInput("无法写出长表", [Problem("E-BATCH-WRITE", f"无法写入：{exc.strerror or exc}", str(out))]))
         print(f"已写出 {out}：{forms:,} 份监控表，{len(df):,} 行")

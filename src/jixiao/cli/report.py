@@ -16,7 +16,8 @@ import typer
 
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.numbers import round_half_up
-from jixiao.intake.yamlio import decode
+from jixiao.intake import limits
+from jixiao.intake.yamlio import decode, read_bytes
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 GENERIC_STEMS = {"case", "案例", "facts", "input"}
@@ -28,12 +29,11 @@ def batch_cases(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.suffix.lower() in CASE_SUFFIXES and p.is_file()
                       and not any(part.startswith(".") for part in p.relative_to(path).parts))
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise InvalidInput("批量清单不存在", [Problem("E-IN-BATCH", f"找不到 --batch 指定的文件或文件夹“{path}”", str(path))])
-    try:
-        text = decode(path.read_bytes(), str(path))
-    except OSError as exc:
-        raise InvalidInput("批量清单无法读取", [Problem("E-IN-BATCH", f"无法读取 --batch 清单：{exc.strerror or exc}", str(path))]) from None
+    # A list names case files, one a line: its size is checked before a byte is read, and a
+    # device or FIFO (a link to /dev/zero) is refused by name, as every other file jixiao reads.
+    text = decode(read_bytes(path, limits.TEXT_BYTES), str(path))
     out = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()

@@ -3,8 +3,8 @@
 :func:`case_document` turns a :class:`~jixiao.core.facts.Case` into the plain case format (the
 one ``docs/intake.md`` describes): money in its declared unit, rates as exact percentages
 (``292.77%``), judgements as ``{met, evidence}``. Reading that document again gives the same facts.
-Every writer writes to a temporary file beside the target and renames it into place only when
-the whole file is written, so a failure leaves the target as it was.
+Every writer writes to a staging file beside the target and renames it into place only when
+the whole file is written (:mod:`jixiao.io.staging`), so a failure leaves the target as it was.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import stat
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from jixiao.core.facts import Case, Fact, Judgement
 from jixiao.core.model import Framework
 from jixiao.frameworks import shipped_path
 from jixiao.intake.case import LIST_MONEY_UNIT
+from jixiao.io.staging import staged_file, write_bytes
 
 
 def percent(value: float) -> str:
@@ -124,35 +123,12 @@ def _flowing(value, depth: int = 0):
     return value
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return 0o666 & ~_umask()
-
-
 def write_atomic(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` on a hidden file beside ``path`` (same folder, so the same file
-    system), then rename it into place; on any failure, leave ``path`` be and no hidden file.
-    The file gets the mode of the file it replaces, or the usual mode under the umask (not
-    mkstemp's 0600)."""
-    path = Path(path)
-    mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Call ``write(tmp_path)`` on a staging file beside ``path``, then rename it into place
+    (:func:`jixiao.io.staging.staged_file`: same file system, the replaced file's mode or the
+    umask's, no staging file left after a failure, Ctrl-C or SIGTERM)."""
+    with staged_file(Path(path)) as tmp:
+        write(tmp)
 
 
 def write_rendered(path: Path, render) -> None:
@@ -161,19 +137,7 @@ def write_rendered(path: Path, render) -> None:
     left for the garbage collector to trip over (“Exception ignored … OSError” on a full disk)."""
     buffer = io.BytesIO()
     render(buffer)
-    data = buffer.getvalue()
-
-    def write(tmp: Path) -> None:
-        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    write_atomic(path, write)
+    write_bytes(Path(path), buffer.getvalue())
 
 
 def same_file(a: Path, b: Path) -> bool:

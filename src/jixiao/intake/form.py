@@ -247,18 +247,11 @@ def looks_like_form(path: str | Path) -> bool:
     suffix = path.suffix.lower()
     try:
         if suffix == ".xlsx":
-            from jixiao.intake.form_xlsx import TITLE, is_form_workbook
-            from jixiao.intake.workbook import Book, check_container, scan
+            from jixiao.intake.form_xlsx import FormBook, is_form_workbook
 
-            check_container(path)  # size, kind and zip bomb checks, then the cell budget,
-            book = Book(path, scan(path), data_only=True)  # all before openpyxl parses a sheet
-            try:
-                for name in book.sheetnames:
-                    head = book.head(name, 60)
-                    texts = [(r, str(v.value).strip()) for (r, _), v in head._cells.items() if isinstance(v.value, str)]
-                    if any(r <= 6 and TITLE in t for r, t in texts) or any(t == "三级指标" for _, t in texts):
-                        return is_form_workbook(path)
-                return False
+            book = FormBook(path)  # size, kind and zip bomb checks, then the cell budget, all
+            try:  # before openpyxl parses a sheet
+                return is_form_workbook(book)
             finally:
                 book.close()
         if suffix == ".json":

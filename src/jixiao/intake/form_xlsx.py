@@ -14,11 +14,16 @@ as their top-left value. The result is the same plain data a YAML form gives, wi
 from __future__ import annotations
 
 import re
-import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from jixiao.core.errors import InvalidInput, Place, Problem, Where
+from jixiao.intake import limits
 from jixiao.intake.form_labels import FUND_KEYS, ROW_KEYS, _plain
+from jixiao.intake.workbook import Book, Sheet, inspect, refuse
 from jixiao.intake.yamlio import Located
 
 STOP = ("年度总体目标", "绩效指标", "项目基本情况", "总分", "合计", "评价结论", "存在问题", "改进措施", "项目负责人", "填表人")
@@ -39,38 +44,93 @@ class WorkbookForm(Located):
         return Where(Place(file=self.source, sheet=self.sheet, cell=self.cells.get(path, ""), path=want))
 
 
-def _open(path: Path):
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+class _Cell(NamedTuple):
+    row: int
+    column: int
+    value: object
 
-    from jixiao.intake.workbook import check_container
 
-    # File kind, size and zip checks before openpyxl sees a byte: given /dev/zero, zipfile reads
-    # the stream whole looking for the zip's directory (5 GB and a MemoryError on a 24 GiB machine).
-    check_container(path)
+class FormSheet:
+    """One worksheet of a streamed :class:`~jixiao.intake.workbook.Book`, with the little of
+    openpyxl's interface the form readers use (``title``, ``iter_rows``, ``merged_cells``). Rows and
+    columns stop where the scan found the last value in the first ``limits.COLUMNS`` columns, so a
+    far cell costs nothing."""
+
+    def __init__(self, book: Book, title: str):
+        self._book, self.title, self.path = book, title, book.path
+
+    def sheet(self, rows: int | None = None) -> Sheet:
+        return self._book[self.title] if rows is None else self._book.head(self.title, rows)
+
+    def iter_rows(self, min_row: int = 1, max_row: int | None = None, max_col: int | None = None,
+                  values_only: bool = False):
+        sheet = self.sheet(max_row)
+        cols = min(max_col or limits.COLUMNS, limits.COLUMNS)
+        for r in range(min_row, sheet.max_row + 1):
+            cells = tuple(_Cell(r, c, sheet.cell(r, c).value) for c in range(1, cols + 1))
+            yield tuple(c.value for c in cells) if values_only else cells
+
+    @property
+    def merged_cells(self) -> SimpleNamespace:
+        return SimpleNamespace(ranges=self.sheet().merged)
+
+
+class FormBook:
+    """A form workbook read as case workbooks are (:func:`jixiao.intake.workbook.inspect`): the
+    container and zip checks, one streaming scan counting cells against the budget for all sheets,
+    then openpyxl in read-only mode, sheet by sheet. The probes and the reader share one."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._book = Book(self.path, inspect(self.path), data_only=True)
+        self.sheetnames = self._book.sheetnames
+        self.worksheets = [FormSheet(self._book, name) for name in self.sheetnames]
+
+    def __getitem__(self, name: str) -> FormSheet:
+        return self.worksheets[self.sheetnames.index(name)]
+
+    def close(self) -> None:
+        self._book.close()
+
+
+@contextmanager
+def opened(source: Path | FormBook) -> Iterator[FormBook]:
+    """``source`` itself when it is open already (left open), else the file opened and closed after."""
+    if isinstance(source, FormBook):
+        yield source
+        return
+    book = FormBook(Path(source))
     try:
-        return openpyxl.load_workbook(path, data_only=True)
-    except FileNotFoundError:
-        raise InvalidInput("找不到文件", [Problem("E-IN-FILE", f"文件不存在：{path}，请检查路径", str(path))]) from None
-    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InvalidInput("无法读取工作簿", [Problem("E-IN-XLSX", f"不是有效的 .xlsx 工作簿（{type(exc).__name__}）；"
-                                                            "请用 Excel 或 WPS 另存为 .xlsx", str(path))]) from None
+        yield book
+    finally:
+        book.close()
 
 
-def _grid(ws) -> dict[tuple[int, int], object]:
-    """Cell values by (row, column), merged ranges filled with their top-left value."""
+def _grid(ws: FormSheet) -> dict[tuple[int, int], object]:
+    """Cell values by (row, column), merged ranges filled with their top-left value (what Excel
+    shows there, whatever else the file holds under the merge)."""
     grid = {}
-    for row in ws.iter_rows():
-        for c in row:
-            if c.value is not None and not (isinstance(c.value, str) and not c.value.strip()):
-                grid[(c.row, c.column)] = c.value.strip() if isinstance(c.value, str) else c.value
+    for (r, c), cell in ws.sheet().items():
+        v = cell.value
+        if v is not None and not (isinstance(v, str) and not v.strip()):
+            grid[(r, c)] = v.strip() if isinstance(v, str) else v
+    last = ws.sheet().max_row
+    filled = 0
     for rng in ws.merged_cells.ranges:
         top = grid.get((rng.min_row, rng.min_col))
-        if top is None:
-            continue
-        for r in range(rng.min_row, rng.max_row + 1):
-            for col in range(rng.min_col, rng.max_col + 1):
-                grid.setdefault((r, col), top)
+        rows, cols = range(rng.min_row, min(rng.max_row, last) + 1), range(rng.min_col, min(rng.max_col, limits.COLUMNS) + 1)
+        filled += len(rows) * len(cols)
+        if filled > limits.CELLS:  # merges are cells too: thousands of sheet-wide ones are no form
+            raise refuse("E-IN-TOO-LARGE", f"工作表“{ws.title}”的合并单元格覆盖超过 {limits.CELLS:,} 个单元格，超过上限；"
+                         "请取消无关的合并", str(ws.path))
+        for r in rows:
+            for col in cols:
+                if (r, col) == (rng.min_row, rng.min_col):
+                    continue
+                if top is None:
+                    grid.pop((r, col), None)
+                else:
+                    grid[(r, col)] = top
     return grid
 
 
@@ -90,24 +150,26 @@ def _form_sheet(wb):
     return None
 
 
-def is_form_workbook(path: Path) -> bool:
+def is_form_workbook(source: Path | FormBook) -> bool:
     """Whether a workbook holds a project form. A file that cannot be opened is not one here:
     the department reader then says, in its own words, what is wrong with it."""
     try:
-        return _form_sheet(_open(path)) is not None
+        with opened(source) as wb:
+            return _form_sheet(wb) is not None
     except Exception:  # noqa: BLE001 - any unreadable file is simply "not a form"
         return False
 
 
-def read_workbook(path: Path) -> WorkbookForm:
+def read_workbook(source: Path | FormBook) -> WorkbookForm:
     from openpyxl.utils import get_column_letter
 
-    wb = _open(path)
-    ws = _form_sheet(wb)
-    if ws is None:
-        raise InvalidInput("工作簿中没有自评表", [Problem(
-            "E-IN-XLSX", "找不到标题含“自评表”或有“三级指标”表头的工作表；请使用自评表格式", str(path))])
-    grid = _grid(ws)
+    with opened(source) as wb:
+        path = wb.path
+        ws = _form_sheet(wb)
+        if ws is None:
+            raise InvalidInput("工作簿中没有自评表", [Problem(
+                "E-IN-XLSX", "找不到标题含“自评表”或有“三级指标”表头的工作表；请使用自评表格式", str(path))])
+        grid = _grid(ws)
     rows = max((r for r, _ in grid), default=0)
     cols = max((c for _, c in grid), default=0)
     data: dict = {}

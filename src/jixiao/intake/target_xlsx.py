@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jixiao.core.cycle.target import TargetEdition
 from jixiao.core.errors import InvalidInput, Problem
-from jixiao.intake.form_xlsx import WorkbookForm, _grid, _open
+from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened
 from jixiao.intake.target_labels import FUND_KEYS, PROJECT_HEADER, ROW_KEYS, TASK_KEYS
 
 TITLE = "绩效目标申报表"
@@ -41,10 +41,24 @@ def _sheet(wb):
     return None
 
 
-def read_workbook(path: Path) -> WorkbookForm:
+def is_target_workbook(source: Path | FormBook) -> bool:
+    """Whether a workbook holds a 绩效目标申报表 (a sheet whose title or first rows say so)."""
+    try:
+        with opened(source) as wb:
+            return _sheet(wb) is not None
+    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
+        return False
+
+
+def read_workbook(source: Path | FormBook) -> WorkbookForm:
+    with opened(source) as wb:
+        return _read(wb)
+
+
+def _read(wb: FormBook) -> WorkbookForm:
     from openpyxl.utils import get_column_letter as col
 
-    wb = _open(path)
+    path = wb.path
     ws = _sheet(wb)
     if ws is None:
         raise InvalidInput("工作簿中没有绩效目标申报表", [Problem(

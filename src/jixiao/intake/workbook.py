@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import math
 import re
+import threading
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
@@ -191,6 +192,34 @@ def scan(path: Path) -> dict[str, SheetScan]:
     return scans
 
 
+_SCANNED: dict[tuple, dict[str, SheetScan] | InvalidInput] = {}
+_SCANNED_LOCK = threading.Lock()
+
+
+def inspect(path: Path) -> dict[str, SheetScan]:
+    """:func:`check_container`, then :func:`scan`: what every reader of a workbook calls before
+    openpyxl opens it. The container is checked on every call (a stat and the zip's directory);
+    the scan, the costly part, is done once per version of a file in a process, so the probes
+    that ask “is this a form? a target? a case?” stream the sheets once between them."""
+    path = Path(path)
+    check_container(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    found = _SCANNED.get(key)
+    if found is None:
+        try:
+            found = scan(path)
+        except InvalidInput as exc:  # a refusal too: a bomb is not streamed again by the next probe
+            found = exc
+        with _SCANNED_LOCK:  # the web server reads uploads in several threads
+            while len(_SCANNED) >= 8:  # a handful: the probes of one file, not a cache of every upload
+                _SCANNED.pop(next(iter(_SCANNED)))
+            _SCANNED[key] = found
+    if isinstance(found, InvalidInput):
+        raise InvalidInput(found.title, list(found.problems))
+    return found
+
+
 @dataclass(frozen=True)
 class Cell:
     value: object = None
@@ -219,6 +248,10 @@ class Sheet:
 
     def cell(self, row: int, col: int) -> Cell:
         return self._cells.get((row, col), EMPTY)
+
+    def items(self):
+        """((row, column), cell) of every cell holding a value, in no particular order."""
+        return self._cells.items()
 
 
 class Book:
@@ -602,9 +635,7 @@ def _framework_ref(wb) -> str | None:
 def read_workbook_document(path: Path, framework: str | Path | None = None) -> tuple[WorkbookDoc, Framework, str | Path, list[Problem]]:
     """The workbook as plain case data with cell places, its framework, and the reader's warnings."""
     path = Path(path)
-    check_container(path)
-    scans = scan(path)
-    wb = Book(path, scans, data_only=False)
+    wb = Book(path, inspect(path), data_only=False)
     try:
         return _read_document(path, wb, framework)
     finally:

@@ -1,10 +1,11 @@
 """Writing reports: draft each case, write the requested formats, convert to PDF, and only then
 move everything into OUTDIR.
 
-A report never half-writes. All files are built in a staging folder beside OUTDIR (same file
-system, so the final moves are renames); LibreOffice converts every DOCX of the run in one
-start; then the files move into OUTDIR. If anything fails before or during the move, files
-already moved are taken back, files they replaced are restored, and OUTDIR is as it was.
+A report never half-writes. All files are built in a staging folder on OUTDIR's file system
+(:mod:`jixiao.io.staging`, so the final moves are renames); LibreOffice converts the DOCX files in
+shares; then the files move into OUTDIR. If anything fails before or during the move (an error,
+Ctrl-C, SIGTERM), LibreOffice is stopped, files already moved are taken back, files they replaced
+are restored, OUTDIR is as it was, and no staging folder or LibreOffice profile is left.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import math
 import os
 import re
 import shutil
-import signal
-import tempfile
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.evaluation import Evaluation
 from jixiao.core.facts import Case
 from jixiao.core.model import Framework
+from jixiao.io import staging
 from jixiao.reports import (
     chart,
     compose,
@@ -108,116 +109,29 @@ def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
         made_parents = _make_parents(outdir.parent)
     except OSError as exc:
         raise _output_problem(outdir, f"的上级目录无法创建（{exc.strerror}）；请换一个 -o 目录") from None
-    with _terminate_as_exit():
-        return _build(jobs, outdir, formats, made_parents)
-
-
-def _staging(outdir: Path) -> Path:
-    """A private folder on the same file system as OUTDIR, so every final move is a rename.
-
-    An existing OUTDIR may be a mount point or a symlink to another file system: the staging
-    folder then goes inside it (its parent may be elsewhere). A new OUTDIR is created by
-    renaming the staging folder, so that one is staged beside it."""
-    if outdir.is_dir():
-        try:
-            return Path(tempfile.mkdtemp(prefix=".jixiao-", dir=outdir))
-        except OSError:
-            raise _output_problem(outdir, "不可写；请换一个 -o 目录") from None
-    try:
-        return Path(tempfile.mkdtemp(prefix=f".{outdir.name or 'out'}.jixiao-", dir=outdir.parent))
-    except OSError:
-        raise _output_problem(outdir, "所在目录不可写；请换一个 -o 目录") from None
-
-
-@contextmanager
-def _terminate_as_exit():
-    """SIGTERM raised as SystemExit (in the main thread), so every ``finally`` below runs: the
-    staging folder is removed, LibreOffice is stopped and its profile deleted, OUTDIR kept."""
-    def handler(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return _build(jobs, outdir, formats, made_parents)
 
 
 def _build(jobs: list[Job], outdir: Path, formats: list[str], made_parents: list[Path]) -> list[Job]:
-    staging: Path | None = None
     done = False
     conversions: list[tuple[office.Conversion, list]] = []
     try:
-        staging = _staging(outdir)
-        payload = staging / "out"
-        scratch = staging / "convert"
-        payload.mkdir()
-        scratch.mkdir()
-        # PDFs are converted in shares, each by one LibreOffice run with its own profile (started
-        # once for the share, not per file), up to one run per core at a time: LibreOffice converts
-        # the shares already drafted while Python drafts the next.
-        workers = office.workers()
-        share = min(SHARE_MAX, max(SHARE_MIN, math.ceil(len(jobs) / (2 * workers))))
-        ready: list[tuple[Job, Report, Path, object]] = []
-        runs = itertools.count()
-
-        def convert_ready():
-            while sum(1 for c, _ in conversions if c.proc is not None and c.proc.poll() is None) >= workers:
-                _finish(conversions[0], payload)  # at most one LibreOffice run per worker at a time
-                conversions.pop(0)  # only once finished: an interrupted run must still be stopped below
-            outdir_pdf = scratch / f"pdf{next(runs):03d}"
-            conversions.append((office.Conversion([p for _, _, p, _ in ready], "pdf", outdir_pdf), list(ready)))
-            ready.clear()
-
-        for k, job in enumerate(jobs):
-            target = payload / job.folder if job.folder else payload
-            target.mkdir(parents=True, exist_ok=True)
-            ev = job.evaluation or evaluate(job.framework, job.case)
-            job.evaluation = ev
-            visual = any(f in formats for f in ("docx", "pdf", "html", "md"))
-            report = draft(job.framework, job.case, ev, with_chart=visual, plan=job.outline)
-            # What jixiao score says about the case, checked once on intake (stated rates allow for the
-            # rounding of the inputs they come from): the evaluation carries it.
-            job.warnings += [str(w) for w in ev.warnings]
-            job.warnings += [f"叙述与数据不一致：{w}（已列入报告的审阅提示页）" for w in report.review]
-            if "docx" in formats or "pdf" in formats:
-                docx = target / FILES["docx"] if "docx" in formats else scratch / f"c{k:05d}-only.docx"
-                written = docx_writer.write(report, docx)
-                if "pdf" in formats:
-                    link = scratch / f"c{k:05d}.docx"
-                    shutil.copyfile(docx, link)
-                    ready.append((job, report, link, written if "docx" in formats else None))
-                    if len(ready) >= share:
-                        convert_ready()
-            if "html" in formats:
-                html_writer.write(report, target / FILES["html"])
-            if "md" in formats:
-                md_writer.write(report, target / FILES["md"])
-            if "xlsx" in formats:
-                xlsx_writer.write(report, target / FILES["xlsx"])
-        if ready:
-            convert_ready()
-        while conversions:
-            _finish(conversions[0], payload)
-            conversions.pop(0)
-        shutil.rmtree(scratch)
-        for job in jobs:
-            base = outdir / job.folder if job.folder else outdir
-            job.written = [base / FILES[f] for f in formats]
-            if "md" in formats:
-                job.written.append(base / md_writer.CHART)
-        _commit(payload, outdir)
+        with _staged(outdir) as stage:
+            try:
+                _write_all(jobs, formats, stage.files, stage.scratch, conversions)
+            finally:
+                for conversion, _ in conversions:  # after an error or a signal: stop what still runs
+                    conversion.kill()
+                    conversion.cleanup()
+            for job in jobs:
+                base = outdir / job.folder if job.folder else outdir
+                job.written = [base / FILES[f] for f in formats]
+                if "md" in formats:
+                    job.written.append(base / md_writer.CHART)
         done = True
+    except IsADirectoryError as exc:
+        raise _output_problem(outdir, f"中的“{exc.filename}”是文件夹，无法用报告文件替换；请换一个 -o 目录") from None
     finally:
-        for conversion, _ in conversions:  # after an error or a signal: stop what still runs
-            conversion.kill()
-            conversion.cleanup()
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
         if not done:
             for d in reversed(made_parents):
                 try:
@@ -225,6 +139,71 @@ def _build(jobs: list[Job], outdir: Path, formats: list[str], made_parents: list
                 except OSError:
                     pass
     return jobs
+
+
+@contextmanager
+def _staged(outdir: Path) -> Iterator[staging.Stage]:
+    """The staging folder (:func:`jixiao.io.staging.staged_folder`: on OUTDIR's file system, even
+    when OUTDIR is a mount point or a link to another one; moved in file by file, keeping the
+    user's other files; nothing left behind after an error, Ctrl-C or SIGTERM)."""
+    with ExitStack() as stack:
+        try:
+            stage = stack.enter_context(staging.staged_folder(outdir, merge=True))
+        except OSError:
+            where = "不可写" if outdir.is_dir() else "所在目录不可写"
+            raise _output_problem(outdir, f"{where}；请换一个 -o 目录") from None
+        yield stage
+
+
+def _write_all(jobs: list[Job], formats: list[str], payload: Path, scratch: Path,
+               conversions: list[tuple[office.Conversion, list]]) -> None:
+    # PDFs are converted in shares, each by one LibreOffice run with its own profile (started
+    # once for the share, not per file), up to one run per core at a time: LibreOffice converts
+    # the shares already drafted while Python drafts the next.
+    workers = office.workers()
+    share = min(SHARE_MAX, max(SHARE_MIN, math.ceil(len(jobs) / (2 * workers))))
+    ready: list[tuple[Job, Report, Path, object]] = []
+    runs = itertools.count()
+
+    def convert_ready():
+        while sum(1 for c, _ in conversions if c.proc is not None and c.proc.poll() is None) >= workers:
+            _finish(conversions[0], payload)  # at most one LibreOffice run per worker at a time
+            conversions.pop(0)  # only once finished: an interrupted run must still be stopped
+        outdir_pdf = scratch / f"pdf{next(runs):03d}"
+        conversions.append((office.Conversion([p for _, _, p, _ in ready], "pdf", outdir_pdf), list(ready)))
+        ready.clear()
+
+    for k, job in enumerate(jobs):
+        target = payload / job.folder if job.folder else payload
+        target.mkdir(parents=True, exist_ok=True)
+        ev = job.evaluation or evaluate(job.framework, job.case)
+        job.evaluation = ev
+        visual = any(f in formats for f in ("docx", "pdf", "html", "md"))
+        report = draft(job.framework, job.case, ev, with_chart=visual, plan=job.outline)
+        # What jixiao score says about the case, checked once on intake (stated rates allow for the
+        # rounding of the inputs they come from): the evaluation carries it.
+        job.warnings += [str(w) for w in ev.warnings]
+        job.warnings += [f"叙述与数据不一致：{w}（已列入报告的审阅提示页）" for w in report.review]
+        if "docx" in formats or "pdf" in formats:
+            docx = target / FILES["docx"] if "docx" in formats else scratch / f"c{k:05d}-only.docx"
+            written = docx_writer.write(report, docx)
+            if "pdf" in formats:
+                link = scratch / f"c{k:05d}.docx"
+                shutil.copyfile(docx, link)
+                ready.append((job, report, link, written if "docx" in formats else None))
+                if len(ready) >= share:
+                    convert_ready()
+        if "html" in formats:
+            html_writer.write(report, target / FILES["html"])
+        if "md" in formats:
+            md_writer.write(report, target / FILES["md"])
+        if "xlsx" in formats:
+            xlsx_writer.write(report, target / FILES["xlsx"])
+    if ready:
+        convert_ready()
+    while conversions:
+        _finish(conversions[0], payload)
+        conversions.pop(0)
 
 
 def _finish(conversion: tuple, payload: Path) -> None:
@@ -276,55 +255,3 @@ def _make_parents(path: Path) -> list[Path]:
         p.mkdir()
         made.append(p)
     return made
-
-
-def _commit(payload: Path, outdir: Path) -> None:
-    """Move the staged files into ``outdir``; undo every move if one fails. SIGINT and SIGTERM
-    wait until the moves are done, so a signal never leaves OUTDIR half old, half new."""
-    blocked = hasattr(signal, "pthread_sigmask")
-    if blocked:
-        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        _moves(payload, outdir)
-    finally:
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-
-
-def _moves(payload: Path, outdir: Path) -> None:
-    if not outdir.exists():
-        os.replace(payload, outdir)
-        return
-    backup = payload.parent / "replaced"
-    moved: list[Path] = []
-    saved: list[tuple[Path, Path]] = []
-    made: list[Path] = []
-    try:
-        for src in sorted(p for p in payload.rglob("*") if p.is_file()):
-            rel = src.relative_to(payload)
-            dest = outdir / rel
-            for parent in reversed(rel.parents[:-1]):
-                d = outdir / parent
-                if not d.exists():
-                    d.mkdir()
-                    made.append(d)
-            if dest.exists() or dest.is_symlink():
-                if dest.is_dir():
-                    raise _output_problem(outdir, f"中的“{rel}”是文件夹，无法用报告文件替换；请换一个 -o 目录")
-                keep = backup / rel
-                keep.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(dest, keep)
-                saved.append((keep, dest))
-            os.replace(src, dest)
-            moved.append(dest)
-    except BaseException:
-        for dest in reversed(moved):
-            dest.unlink(missing_ok=True)
-        for keep, dest in reversed(saved):
-            os.replace(keep, dest)
-        for d in reversed(made):
-            try:
-                d.rmdir()
-            except OSError:
-                pass
-        raise

@@ -53,19 +53,25 @@ def read(path: str | Path, framework: str | Path | None = None) -> tuple[Located
         raise InvalidInput("不支持的文件格式", [Problem(
             "E-IN-FORMAT", "这是旧版 Excel（.xls）文件；请在 Excel 或 WPS 中“另存为”.xlsx 后重试", str(path))])
     if suffix in WORKBOOK_SUFFIXES:
-        from jixiao.intake.form_xlsx import is_form_workbook, read_workbook
-
-        if is_target_workbook(path):  # a 绩效目标申报表 (its sheet title says so); checked first, as it
-            from jixiao.intake.target_xlsx import read_workbook as read_target_workbook  # has 三级指标 too
-
-            tdoc = read_target_workbook(path)
-            data = tdoc.data if isinstance(tdoc.data, dict) else {}
-            dept = "部门名称" in data and "项目名称" not in data  # as the target reader itself defaults
-            return tdoc, edition_named(tdoc, path.parent, framework, default=TARGET_DEFAULT[dept]), []
-        if is_form_workbook(path):  # the printed form's layout, not a case workbook
-            doc = read_workbook(path)
-            return doc, load_edition(framework or doc.data.get("framework") or FORM_DEFAULT, path.parent), []
+        from jixiao.intake.form_xlsx import FormBook, is_form_workbook, read_workbook
+        from jixiao.intake.target_xlsx import is_target_workbook
+        from jixiao.intake.target_xlsx import read_workbook as read_target_workbook
         from jixiao.intake.workbook import read_workbook_document
+
+        # One open for the probes and the form readers; a file refused here (size, zip bomb, cell
+        # budget) is refused with the same code the case reader would give.
+        book = FormBook(path)
+        try:
+            if is_target_workbook(book):  # a 绩效目标申报表 (its sheet title says so); checked first,
+                tdoc = read_target_workbook(book)  # as it has 三级指标 too
+                data = tdoc.data if isinstance(tdoc.data, dict) else {}
+                dept = "部门名称" in data and "项目名称" not in data  # as the target reader itself defaults
+                return tdoc, edition_named(tdoc, path.parent, framework, default=TARGET_DEFAULT[dept]), []
+            if is_form_workbook(book):  # the printed form's layout, not a case workbook
+                doc = read_workbook(book)
+                return doc, load_edition(framework or doc.data.get("framework") or FORM_DEFAULT, path.parent), []
+        finally:
+            book.close()
 
         wdoc, _fw, source, warnings = read_workbook_document(path, framework)
         return wdoc, load_edition(source, path.parent), list(warnings)
@@ -73,17 +79,6 @@ def read(path: str | Path, framework: str | Path | None = None) -> tuple[Located
         _refuse_unknown(path)
     doc = read_document(path)
     return doc, edition_named(doc, path.parent, framework), []
-
-
-def is_target_workbook(path: Path) -> bool:
-    """Whether a workbook holds a 绩效目标申报表 (a sheet whose title or first rows say so)."""
-    from jixiao.intake.form_xlsx import _open
-    from jixiao.intake.target_xlsx import _sheet
-
-    try:
-        return _sheet(_open(path)) is not None
-    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
-        return False
 
 
 def edition_named(doc: Located, base: Path | None, framework: str | Path | None = None,

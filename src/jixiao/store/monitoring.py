@@ -20,6 +20,8 @@ from jixiao.store.errors import Conflict, Invalid, from_invalid_input
 from jixiao.store.models import CaseVersion, Evaluation, Kind, Unit
 
 MEASURE_MISSING = "M_MEASURE_MISSING"
+DECISION_MISSING = "M_DECISION_MISSING"  # an edition that requires a decision when 异常 (四川: 继续执行 / 调剂 / 取消)
+BLOCKING = (MEASURE_MISSING, DECISION_MISSING)
 LIGHTS = ("红", "黄", "绿", "蓝")
 
 
@@ -77,6 +79,27 @@ def add_measure(*, actor, evaluation: Evaluation, indicator: str, measure: str) 
                                 title=evaluation.title)
 
 
+def decisions(ev: Evaluation) -> list[str]:
+    """The decisions the evaluation's edition requires when 异常 (empty: none required)."""
+    return list((ev.edition.framework or {}).get("decisions") or [])
+
+
+def decide(*, actor, evaluation: Evaluation, decision: str) -> tuple[Evaluation, CaseVersion | None]:
+    """The unit's 处理决定 on an abnormal form (四川: 继续执行、调剂 or 取消): a new version."""
+    allowed = decisions(evaluation)
+    if not allowed:
+        raise Invalid("该监控表的预警规则不要求处理决定", [], "E-ST-FIELD")
+    if decision not in allowed:
+        raise Invalid(f"处理决定“{decision}”应为 {'、'.join(allowed)} 之一",
+                      [{"code": "E-ST-FIELD", "message": "取值无效", "where": "处理决定"}], "E-ST-FIELD")
+    v = evaluation.versions.get(number=evaluation.current)
+    doc = copy.deepcopy(v.facts)
+    doc["处理决定"] = decision
+    return services.save_scored(actor=actor, scored=score(doc, "处理决定"), unit=evaluation.unit, year=evaluation.year,
+                                source="网页填写处理决定", note=f"处理决定：{decision}", base_version=evaluation.current,
+                                title=evaluation.title)
+
+
 def light_counts(ev: Evaluation) -> dict[str, int]:
     v = ev.versions.select_related("score").filter(number=ev.current).first()
     lights = v.score.record.get("lights", []) if v is not None and hasattr(v, "score") else []
@@ -84,20 +107,24 @@ def light_counts(ev: Evaluation) -> dict[str, int]:
 
 
 def blockers(ev: Evaluation) -> list[dict]:
-    """Findings that stop submission: red (or 完全不可能) without 纠偏措施."""
+    """Findings that stop submission: red (or 完全不可能) without 纠偏措施; 异常 without the decision
+    the edition requires."""
     v = ev.versions.select_related("score").filter(number=ev.current).first()
     if v is None or not hasattr(v, "score"):
         return []
-    return [f for f in v.score.record.get("findings", []) if f.get("code") == MEASURE_MISSING]
+    return [f for f in v.score.record.get("findings", []) if f.get("code") in BLOCKING]
 
 
 def check_submittable(ev: Evaluation) -> None:
-    missing = blockers(ev)
+    missing = [f for f in blockers(ev) if f.get("code") == MEASURE_MISSING]
     if missing:
         names = "、".join(f.get("indicator") or f.get("where") or "项目资金" for f in missing)
         raise Conflict(f"红灯或完全不可能完成的指标须先填写纠偏措施才能送审：{names}",
                        [{"code": MEASURE_MISSING, "message": "须填写纠偏措施", "where": f.get("indicator") or f.get("where", "")}
                         for f in missing], MEASURE_MISSING)
+    if any(f.get("code") == DECISION_MISSING for f in blockers(ev)):
+        raise Conflict(f"监控结果异常，须先作出处理决定（{'、'.join(decisions(ev))}）才能送审",
+                       [{"code": DECISION_MISSING, "message": "须作出处理决定", "where": "处理决定"}], DECISION_MISSING)
 
 
 @dataclass

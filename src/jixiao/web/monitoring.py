@@ -114,7 +114,8 @@ def monitoring_item(request, pk: int):
     return render(request, "web/monitoring_item.html", {
         "nav": "monitoring", "ev": ev, "version": v, "record": record, "lights": lights, "editable": editable,
         "blocked": bool(blockers), "reviewer": bool(mine & REVIEWERS), "colours": COLOURS,
-        "can_submit": editable, "findings": record.get("findings", []),
+        "can_submit": editable, "findings": record.get("findings", []), "decisions": monitoring.decisions(ev),
+        "decision": v.facts.get("处理决定") or "",
         "problem": f"{ev.title}运行监控红灯：" + "、".join(lt.get("subject") or "项目资金" for lt in record.get("lights", [])
                                                     if lt.get("light") == "红")})
 
@@ -138,6 +139,20 @@ def monitoring_measure(request, pk: int):
         messages.error(request, stored.error_text(exc))
     else:
         messages.success(request, f"已填写“{indicator}”的纠偏措施。")
+    return redirect("web:monitoring_item", pk=ev.pk)
+
+
+@needs({Role.UNIT})
+@require_POST
+def monitoring_decide(request, pk: int):
+    ev = _monitoring_or_404(request.user, pk)
+    decision = request.POST.get("decision") or ""
+    try:
+        monitoring.decide(actor=request.user, evaluation=ev, decision=decision)
+    except StoreError as exc:
+        messages.error(request, stored.error_text(exc))
+    else:
+        messages.success(request, f"已作出处理决定：{decision}。")
     return redirect("web:monitoring_item", pk=ev.pk)
 
 

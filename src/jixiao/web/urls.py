@@ -53,6 +53,7 @@ urlpatterns = [
     path("monitoring/<int:pk>/", monitoring.monitoring_item, name="monitoring_item"),
     path("monitoring/<int:pk>/measure", monitoring.monitoring_measure, name="monitoring_measure"),
     path("monitoring/<int:pk>/move", monitoring.monitoring_move, name="monitoring_move"),
+    path("monitoring/<int:pk>/decide", monitoring.monitoring_decide, name="monitoring_decide"),
     path("rectify/", rectify.rectify_list, name="rectify"),
     path("rectify/export.xlsx", rectify.rectify_export, name="rectify_export"),
     path("rectify/<int:pk>/", rectify.rectify_item, name="rectify_item"),
