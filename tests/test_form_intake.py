@@ -238,3 +238,18 @@ def test_trace_of_a_missed_row_states_the_comparison():
     assert "未达到（20,740 < 20,741）" in line.trace and "99.995%" in line.trace and "100.00%" not in line.trace
     line = score_line(fw, Row(kind="定量", level3="x", op="≤", target=20.0, actual=30.0, unit="万元", points=10.0), "定量")
     assert "未达到（30 > 20）" in line.trace
+
+
+def test_a_cut_off_form_is_marked_in_its_json_and_table(tmp_path: Path):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    head, _, _ = text.partition("\n  - {一级指标: 效益指标")
+    assert head != text
+    path = tmp_path / "cut.yaml"
+    path.write_text(head + "\n  - 以下缺失\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["score", str(path), "--format", "json"])
+    assert result.exit_code == 3, result.output
+    out = json.loads(result.stdout)
+    assert out["truncated"] is True and out["status"] == "incomplete" and out["grade"] == ""
+    assert out["lines"][-1]["code"] == "TRUNCATED" and "截断" in out["lines"][-1]["trace"]
+    table = CliRunner().invoke(app, ["score", str(path)])
+    assert "总分只计已有各行，不完整" in table.output

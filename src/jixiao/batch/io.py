@@ -6,7 +6,7 @@ Columns (all but 表单编号 and 行类型 optional; see ``docs/batch.md``)::
 
     表单编号 行号 行类型 地区 主管部门 项目名称 一级指标 二级指标 三级指标
     运算符 年度指标值 单位 实际完成值 实际单位 评价等级 分值 得分 偏差原因
-    年初预算数 全年预算数 调整后预算数 全年执行数
+    年初预算数 全年预算数 调整后预算数 全年执行数 年度 金额单位
 
 Normalising is done here, once, so every engine sees the same values:
 
@@ -16,7 +16,10 @@ Normalising is done here, once, so every engine sees the same values:
   any other mismatch makes the value missing (and is counted in the reader's warnings);
 * 行类型, 运算符 and 评价等级 become Enums of the rule's own words, other spellings mapped (">=",
   "达成预期指标", "定量指标"); a text that names none of them is missing (MISSING:运算符 …);
-  NaN is missing; 偏差原因 becomes yes/null (blank text is no reason).
+  NaN is missing; 偏差原因 becomes yes/null (blank text is no reason);
+* 年度 (“2019”, “2019年度”) becomes a whole number; 金额单位 (blank: 万元, as on the printed form)
+  and 单位 become the money factors the review checks read (``_金额倍数``, ``_单位倍数``: 1, 1,000,
+  10,000 or 10^8; the latter missing for a unit that is not money).
 
 What the single-form reader refuses is refused here too, for the whole batch and before any
 engine runs, so every engine gives the same verdict (``check_values``): a column of dates, lists,
@@ -34,6 +37,7 @@ import polars as pl
 
 from jixiao.batch.plan import FUND_SUM_COLUMN, PART
 from jixiao.core.errors import InvalidInput, Problem
+from jixiao.core.form_checks import DEFAULT_MONEY_UNIT, FORM_SCALE, ROW_SCALE, SCALE
 from jixiao.core.rules.target import GRADES, OPERATORS
 from jixiao.intake.form import (
     GRADE_OF,
@@ -49,11 +53,15 @@ from jixiao.intake.form import (
 from jixiao.intake.yamlio import regular_file
 
 TEXT, NUMBER, INT = pl.String, pl.Float64, pl.Int64
+# Passes over the whole input (checks, distinct texts, the 资金 rows) run on Polars' streaming
+# engine: a country's batch (10M forms, 113M rows) is read in pieces, never held whole.
+STREAM = "streaming"
 SCHEMA: dict[str, pl.DataType] = {
     "表单编号": TEXT, "行号": INT, "行类型": TEXT, "地区": TEXT, "主管部门": TEXT, "项目名称": TEXT,
     "一级指标": TEXT, "二级指标": TEXT, "三级指标": TEXT, "运算符": TEXT, "年度指标值": NUMBER, "单位": TEXT,
     "实际完成值": NUMBER, "实际单位": TEXT, "评价等级": TEXT, "分值": NUMBER, "得分": NUMBER, "偏差原因": TEXT,
     "年初预算数": NUMBER, "全年预算数": NUMBER, "调整后预算数": NUMBER, "全年执行数": NUMBER,
+    "年度": INT, "金额单位": TEXT,
 }
 REQUIRED = ("表单编号", "行类型")
 KEY_COLUMN = "表单编号"
@@ -65,9 +73,10 @@ LIMIT = 1e15
 NON_NEGATIVE = ("年度指标值", "分值", *MONEY_COLUMNS)
 SHOWN = 5  # places listed per kind of bad value
 OP_WORDS = dict(SYMBOLS) | dict(WORDS) | {"＞": ">", "＜": "<", "＝": "=", "＞＝": "≥", "＜＝": "≤"}
-LINE_TYPES = ("资金", "定量", "定性", "合计", "其中")
+LINE_TYPES = ("资金", "定量", "定性", "合计", "其中", "截断")
 KIND_WORDS = {"定量指标": "定量", "定性指标": "定性", "总分": "合计", "年度资金总额": "资金", "项目资金": "资金",
-              "预算执行": "资金", "预算执行率": "资金", "资金其中": "其中", "其中资金": "其中", "资金明细": "其中"}
+              "预算执行": "资金", "预算执行率": "资金", "资金其中": "其中", "其中资金": "其中", "资金明细": "其中",
+              "以下缺失": "截断", "表格截断": "截断"}
 MONEY_LABELS = {"年初预算数": "initial", "全年预算数": "budget", "调整后预算数": "adjusted", "全年执行数": "spent"}
 
 
@@ -137,6 +146,9 @@ def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
     if "实际完成值" in schema and schema["实际完成值"] == pl.String:
         lf = _parse_actuals(lf, schema, batch)
         schema = dict(lf.collect_schema())
+    if schema.get("年度") == pl.String:
+        lf = lf.with_columns(_year_text(lf, source))
+        schema["年度"] = INT
     exprs = []
     for name, dtype in SCHEMA.items():
         if name not in schema:
@@ -163,6 +175,8 @@ def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
     )
     if "实际单位" in schema:
         lf = _convert_units(lf, batch, schema)
+    lf = lf.with_columns(_factor(lf, "单位", schema.get("单位")).alias(ROW_SCALE),
+                         _factor(lf, "金额单位", schema.get("金额单位"), source).alias(FORM_SCALE))
     if "行号" not in schema:
         lf = lf.with_columns(pl.int_range(pl.len()).over("表单编号").cast(INT).alias("行号"))
     check_values(lf, source)
@@ -182,16 +196,24 @@ def fold_funds(lf: pl.LazyFrame, source: str) -> pl.LazyFrame:
     """
     kind = pl.col("行类型")
     none = pl.lit(None, TEXT).alias(FUND_SUM_COLUMN)
-    funds = (lf.filter(kind.is_in(["资金", PART]))
-             .select(KEY_COLUMN, "行号", kind.cast(TEXT).alias("_k"), *MONEY_LABELS).collect())
-    if funds.height == 0:
+    # Which forms have a 其中 row or a second 资金 row: only their keys are read first (10M forms'
+    # 资金 rows with all their amounts would cost a gigabyte; their keys, a quarter of that).
+    keys = (lf.filter(kind.is_in(["资金", PART])).select(KEY_COLUMN, (kind == PART).alias("_p"))
+            .collect(engine=STREAM))
+    if keys.height == 0:
         return lf.with_columns(none)
-    per_form = funds.group_by(KEY_COLUMN).agg(pl.len().alias("_n"), (pl.col("_k") == PART).any().alias("_p"))
-    folded = per_form.filter((pl.col("_n") > 1) | pl.col("_p"))[KEY_COLUMN]
+    fund_keys = keys.filter(~pl.col("_p"))[KEY_COLUMN]
+    if fund_keys.is_sorted():  # as exports write them: a second 资金 row is next to the first
+        twice = fund_keys.filter(fund_keys == fund_keys.shift())
+    else:
+        twice = fund_keys.filter(fund_keys.is_duplicated())
+    folded = pl.concat([keys.filter(pl.col("_p"))[KEY_COLUMN], twice]).unique()
+    del keys, fund_keys
     if folded.len() == 0:
         return lf.with_columns(none)
-    rows = funds.filter(pl.col(KEY_COLUMN).is_in(folded.implode())).sort(KEY_COLUMN, "行号", nulls_last=True,
-                                                                         maintain_order=True)
+    funds = (lf.filter(kind.is_in(["资金", PART]) & pl.col(KEY_COLUMN).is_in(folded.implode()))
+             .select(KEY_COLUMN, "行号", kind.cast(TEXT).alias("_k"), *MONEY_LABELS).collect(engine=STREAM))
+    rows = funds.sort(KEY_COLUMN, "行号", nulls_last=True, maintain_order=True)
     if rows.select(KEY_COLUMN, "行号").is_duplicated().any():
         raise InvalidInput("批量数据有误", [Problem(
             "E-IN-BATCH-VALUE", "有 其中/资金 行的表单中，行号重复或为空；请为每张表的各行编写不同的行号", source)])
@@ -286,7 +308,10 @@ def check_values(lf: pl.LazyFrame, source: str) -> None:
         if name in NON_NEGATIVE:
             hint = "；反向指标请写正数并用 ≤ 运算符" if name == "年度指标值" else ""
             checks[f"{name}:neg"] = (col < 0, f"“{name}”为负数（应为 0 或正数{hint}）")
-    flags = lf.select(pl.len().alias("_rows"), *[e.fill_null(False).sum().alias(k) for k, (e, _) in checks.items()]).collect()
+    year = pl.col("年度")
+    checks["年度:range"] = ((year < 1990) | (year > 2100), "“年度”应为 1990 至 2100 之间的四位年份")
+    flags = lf.select(pl.len().alias("_rows"), *[e.fill_null(False).sum().alias(k) for k, (e, _) in checks.items()]).collect(
+        engine=STREAM)
     if flags["_rows"][0] == 0:
         raise InvalidInput("批量数据为空", [Problem("E-IN-BATCH-EMPTY", "长表只有表头，没有数据行；请导出含数据行的长表", source)])
     found = {k: int(flags[k][0]) for k in checks if flags[k][0]}
@@ -343,7 +368,7 @@ def _parse_targets(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame
     ≥); other texts (“≥50个”) are parsed once per distinct text by the single-form parser."""
     t = pl.col("年度指标值")
     number = _as_number(t)
-    texts = lf.filter(number.is_null() & t.is_not_null()).select(t.unique()).collect()["年度指标值"].to_list()
+    texts = lf.filter(number.is_null() & t.is_not_null()).select(t.unique()).collect(engine=STREAM)["年度指标值"].to_list()
     rows = {"_t": [], "_op": [], "_num": [], "_unit": []}
     bad = 0
     for text in texts:
@@ -378,7 +403,7 @@ def _parse_actuals(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame
     number = _as_number(a)
     unit_col = pl.col("单位").cast(TEXT) if "单位" in schema else pl.lit(None, dtype=TEXT)
     pairs = (lf.filter(number.is_null() & a.is_not_null()).select(a.alias("_a"), unit_col.alias("_u"))
-             .unique().collect())
+             .unique().collect(engine=STREAM))
     values, grades = [], []
     for text, unit in pairs.iter_rows():
         try:
@@ -407,7 +432,7 @@ def _unit_codes(lf: pl.LazyFrame, name: str, given) -> tuple[pl.Expr, list[str]]
         raw = given.categories.to_list()
         phys = pl.col(name).to_physical()
     else:
-        raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect()[name].to_list() if v is not None]
+        raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect(engine=STREAM)[name].to_list() if v is not None]
         phys = pl.col(name).cast(TEXT).replace_strict({v: i for i, v in enumerate(raw)}, default=None,
                                                       return_dtype=pl.UInt32)
     units = [_unit(str(u)) for u in raw]
@@ -431,6 +456,45 @@ def _convert_units(lf: pl.LazyFrame, batch: Batch, schema: dict) -> pl.LazyFrame
     return lf.with_columns(
         pl.when(same).then(actual).when(up.is_not_null() & down.is_not_null()).then(converted)
         .otherwise(None).alias("实际完成值")).drop("实际单位", "_au", "_tu")
+
+
+def _year_text(lf: pl.LazyFrame, source: str) -> pl.Expr:
+    """年度 written as text (“2019”, “2019年”, “2019年度”) as a number; other text is refused."""
+    year = pl.col("年度").str.strip_chars().str.strip_suffix("年度").str.strip_suffix("年")
+    bad = (lf.filter(pl.col("年度").str.strip_chars().str.len_bytes() > 0)
+           .filter(year.cast(INT, strict=False).is_null()).select("年度").head(3).collect())
+    if bad.height:
+        shown = "、".join(f"“{v}”" for v in bad["年度"].to_list())
+        raise InvalidInput("批量数据有误", [Problem(
+            "E-IN-BATCH-NUMBER", f"列“年度”应为四位年份，实际有 {shown} 等；请改为如 2022 的年份", source)])
+    return year.cast(INT, strict=False).alias("年度")
+
+
+def _factor(lf: pl.LazyFrame, name: str, given, source: str | None = None) -> pl.Expr:
+    """A unit column as its money factor (元 1, 千元 1,000, 万元 10,000, 亿元 10^8), once per distinct
+    value; missing for a unit that is not money. For 金额单位 (``source`` given) a blank is 万元, as on
+    the printed form and in the single-form reader, and a text that names no money unit is refused."""
+    form_unit = source is not None
+    blank = SCALE[DEFAULT_MONEY_UNIT] if form_unit else None
+    if given is None:
+        return pl.lit(blank, dtype=NUMBER)
+    if isinstance(given, pl.Enum):
+        raw = given.categories.to_list()
+        phys = pl.col(name).to_physical()
+    else:
+        raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect(engine=STREAM)[name].to_list() if v is not None]
+        phys = pl.col(name).cast(TEXT).replace_strict({v: i for i, v in enumerate(raw)}, default=None,
+                                                      return_dtype=pl.UInt32)
+    units = [_unit(str(u)) for u in raw]
+    factors = [SCALE.get(u, blank if not u else None) for u in units]
+    if form_unit:
+        bad = [str(r) for r, u, f in zip(raw, units, factors) if f is None]
+        if bad:
+            raise InvalidInput("批量数据有误", [Problem(
+                "E-IN-BATCH-VALUE", f"金额单位应为 元、千元、万元 或 亿元，实际有 {'、'.join(f'“{b}”' for b in bad[:SHOWN])}；"
+                                    "请更正后重试", source)])
+    out = pl.lit(pl.Series(factors, dtype=NUMBER)).gather(phys)
+    return out.fill_null(blank) if form_unit else out
 
 
 def write_parquet(df: pl.DataFrame, path: Path) -> None:

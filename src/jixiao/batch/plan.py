@@ -33,7 +33,13 @@ The rules of the per-form columns (the same in every engine):
 * WEIGHT_SUM: the 资金 line states a 分值 ≠ the execution points, or every indicator row has a
   分值 and their sum ≠ the indicators' points;
 * FUND_SUM: the 资金 line's amounts differ from the sums of its 其中 lines (noted by the reader);
-* TOTAL_ABOVE_MAX: the recomputed or the stated 总分 is above the framework's total (100), always.
+* TOTAL_ABOVE_MAX: the recomputed or the stated 总分 is above the framework's total (100), always;
+* EDITION_YEAR / BUDGET_CHANGE_NO_REASON: the 资金 line's :func:`~jixiao.core.form_checks.year_tree` /
+  :func:`~jixiao.core.form_checks.change_tree` is true;
+* DOUBLE_COUNT: :func:`~jixiao.core.form_checks.double_tree` is true on some indicator row, read
+  with the values of its form's 资金 line (``资金·全年预算数`` …, and that line's 重算得分_未舍入).
+
+The three trees of the last two rules are the single-form checks' own (``core/form_checks.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from dataclasses import dataclass, field
 
 from jixiao.core import expr as E
 from jixiao.core.form import FUNDS, TOTAL, FormFramework
+from jixiao.core.form_checks import FUND, FUND_INPUTS, ROW_SCORE, change_tree, double_tree, year_tree
 from jixiao.core.review import BATCH_FLAGS
 
 # The review codes a batch computes: those of the one review table (jixiao.core.review) whose
@@ -68,6 +75,10 @@ class Plan:
     needs_reason: E.Node
     ratio: E.Node
     reasons: list[str] = field(default_factory=list)
+    # The review checks read line by line (资金 line: year, change) and with the 资金 line's values (double).
+    year: E.Node = field(default_factory=lambda: E.const(False))
+    change: E.Node = field(default_factory=lambda: E.const(False))
+    double: E.Node = field(default_factory=lambda: E.const(False))
 
     @property
     def exec_points(self) -> float:
@@ -94,10 +105,15 @@ class Plan:
     def columns(self) -> list[str]:
         """The input columns a batch engine reads: key, line number, header, and the trees' inputs."""
         names = set()
-        for tree in (self.score, self.code, self.needs_reason, self.ratio):
+        for tree in (self.score, self.code, self.needs_reason, self.ratio, self.year, self.change):
             names |= E.names(tree)
+        names |= self.double_inputs() | set(FUND_INPUTS)
         rest = sorted(names - {KEY, "行号", "行类型", "分值", "得分"})
         return [KEY, "行号", "行类型", *HEADER, "分值", "得分", FUND_SUM_COLUMN, *rest]
+
+    def double_inputs(self) -> set[str]:
+        """The row's own columns the DOUBLE_COUNT tree reads (not its 资金 line's, nor the score)."""
+        return {n for n in E.names(self.double) if not n.startswith(FUND) and n != ROW_SCORE}
 
     @property
     def max_cents(self) -> int:
@@ -107,7 +123,8 @@ class Plan:
 
 def plan_for(fw: FormFramework) -> Plan:
     """The plan of a framework: its trees, and every reason numbered in a fixed order."""
-    plan = Plan(fw, fw.score_tree(), fw.code_tree(), fw.needs_reason_tree(), fw.ratio_tree())
+    plan = Plan(fw, fw.score_tree(), fw.code_tree(), fw.needs_reason_tree(), fw.ratio_tree(),
+                year=year_tree(fw), change=change_tree(fw), double=double_tree(fw))
     for tree in (plan.score, plan.code, plan.needs_reason, plan.ratio):
         for reason in possible_reasons(tree):
             plan.reason_id(reason)

@@ -15,6 +15,9 @@ import polars as pl
 
 from jixiao.batch.plan import FLAGS, FORM_COLUMNS, FUND_SUM_COLUMN, HEADER, KEY, LINE_COLUMNS, PART, Plan
 from jixiao.core.form import FUNDS, QUAL, QUANT, TOTAL, Form, FundLine, Row, cents, score_line
+from jixiao.core.form_checks import FORM_SCALE, FUND, FUND_INPUTS, ROW_SCALE, ROW_SCORE, SCALE, holds
+
+UNIT_OF = {factor: unit for unit, factor in SCALE.items()}
 
 
 def _num(v) -> float | None:
@@ -28,9 +31,11 @@ def line_of(r: dict) -> FundLine | Row:
         return FundLine("年度资金总额", initial=_num(r.get("年初预算数")), budget=_num(r.get("全年预算数")),
                         adjusted=_num(r.get("调整后预算数")), spent=_num(r.get("全年执行数")), points=_num(r.get("分值")),
                         stated=_num(r.get("得分")), reason=reason)
+    # A money unit as the reader read it (万 → 万元), so the checks see the unit it scaled by.
+    unit = UNIT_OF.get(r[ROW_SCALE]) if r.get(ROW_SCALE) is not None else None
     return Row(kind=r.get("行类型") or "", level1=r.get("一级指标") or "", level2=r.get("二级指标") or "",
                level3=r.get("三级指标") or "", op=r.get("运算符"), target=_num(r.get("年度指标值")),
-               unit=r.get("单位") or "", actual=_num(r.get("实际完成值")), grade=r.get("评价等级"),
+               unit=unit or r.get("单位") or "", actual=_num(r.get("实际完成值")), grade=r.get("评价等级"),
                points=_num(r.get("分值")), stated=_num(r.get("得分")), reason=reason)
 
 
@@ -60,6 +65,9 @@ def form_of(rows: list[dict]) -> Form:
             form.project = form.project or str(r.get("项目名称") or "")
             form.department = form.department or str(r.get("主管部门") or "")
             form.region = form.region or str(r.get("地区") or "")
+            if line is total:  # the form's year and money unit, as its 资金 line states them
+                form.year = r.get("年度")
+                form.money_unit = UNIT_OF.get(r.get(FORM_SCALE) or 0.0, form.money_unit)
         else:
             form.rows.append(line)
     form.funds = [total, *parts] if total is not None else []
@@ -106,7 +114,8 @@ def score_rows(plan: Plan, rows: Iterable[dict]) -> tuple[list[dict], list[dict]
                "差额": None if rc is None or sc is None else (sc - rc) / 100, "状态": res.status,
                "原因代码": res.code, "缺少原因": res.needs_reason,
                "_分": rc, "_表列分": sc, "_表列分值": _num(r.get("分值")), "_执行率": rate,
-               "_资金不符": r.get(FUND_SUM_COLUMN)}
+               "_资金不符": r.get(FUND_SUM_COLUMN), "_row": r,
+               "_年度早": holds(plan.year, r), "_调整无因": holds(plan.change, r)}
         out_lines.append(out)
         f["lines"].append(out)
     return [{k: v for k, v in ln.items() if not k.startswith("_")} for ln in out_lines], [
@@ -124,6 +133,10 @@ def _form(plan: Plan, f: dict) -> dict:
     stated_c = None if stated is None else cents(stated)
     stated_lines = [ln["_表列分"] for ln in lines]
     points = [ln["分值"] for ln in ind]
+    double = False
+    if funds:  # the reader leaves one 资金 line a form; the check reads its values on every row
+        fund = {FUND + n: funds[0]["_row"].get(n) for n in FUND_INPUTS} | {FUND + ROW_SCORE: funds[0]["重算得分_未舍入"]}
+        double = any(holds(plan.double, {**ln["_row"], ROW_SCORE: ln["重算得分_未舍入"], **fund}) for ln in ind)
     exec_wrong = any(ln["_表列分值"] is not None and cents(ln["_表列分值"]) != round(plan.exec_points * 100) for ln in funds)
     flags = {
         "TOTAL_DIFF": scored and stated_c is not None and stated_c != total,
@@ -137,6 +150,9 @@ def _form(plan: Plan, f: dict) -> dict:
         "WEIGHT_SUM": exec_wrong or (None not in points and sum(cents(p) for p in points) != round(plan.indicator_points * 100)),
         "FUND_SUM": any(ln["_资金不符"] is not None for ln in lines),
         "TOTAL_ABOVE_MAX": total > plan.max_cents or (stated_c is not None and stated_c > plan.max_cents),
+        "EDITION_YEAR": any(ln["_年度早"] for ln in funds),
+        "BUDGET_CHANGE_NO_REASON": any(ln["_调整无因"] for ln in funds),
+        "DOUBLE_COUNT": double,
     }
     raised = [k for k in FLAGS if flags[k]]
     return {

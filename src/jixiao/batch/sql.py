@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from jixiao.batch.plan import FLAGS, FUND_SUM_COLUMN, FUNDS, HEADER, KEY, PART, TOTAL, Plan
 from jixiao.core import expr as E
+from jixiao.core.form_checks import FUND, FUND_INPUTS, ROW_SCORE
 from jixiao.core.numbers import NOISE
 
 
@@ -145,12 +146,16 @@ def lines_query(plan: Plan, source: str, dialect: str) -> str:
     texts = " ".join(f"WHEN {i + 1} THEN {literal(r)}" for i, r in enumerate(plan.reasons))
     points = literal(plan.exec_points)
     big = "BIGINT"
+    # What the forms query's DOUBLE_COUNT reads of each line and of its form's 资金 line.
+    carried = ", ".join(q(n) for n in sorted(plan.double_inputs() | set(FUND_INPUTS)))
     inner = f"""
 SELECT {q(KEY)}, {q('行号')}, {q('行类型')},
        CASE WHEN {q('行类型')} = '{FUNDS}' THEN {points} ELSE {q('分值')} END AS {q('分值')},
        {q('得分')} AS {q('表列得分')}, {q('分值')} AS {q('_表列分值')},
        {score} AS {q('重算得分_未舍入')}, {reason} AS {q('_reason')}, {code} AS {q('_code')},
-       COALESCE({needs}, FALSE) AS {q('缺少原因')}, {ratio} AS {q('_执行率')}, {q(FUND_SUM_COLUMN)}
+       COALESCE({needs}, FALSE) AS {q('缺少原因')}, {ratio} AS {q('_执行率')}, {q(FUND_SUM_COLUMN)},
+       COALESCE({c.value(plan.year)}, FALSE) AS {q('_年度早')}, COALESCE({c.value(plan.change)}, FALSE) AS {q('_调整无因')},
+       {carried}
 FROM {source}
 WHERE {q('行类型')} IS NULL OR {q('行类型')} NOT IN ('{TOTAL}', '{PART}')"""
     rc, sc = cents(q("重算得分_未舍入")), cents(q("表列得分"))
@@ -179,6 +184,11 @@ def forms_query(plan: Plan, source: str, lines: str, dialect: str) -> str:
     def anyof(cond: str) -> str:
         return f"COALESCE(MAX(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) = 1"
 
+    # Each line beside its form's 资金 line (one a form: the reader folds the rest into 其中 lines).
+    fund_cols = ", ".join(f"{q(n)} AS {q(FUND + n)}" for n in (*FUND_INPUTS, ROW_SCORE))
+    with_funds = f"""(SELECT l.*, f.* FROM {lines} AS l LEFT JOIN (
+  SELECT {q(KEY)} AS {q('_资金键')}, {fund_cols} FROM {lines} WHERE {funds}) AS f
+ON l.{q(KEY)} = f.{q('_资金键')}) AS lf"""
     g = f"""
 SELECT {q(KEY)},
        MAX(CASE WHEN {funds} THEN {q('_执行率')} END) AS {q('执行率')},
@@ -196,14 +206,17 @@ SELECT {q(KEY)},
        {anyof(f"{funds} AND {q('_表列分值')} IS NOT NULL AND {cents(q('_表列分值'))} <> {exec_c}")} AS {q('_资金分值错')},
        SUM(CASE WHEN {ind} THEN {cents(q('分值'))} END) AS {q('_分值合计')},
        SUM(CASE WHEN {ind} AND {q('分值')} IS NULL THEN 1 ELSE 0 END) AS {q('_缺分值')},
-       {anyof(f"{q(FUND_SUM_COLUMN)} IS NOT NULL")} AS {q('FUND_SUM')}
-FROM {lines} GROUP BY {q(KEY)}"""
+       {anyof(f"{q(FUND_SUM_COLUMN)} IS NOT NULL")} AS {q('FUND_SUM')},
+       {anyof(q('_年度早'))} AS {q('EDITION_YEAR')},
+       {anyof(q('_调整无因'))} AS {q('BUDGET_CHANGE_NO_REASON')},
+       {anyof(f"{ind} AND {c.value(plan.double)}")} AS {q('DOUBLE_COUNT')}
+FROM {with_funds} GROUP BY {q(KEY)}"""
     h = f"""
 SELECT {q(KEY)}, {heads}, MAX(CASE WHEN {q('行类型')} = '{TOTAL}' THEN {q('得分')} END) AS {q('表列总分')}
 FROM {source} GROUP BY {q(KEY)}"""
     counts = ["_总分", "行数", "无法评分行数", "_资金行", "_表列合计", "_缺表列", "_分值合计", "_缺分值"]
     bools = ["SCORE_DIFF", "OVERSHOOT", "QUAL_OUT_OF_BAND", "EXEC_NO_REASON", "REASON_MISSING", "_缺数", "_资金分值错",
-             "FUND_SUM"]
+             "FUND_SUM", "EDITION_YEAR", "BUDGET_CHANGE_NO_REASON", "DOUBLE_COUNT"]
     filled = ", ".join([f"COALESCE(g.{q(x)}, 0) AS {q(x)}" for x in counts]
                        + [f"COALESCE(g.{q(x)}, FALSE) AS {q(x)}" for x in bools])
     stated = cents(q("表列总分"))

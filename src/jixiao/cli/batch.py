@@ -35,6 +35,8 @@ REVIEW_TEXT = {
     "QUAL_OUT_OF_BAND": "定性评分超出档次区间", "OVERSHOOT": "完成值远超指标值（偏离度）",
     "NOT_SCORABLE": "缺数据或预算数为 0，无法评分", "WEIGHT_SUM": "分值合计不符",
     "FUND_SUM": "年度资金总额与其中各项之和不符", "TOTAL_ABOVE_MAX": "总分超过满分",
+    "EDITION_YEAR": "表的年度早于指标体系版本", "BUDGET_CHANGE_NO_REASON": "年中预算调整未说明理由",
+    "DOUBLE_COUNT": "同一笔未执行预算重复扣分",
 }
 
 

@@ -46,7 +46,8 @@ def form_table(r: FormResult) -> Table:
                   _score(ln), escape(ln.trace))
     t.add_section()
     t.add_row("[bold]总分[/bold]", "", "", fmt_points(sum(ln.points for ln in r.lines)), _shown(f.stated_total),
-              f"[bold]{r.total:.2f}[/bold]", f"{STATUS[r.status]}" + (f"；等级：{r.grade}" if r.grade else ""))
+              f"[bold]{r.total:.2f}[/bold]", f"{STATUS[r.status]}" + (f"；等级：{r.grade}" if r.grade else "")
+              + ("；表格在中途截断，总分只计已有各行，不完整" if r.truncated else ""))
     return t
 
 

@@ -47,6 +47,7 @@ from jixiao.core.errors import Problem
 from jixiao.core.evaluation import Status
 from jixiao.core.form_record import (  # noqa: F401  (the form's records, re-exported)
     FORM_SCHEMA_VERSION,
+    TRUNC,
     FindingJSON,
     Form,
     FormResult,
@@ -68,6 +69,9 @@ from jixiao.core.rules.target import Qualitative, Target
 # The line types of a form, as the long format writes them in 行类型.
 FUNDS, QUANT, QUAL, TOTAL = "资金", "定量", "定性", "合计"
 NA = "不适用"  # a row marked not applicable ("/", "不适用"): see NotApplicable
+# TRUNC (截断, from core/form_record.py) marks where a form is cut off mid-table (a missing page, a
+# torn scan): the rows before it are scored, the mark is a line that cannot be, so the total is
+# incomplete (TRUNCATED), never a guess.
 LINE_KINDS = (FUNDS, QUANT, QUAL)
 
 T = TypeVar("T")
@@ -190,16 +194,20 @@ class FormFramework(BaseModel):
     def _by_kind(self, funds: E.Node, quant: E.Node, qual: E.Node, other: E.Node) -> E.Node:
         return E.where(self._is(FUNDS), funds, E.where(self._is(QUANT), quant, E.where(self._is(QUAL), qual, other)))
 
+    def _unscorable(self) -> E.Node:
+        """Any other line: the mark of a form cut off (TRUNCATED), or an unknown 行类型 (ROW_TYPE)."""
+        return E.where(self._is(TRUNC), E.Fail("TRUNCATED"), E.Fail("ROW_TYPE"))
+
     def score_tree(self) -> E.Node:
         """The score of any line of a form, by its 行类型."""
         return self._cached("score", lambda: self._by_kind(self.execution.rule().lower(), self.rows.quantitative.lower(),
-                             self.rows.qualitative.lower(), E.Fail("ROW_TYPE")))
+                             self.rows.qualitative.lower(), self._unscorable()))
 
     def code_tree(self) -> E.Node:
         """Why a line scored what it did: EXEC_MET, BELOW, OVERSHOOT, QUAL_IN_BAND, …"""
         ex = E.where(E.cmp(">=", self.execution.ratio(), E.const(1.0)), E.const("EXEC_MET"), E.const("EXEC_BELOW"))
         return self._cached("code", lambda: self._by_kind(
-            ex, self.rows.quantitative.code(), self.rows.qualitative.code(), E.Fail("ROW_TYPE")))
+            ex, self.rows.quantitative.code(), self.rows.qualitative.code(), self._unscorable()))
 
     def needs_reason_tree(self) -> E.Node:
         """True where the line must carry a written reason (偏差原因) and has none."""

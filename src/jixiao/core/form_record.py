@@ -21,6 +21,8 @@ from jixiao.core.errors import Problem, ProblemJSON
 from jixiao.core.evaluation import RECORD, IndicatorResult
 from jixiao.core.numbers import round_half_up
 
+# Where a form is cut off mid-table (a missing page, a torn scan): a line of this 行类型 marks it.
+TRUNC = "截断"
 FORM_SCHEMA_VERSION = 1  # of FormResult's JSON: raised when a field changes meaning; adding a field keeps it
 
 
@@ -231,6 +233,12 @@ class FormResult:
     @property
     def review(self) -> list[Problem]:
         return [f for f in self.findings if f.review]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def truncated(self) -> bool:
+        """The form is cut off mid-table (a 截断 line): its total covers only the rows it has."""
+        return any(ln.kind == TRUNC for ln in self.lines)
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON of ``jixiao score FORM --format json`` (scores unrounded; totals in cents/100)."""

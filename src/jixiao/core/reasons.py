@@ -26,6 +26,7 @@ CODE_TEXT: dict[str, str] = dict(ROW_CODES) | {
     "EXEC_BELOW": "预算未全部执行，按执行率计分",
     "ROW_TYPE": "行类型不是 资金、定量 或 定性，无法评分",
     "NOT_APPLICABLE": "指标不适用，不予考核",
+    "TRUNCATED": "表格在此截断，以下各行缺失：已有各行照常评分，总分不完整",
 }
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from jixiao.core.edition import PROJECT_FORM, Edition
 from jixiao.core.errors import InvalidInput, Problem, Problems
-from jixiao.core.form import NA, QUAL, QUANT, Form, FormFramework, FundLine, Row, normalise_heading
+from jixiao.core.form import NA, QUAL, QUANT, TRUNC, Form, FormFramework, FundLine, Row, normalise_heading
 from jixiao.core.form_check import validate_form_framework  # noqa: F401  (moved to core; kept importable here)
 from jixiao.core.rules.target import GRADES
 from jixiao.intake.documents import read_document
@@ -405,8 +405,12 @@ def _rows(raw, key: str, fw: FormFramework, doc: Located, problems: Problems, wa
     rows: list[Row] = []
     level1 = level2 = ""
     for i, item in enumerate(raw):
+        if cut_off(item):
+            rows.append(Row(kind=TRUNC, level1=level1, level2=level2, level3=f"（第{i + 1}行起表格缺失）",
+                            where=doc.where((key, i))))
+            continue
         if not isinstance(item, dict):
-            problems.add("E-IN-SCHEMA", f"绩效指标第 {i + 1} 行应为键值映射", doc.where((key, i)))
+            problems.add("E-IN-SCHEMA", f"绩效指标第 {i + 1} 行应为键值映射；表格在此截断的，请写“以下缺失”", doc.where((key, i)))
             continue
         v, orig, unknown = canonical(item, ROW_KEYS)
 
@@ -444,6 +448,20 @@ def _rows(raw, key: str, fw: FormFramework, doc: Located, problems: Problems, wa
 
 
 NA_MARKS = ("/", "不适用", "不涉及")
+# A form cut off mid-table: a row that says only this (as text, or in one cell of an otherwise
+# blank row). Not 以下空白, which closes a table that is complete.
+CUT_MARKS = ("以下缺失", "以下内容缺失", "表格截断", "截断", "…", "……", "...", "......")
+
+
+def cut_off(item) -> bool:
+    """Whether an indicator item marks the form as cut off here (see CUT_MARKS)."""
+    def mark(v) -> bool:
+        return isinstance(v, str) and _plain(v).strip("（）()") in CUT_MARKS
+
+    if isinstance(item, dict):
+        given = [v for v in item.values() if v not in (None, "")]
+        return len(given) == 1 and mark(given[0])
+    return mark(item)
 
 
 def not_applicable(v: dict, points: float | None) -> bool:
