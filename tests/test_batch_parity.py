@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -86,6 +86,56 @@ SCHEMA = {"表单编号": pl.String, "行号": pl.Int64, "行类型": pl.String,
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(row, min_size=1, max_size=40))
+@example(
+    rows=[{'表单编号': 'F1',
+         '行类型': '定量',
+         '地区': '甲省',
+         '主管部门': '甲局',
+         '项目名称': '项目一',
+         '运算符': '≥',
+         '年度指标值': None,
+         '单位': '万元',
+         '实际完成值': None,
+         '实际单位': '元',
+         '评价等级': '达成年度指标',
+         '分值': None,
+         '得分': None,
+         '偏差原因': None,
+         '全年预算数': None,
+         '全年执行数': None},
+     {'表单编号': 'F2',
+         '行类型': '定量',
+         '地区': '甲省',
+         '主管部门': '甲局',
+         '项目名称': '项目一',
+         '运算符': '≥',
+         '年度指标值': 0.0,
+         '单位': '万元',
+         '实际完成值': 0.0,
+         '实际单位': '元',
+         '评价等级': '达成年度指标',
+         '分值': 1.0,
+         '得分': None,
+         '偏差原因': None,
+         '全年预算数': None,
+         '全年执行数': None},
+     {'表单编号': 'F2',
+         '行类型': '定量',
+         '地区': '甲省',
+         '主管部门': '甲局',
+         '项目名称': '项目一',
+         '运算符': '≥',
+         '年度指标值': 0.0,
+         '单位': '万元',
+         '实际完成值': 0.0,
+         '实际单位': '元',
+         '评价等级': '达成年度指标',
+         '分值': 100.0,
+         '得分': None,
+         '偏差原因': None,
+         '全年预算数': None,
+         '全年执行数': None}],
+).via('found by this test: DuckDB statistics propagation')
 def test_engines_agree_on_messy_tables(rows):
     frame = pl.DataFrame([dict(r, 行号=i + 1) for i, r in enumerate(rows)], schema=SCHEMA)
     assert_engines_agree(NATIONAL, frame)

@@ -41,7 +41,7 @@ typed = st.text(alphabet=KEYS, min_size=1, max_size=14)
 # thousands grouped by three with commas or spaces, an optional decimal part and exponent, then an
 # optional unit. Nothing else is a number.
 FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xFFE5: ord("¥")}
-READING = re.compile(r"^(?:¥[ \u00a0\u2009]*)?([+-]?(?:\d{1,3}(?:[, \u00a0\u2009]\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+)"
+READING = re.compile(r"^(?:¥[ \u00a0\u2009]*)?([+-]?(?:\d{1,3}(?:[, \u00a0\u2009]\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+(?:[eE][+-]?\d+)?)"
                      r"(亿元|万元|元|亿|万|%)?$", re.ASCII)
 
 
@@ -60,6 +60,7 @@ def person_reads(text: str) -> Decimal | None:
 @given(typed)
 @example("¥ 0").via("found by this test in CI")
 @example("¥￥5")
+@example(".0E0").via("found by this test")
 def test_no_number_is_read_that_a_person_would_not_read(text):
     parsed = to_decimal(text)
     if parsed is None:
@@ -122,6 +123,7 @@ def test_a_yaml_case_with_one_value_spoiled(line, value, tmp_path_factory):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(field=st.sampled_from(["subject", "year", "money_unit", "framework", "facts", "lists", "narrative", "stated"]), value=values)
+@example(field="narrative", value={"": "0"}).via("found by this test")
 def test_a_json_case_with_one_top_level_field_spoiled(field, value, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
     data = dict(SEED_JSON)

@@ -146,8 +146,10 @@ def lines_query(plan: Plan, source: str, dialect: str) -> str:
     texts = " ".join(f"WHEN {i + 1} THEN {literal(r)}" for i, r in enumerate(plan.reasons))
     points = literal(plan.exec_points)
     big = "BIGINT"
-    # What the forms query's DOUBLE_COUNT reads of each line and of its form's 资金 line.
-    carried = ", ".join(q(n) for n in sorted(plan.double_inputs() | set(FUND_INPUTS)))
+    # What the forms query's DOUBLE_COUNT reads of each line and of its form's 资金 line. 分值 is
+    # already selected (the 资金 line's is the execution points, as in the other engines): a second
+    # copy is an ambiguous name in Spark, which refuses it.
+    carried = ", ".join(q(n) for n in sorted(plan.double_inputs() | set(FUND_INPUTS)) if n != "分值")
     inner = f"""
 SELECT {q(KEY)}, {q('行号')}, {q('行类型')},
        CASE WHEN {q('行类型')} = '{FUNDS}' THEN {points} ELSE {q('分值')} END AS {q('分值')},

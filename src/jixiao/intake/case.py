@@ -171,6 +171,9 @@ def bind_case_to(doc: Located, ed: Edition) -> tuple[Case | None, list[Problem]]
     if not isinstance(narrative, dict):
         problems.add("E-IN-SCHEMA", "narrative 应为键值映射（各段文字）", doc.where(("narrative",)))
         narrative = {}
+    for key in list(narrative):
+        if not str(key).strip():  # the workbook's 文字材料 sheet names each paragraph: a blank name cannot go there
+            problems.add("E-IN-SCHEMA", "narrative 的段落名不能为空；请写上段落名，如“概况”", doc.where(("narrative", key)))
     stated = bind_stated(data.get("stated") or {}, doc, problems, reading)
     if problems.errors:
         return None, problems.items
