@@ -126,9 +126,16 @@ def _evaluation(request, pk: int) -> Evaluation:
         raise NotFound(f"找不到编号为 {pk} 的评价")
     # The frozen framework is large and only scoring needs it (it loads on first use then).
     ev = selectors.evaluations(request.user).defer("edition__framework").filter(pk=pk).first()
-    if ev is None:
+    if ev is None or _expert_only_on_preassessment(request.user, ev):
         raise NotFound(f"找不到编号为 {pk} 的评价")
     return ev
+
+
+def _expert_only_on_preassessment(user, ev: Evaluation) -> bool:
+    """An expert reads a 事前评估 only through /preassessments, which shows them their own marks only."""
+    from jixiao.store.models import Kind
+
+    return ev.kind == Kind.PREASSESS and not (selectors.roles(user, ev) - {Role.EXPERT})
 
 
 def _time(t) -> str:
@@ -273,6 +280,8 @@ def evaluations(request, year: int | None = None, unit: str | None = None, kind:
     _range(after, "after")
     _range(year, "year", 1990, 2100)
     qs = selectors.evaluations(request.user).defer("edition__framework").filter(id__gt=after)
+    if selectors.roles(request.user) == {Role.EXPERT}:  # their 事前评估 are under /preassessments
+        qs = qs.exclude(kind="preassessment")
     if year:
         qs = qs.filter(year=year)
     if unit:
@@ -695,3 +704,8 @@ def audit(request, pk: int, after: int = 0, limit: int = 100):
     return {"items": [{"id": e.id, "at": _time(e.at), "actor": e.actor_name, "action": e.action,
                        "object": f"{e.object_type}:{e.object_id}", "before": e.before or None, "after": e.after or None,
                        "detail": e.detail} for e in rows], "next": rows[-1].id if more else None}
+
+
+from jixiao.store.api_preassess import router as _preassess  # noqa: E402  (its handlers use this module's)
+
+api.add_router("/preassessments", _preassess)

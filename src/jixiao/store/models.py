@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     PROJECT = "project", "项目自评"
     TARGET = "target", "目标"
     MONITOR = "monitor", "监控"
+    PREASSESS = "preassessment", "事前评估"
 
 
 class State(models.TextChoices):

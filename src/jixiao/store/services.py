@@ -439,6 +439,9 @@ def transition(*, actor, evaluation: Evaluation, action: str, text: str = "",
         if ev.kind == Kind.TARGET and action == "reopen":
             raise Conflict("已批复的绩效目标不能重新打开：确需调整的，由单位提交调整申请并写明理由，重新审核批复"
                            "（财预〔2015〕88号 第二十八条）", [], "E-ST-FROZEN")
+        if ev.kind == Kind.PREASSESS and action != "reopen":
+            raise Conflict("事前评估不走送审流程：专家评分后，由财政绩效处记录评估结论（jixiao.store.preassess）",
+                           [], "E-ST-STATE")
         if ev.kind == Kind.MONITOR and action == "submit":
             from jixiao.store import monitoring
 

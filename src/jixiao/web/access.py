@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
 from jixiao.store import selectors
-from jixiao.store.models import Role
+from jixiao.store.models import Kind, Role
 
 ROLE_TEXT = dict(Role.choices)
 OVERVIEW_ROLES = {Role.DEPT, Role.FINANCE, Role.ADMIN}
@@ -59,6 +59,9 @@ def needs(allowed: set[str]):
 def evaluation_or_404(user, pk: int):
     ev = selectors.evaluation(user, pk)
     if ev is None:
+        raise Http404("没有这项评价，或您无权查看")
+    if ev.kind == Kind.PREASSESS and not ({str(r) for r in selectors.roles(user, ev)} - {Role.EXPERT}):
+        # an expert reads a 事前评估 only on its own page, which shows them their own marks only
         raise Http404("没有这项评价，或您无权查看")
     return ev
 

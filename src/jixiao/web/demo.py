@@ -30,6 +30,8 @@ ACCOUNTS = [
     ("zhuguan", "dept", DEPT_CODE, "主管部门审核"),
     ("caizheng", "finance", None, "财政绩效处"),
     ("zhuanjia", "expert", None, "专家/第三方"),
+    ("zhuanjia2", "expert", None, "专家/第三方"),
+    ("zhuanjia3", "expert", None, "专家/第三方"),
     ("admin", "admin", None, "管理员"),
 ]
 
@@ -115,4 +117,26 @@ def load() -> list[tuple[str, str, str]]:
 
             monitoring.save(actor=None, unit=Unit.objects.get(code="4403RS04"), source="monitoring.yaml",
                             document=scoring.plain(load_yaml(forms / "monitoring.yaml").data))
+        if (forms / "preassessment.yaml").is_file():
+            _preassessment(forms / "preassessment.yaml")
     return [(user, shown, PASSWORD) for user, _, _, shown in ACCOUNTS]
+
+
+def _preassessment(sheet: Path) -> None:
+    """The example's 事前评估 for the next year, begun as a blank form and marked in the app by the
+    three demo experts with the example sheet's marks (still open: 财政 records the outcome)."""
+    from django.contrib.auth import get_user_model
+
+    from jixiao.intake.yamlio import load as load_yaml
+    from jixiao.store import preassess, scoring
+    from jixiao.store.models import Unit
+
+    doc = scoring.plain(load_yaml(sheet).data)
+    rows = doc.pop("专家")
+    doc["年度"] = 2023
+    ev, _ = preassess.create(actor=None, unit=Unit.objects.get(code="4403RS04"), document=doc, source="演示数据")
+    User = get_user_model()
+    for user, row in zip(("zhuanjia", "zhuanjia2", "zhuanjia3"), rows):
+        preassess.assign(actor=None, evaluation=ev, username=user)
+        marks = {k: v for k, v in row.items() if k not in ("姓名", "意见")}
+        preassess.mark(actor=User.objects.get(username=user), evaluation=ev, marks=marks, comment=row.get("意见", ""))

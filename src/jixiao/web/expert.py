@@ -25,7 +25,7 @@ EXPERT_ROLES = {Role.EXPERT}
 
 def assigned(user):
     """The evaluations assigned to this user as expert (not what other roles let them see)."""
-    return (selectors.evaluations(user).filter(assignments__user=user).exclude(kind=Kind.PROJECT)
+    return (selectors.evaluations(user).filter(assignments__user=user).exclude(kind__in=(Kind.PROJECT, Kind.PREASSESS))
             .order_by("-year", "unit__path"))
 
 

@@ -8,6 +8,7 @@ from jixiao.web import (
     expert,
     monitoring,
     overview,
+    preassess,
     rectify,
     reports,
     review,
@@ -68,4 +69,5 @@ urlpatterns = [
     path("audit/", audit.audit, name="audit"),
     path("audit/export.xlsx", audit.export, name="audit_export"),
     *targets.urlpatterns,
+    *preassess.urlpatterns,
 ]

@@ -73,6 +73,8 @@ def detail(request, pk: int):
         return redirect("web:target", pk=ev.pk)
     if ev.kind == Kind.MONITOR:  # so is a monitoring form (jixiao.web.monitoring)
         return redirect("web:monitoring_item", pk=ev.pk)
+    if ev.kind == Kind.PREASSESS:  # and a pre-assessment (jixiao.web.preassess)
+        return redirect("web:preassess_item", pk=ev.pk)
     mine = {str(r) for r in selectors.roles(request.user, ev)}
     vs = stored.versions(ev)
     cur = next((v for v in vs if v.number == ev.current), None)

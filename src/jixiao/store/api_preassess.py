@@ -1,0 +1,136 @@
+"""事前绩效评估 in the API (``/api/v1/preassessments``): list, create (a sheet as JSON or an uploaded
+YAML/JSON file, or a blank form), detail, assign an expert, an expert's own marks, the recorded
+outcome. Errors are the API's one shape ``{code, message, problems}`` (the handlers of
+:mod:`jixiao.store.api`); an assessment outside the caller's scope is 404, as everywhere.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from jixiao.core.errors import InvalidInput
+from jixiao.store import preassess, selectors, services
+from jixiao.store.errors import Invalid, NotFound, from_invalid_input
+from jixiao.store.models import Evaluation, Kind
+
+router = Router(tags=["事前绩效评估"])
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class PreassessIn(Schema):
+    unit: str
+    document: dict
+    year: int | None = None
+    note: str = ""
+
+
+class AssignIn(Schema):
+    username: str
+
+
+class MarksIn(Schema):
+    marks: dict
+    comment: str = ""
+    base_version: int | None = None
+
+
+class OutcomeIn(Schema):
+    outcome: str
+    reason: str = ""
+
+
+def _get(request, pk: int) -> Evaluation:
+    from jixiao.store.api import MAX_ID
+
+    ev = None
+    if 0 < pk <= MAX_ID:
+        ev = selectors.evaluations(request.user).filter(pk=pk, kind=Kind.PREASSESS).first()
+    if ev is None:
+        raise NotFound(f"找不到编号为 {pk} 的事前评估")
+    return ev
+
+
+def _unit(request, code: str):
+    unit = selectors.units(request.user).filter(code=code).first()
+    if unit is None:
+        raise NotFound(f"找不到单位“{code}”")
+    return unit
+
+
+def _detail(request, ev: Evaluation) -> dict:
+    ev.refresh_from_db()
+    return preassess.to_json(preassess.view(request.user, ev))
+
+
+@router.get("", summary="可见的事前评估（可按年度筛选；专家只见指派给自己的）")
+def items(request, year: int | None = None):
+    from jixiao.store.api import _range, summary
+
+    _range(year, "year", 1990, 2100)
+    return {"items": [{**summary(ev), "outcome": ev.grade or None} for ev in preassess.visible(request.user, year)]}
+
+
+@router.post("", summary="新建事前评估：评分表（JSON）或空白表（只填表头，由指派的专家评分）", response={201: dict})
+def create(request, body: PreassessIn):
+    from jixiao.store.api import _range
+
+    _range(body.year, "year", 1990, 2100)
+    ev, _ = preassess.create(actor=request.user, unit=_unit(request, body.unit), document=body.document,
+                             source="API", year=body.year, note=body.note)
+    return Status(201, _detail(request, ev))
+
+
+@router.post("/upload", summary="上传事前评估专家评分表（.yaml 或 .json）新建事前评估", response={201: dict})
+def upload(request, unit: Form[str], file: File[UploadedFile], year: Form[int | None] = None):
+    from jixiao.intake.documents import read_document
+    from jixiao.store.scoring import plain
+
+    safe = services.safe_name(file.name)
+    if Path(safe).suffix.lower() not in SUFFIXES:
+        raise Invalid(f"不支持的文件格式“{Path(safe).suffix or '无扩展名'}”：事前评估评分表请上传 .yaml 或 .json"
+                      f"（可先用 jixiao score 检查）", [], "E-IN-FORMAT")
+    data = file.read(settings.JIXIAO_MAX_UPLOAD + 1)
+    if len(data) > settings.JIXIAO_MAX_UPLOAD:
+        raise Invalid(f"文件“{safe}”超过大小上限 {settings.JIXIAO_MAX_UPLOAD // 1048576} MB", [], "E-ST-TOO-LARGE")
+    target = _unit(request, unit)
+    with tempfile.TemporaryDirectory(prefix="jixiao-preassess-") as tmp:
+        p = Path(tmp) / safe
+        p.write_bytes(data)
+        try:
+            document = plain(read_document(p).data)
+        except InvalidInput as exc:
+            raise from_invalid_input(exc, safe) from None
+    ev, _ = preassess.create(actor=request.user, unit=target, document=document, source=safe, year=year)
+    return Status(201, _detail(request, ev))
+
+
+@router.get("/{pk}", summary="一项事前评估：各专家评分、合计得分、评估结论及理由、提示（专家只见自己的评分）")
+def detail(request, pk: int):
+    return _detail(request, _get(request, pk))
+
+
+@router.post("/{pk}/experts", summary="指派专家（财政、管理员）", response={201: dict})
+def assign(request, pk: int, body: AssignIn):
+    ev = _get(request, pk)
+    a = preassess.assign(actor=request.user, evaluation=ev, username=body.username)
+    return Status(201, {"evaluation": ev.id, "username": a.user.get_username()})
+
+
+@router.post("/{pk}/marks", summary="专家填写自己的评分（每个维度分数或 优/良/中/差，及意见）", response={201: dict})
+def marks(request, pk: int, body: MarksIn):
+    ev = _get(request, pk)
+    preassess.mark(actor=request.user, evaluation=ev, marks=body.marks, comment=body.comment,
+                   base_version=body.base_version)
+    return Status(201, _detail(request, ev))
+
+
+@router.post("/{pk}/outcome", summary="记录评估结论 通过/再评估/不通过（财政、管理员；与计算结论不同须填理由）")
+def outcome(request, pk: int, body: OutcomeIn):
+    ev = _get(request, pk)
+    preassess.conclude(actor=request.user, evaluation=ev, outcome=body.outcome, reason=body.reason)
+    return _detail(request, ev)
