@@ -280,7 +280,37 @@ def test_a_sheet_file_is_uploaded_over_the_api(world, tmp_path):
     r = c.post("/api/v1/preassessments/upload", {"unit": "440201", "file": SimpleUploadedFile("p.yaml", src)})
     assert r.status_code == 201, r.content
     assert r.json()["result"]["total"] == 82.33 and [e["name"] for e in r.json()["experts"]] == ["专家甲", "专家乙", "专家丙"]
+    r = c.post("/api/v1/preassessments/upload", {"unit": "440201", "file": SimpleUploadedFile("p.txt", b"x")})
+    assert r.status_code == 400 and r.json()["code"] == "E-IN-FORMAT" and ".yaml、.json 或 .xlsx" in r.json()["message"]
     r = c.post("/api/v1/preassessments/upload", {"unit": "440201", "file": SimpleUploadedFile("p.xlsx", b"PK")})
-    assert r.status_code == 400 and r.json()["code"] == "E-IN-FORMAT" and ".yaml 或 .json" in r.json()["message"]
+    assert r.status_code == 400 and r.json()["problems"]
     r = c.post("/api/v1/preassessments/upload", {"unit": "440201", "file": SimpleUploadedFile("b.yaml", "项目名称: [".encode())})
     assert r.status_code == 400 and r.json()["problems"]
+
+
+def test_the_xlsx_sheet_reads_back_as_the_yaml_one_and_names_a_bad_cell(world, sheet, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jixiao.intake.editions import load_edition
+    from jixiao.intake.preassess_xlsx import read_workbook, write_workbook
+    from jixiao.store import preassess
+
+    ed = load_edition("national-preassessment/2018").framework
+    path = tmp_path / "p.xlsx"
+    write_workbook(sheet, path, ed)
+    doc = read_workbook(path)
+    assert doc.data["专家"] == sheet["专家"] and doc.data["项目名称"] == "委托业务项目"
+    assert doc.data["framework"] == "national-preassessment/2018" and doc.data["年度"] == 2022
+    r = world.client("unit_b").post("/api/v1/preassessments/upload",
+                                    {"unit": "440201", "file": SimpleUploadedFile("p.xlsx", path.read_bytes())})
+    assert r.status_code == 201 and r.json()["result"]["total"] == 82.33, r.content
+    bad = {**sheet, "项目名称": "另一项目", "专家": [dict(sheet["专家"][0], 投入经济性=25), *sheet["专家"][1:]]}
+    write_workbook(bad, path, ed)
+    r = world.client("unit_b").post("/api/v1/preassessments/upload",
+                                    {"unit": "440201", "file": SimpleUploadedFile("p.xlsx", path.read_bytes())})
+    assert r.status_code == 400
+    problem = r.json()["problems"][0]
+    assert "专家甲的投入经济性评分“25”应在 0 到 20 分之间" in problem["message"] and "评分表!C11" in problem["where"], problem
+    blank_template = tmp_path / "t.xlsx"
+    blank_template.write_bytes(preassess.template_bytes())
+    assert read_workbook(blank_template).data["专家"] == []

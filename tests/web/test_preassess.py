@@ -123,8 +123,10 @@ def test_a_unit_starts_one_from_a_blank_form_or_a_sheet(demo):
     ev = Evaluation.objects.get(kind="preassessment", title="人才公寓项目")
     assert r.redirect_chain[-1][0] == f"/preassess/{ev.pk}/" and "尚无专家评分" in r.content.decode()
     assert (ev.year, ev.total, ev.grade, ev.unit.code) == (2024, None, "", "4403RS04")
-    r = unit.post("/preassess/upload", {"unit": "4403RS04", "file": SimpleUploadedFile("p.xlsx", b"PK")}, follow=True)
-    assert "请上传 .yaml 或 .json" in r.content.decode()
+    r = unit.post("/preassess/upload", {"unit": "4403RS04", "file": SimpleUploadedFile("p.txt", b"x")}, follow=True)
+    assert "请上传 .yaml、.json 或 .xlsx" in r.content.decode()
+    r = unit.get("/preassess/template.xlsx")
+    assert r.status_code == 200 and r.content.startswith(b"PK") and "xlsx" in r["Content-Disposition"]
     text = SHEET.read_text(encoding="utf-8").replace("年度: 2022", "年度: 2024").replace("委托业务项目", "培训项目")
     r = unit.post("/preassess/upload", {"unit": "4403RS04", "file": SimpleUploadedFile("p.yaml", text.encode())},
                   follow=True)

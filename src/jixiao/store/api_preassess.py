@@ -1,25 +1,20 @@
 """事前绩效评估 in the API (``/api/v1/preassessments``): list, create (a sheet as JSON or an uploaded
-YAML/JSON file, or a blank form), detail, assign an expert, an expert's own marks, the recorded
+YAML/JSON/XLSX file, or a blank form), detail, assign an expert, an expert's own marks, the recorded
 outcome. Errors are the API's one shape ``{code, message, problems}`` (the handlers of
 :mod:`jixiao.store.api`); an assessment outside the caller's scope is 404, as everywhere.
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.conf import settings
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from jixiao.core.errors import InvalidInput
 from jixiao.store import preassess, selectors, services
-from jixiao.store.errors import Invalid, NotFound, from_invalid_input
+from jixiao.store.errors import NotFound
 from jixiao.store.models import Evaluation, Kind
 
 router = Router(tags=["事前绩效评估"])
-SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class PreassessIn(Schema):
@@ -85,27 +80,15 @@ def create(request, body: PreassessIn):
     return Status(201, _detail(request, ev))
 
 
-@router.post("/upload", summary="上传事前评估专家评分表（.yaml 或 .json）新建事前评估", response={201: dict})
+@router.post("/upload", summary="上传事前评估专家评分表（.yaml、.json 或 XLSX 模板）新建事前评估", response={201: dict})
 def upload(request, unit: Form[str], file: File[UploadedFile], year: Form[int | None] = None):
-    from jixiao.intake.documents import read_document
-    from jixiao.store.scoring import plain
+    from jixiao.store.api import _range
 
-    safe = services.safe_name(file.name)
-    if Path(safe).suffix.lower() not in SUFFIXES:
-        raise Invalid(f"不支持的文件格式“{Path(safe).suffix or '无扩展名'}”：事前评估评分表请上传 .yaml 或 .json"
-                      f"（可先用 jixiao score 检查）", [], "E-IN-FORMAT")
-    data = file.read(settings.JIXIAO_MAX_UPLOAD + 1)
-    if len(data) > settings.JIXIAO_MAX_UPLOAD:
-        raise Invalid(f"文件“{safe}”超过大小上限 {settings.JIXIAO_MAX_UPLOAD // 1048576} MB", [], "E-ST-TOO-LARGE")
+    _range(year, "year", 1990, 2100)
     target = _unit(request, unit)
-    with tempfile.TemporaryDirectory(prefix="jixiao-preassess-") as tmp:
-        p = Path(tmp) / safe
-        p.write_bytes(data)
-        try:
-            document = plain(read_document(p).data)
-        except InvalidInput as exc:
-            raise from_invalid_input(exc, safe) from None
-    ev, _ = preassess.create(actor=request.user, unit=target, document=document, source=safe, year=year)
+    document = preassess.read_upload(name=file.name, data=file.read(settings.JIXIAO_MAX_UPLOAD + 1))
+    ev, _ = preassess.create(actor=request.user, unit=target, document=document, source=services.safe_name(file.name),
+                             year=year)
     return Status(201, _detail(request, ev))
 
 

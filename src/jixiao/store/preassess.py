@@ -21,6 +21,7 @@ experts and record the outcome. Every write runs in one transaction with its Aud
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -28,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from jixiao import services as core_services
-from jixiao.core.errors import InvalidInput
+from jixiao.core.errors import InvalidInput, Problem
 from jixiao.intake.case import JsonDoc
 from jixiao.store import scoring, selectors, services
 from jixiao.store.errors import Conflict, Invalid, NotAllowed, NotFound, from_invalid_input
@@ -124,6 +125,57 @@ def dimensions(ev: Evaluation) -> list[dict]:
 
 def outcomes(ev: Evaluation) -> list[str]:
     return [o["outcome"] for o in (ev.edition.framework or {}).get("outcomes", [])]
+
+
+SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+
+
+def read_upload(*, name: str, data: bytes) -> dict:
+    """An uploaded scoring sheet (YAML, JSON or the XLSX template) as its plain document."""
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from jixiao.intake.documents import read_document
+    from jixiao.intake.preassess_xlsx import read_workbook
+
+    safe = services.safe_name(name)
+    if len(data) > settings.JIXIAO_MAX_UPLOAD:
+        raise Invalid(f"文件“{safe}”超过大小上限 {settings.JIXIAO_MAX_UPLOAD // 1048576} MB", [], "E-ST-TOO-LARGE")
+    if Path(safe).suffix.lower() not in SUFFIXES:
+        raise Invalid(f"不支持的文件格式“{Path(safe).suffix or '无扩展名'}”：请上传 .yaml、.json 或 .xlsx 的事前评估专家评分表"
+                      f"（XLSX 模板可在事前评估页面下载）", [], "E-IN-FORMAT")
+    with tempfile.TemporaryDirectory(prefix="jixiao-preassess-") as tmp:
+        p = Path(tmp) / safe
+        p.write_bytes(data)
+        try:
+            doc = read_document(p, read_workbook)
+            if isinstance(doc.data, dict) and doc.data.get("专家"):
+                from jixiao.intake.preassess import bind_preassessment
+
+                bind_preassessment(doc, p.parent)  # checked as the file, so a problem names its line or cell
+            return scoring.plain(doc.data)
+        except InvalidInput as exc:
+            named = [Problem(w.code, w.message, severity=w.severity,  # the user's file name, not the server's folder
+                             place=dataclasses.replace(w.place, file=safe) if w.place.file == str(p) else w.place)
+                     for w in exc.problems]
+            raise from_invalid_input(InvalidInput(exc.title, named), safe) from None
+
+
+def template_bytes(ref: str = DEFAULT_EDITION) -> bytes:
+    """The blank XLSX scoring sheet for an edition."""
+    import tempfile
+    from pathlib import Path
+
+    from jixiao.intake.editions import load_edition
+    from jixiao.intake.preassess_xlsx import write_workbook
+
+    ed = load_edition(ref)
+    with tempfile.TemporaryDirectory(prefix="jixiao-preassess-") as tmp:
+        p = Path(tmp) / "事前绩效评估专家评分表.xlsx"
+        write_workbook({}, p, ed.framework)
+        return p.read_bytes()
 
 
 # --- writes ---------------------------------------------------------------------------------------

@@ -10,21 +10,19 @@ assessment outside the user's scope (an expert's: not assigned to them) is a 404
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import InvalidInput
 from jixiao.store import preassess, selectors, services
-from jixiao.store.errors import Invalid, StoreError, from_invalid_input
+from jixiao.store.errors import Invalid, StoreError
 from jixiao.store.models import Kind, Role, State
 from jixiao.web import stored
 from jixiao.web.access import roles
@@ -33,6 +31,7 @@ from jixiao.web.audit import ACTIONS
 ACTIONS.update({"preassess.conclude": "记录事前评估结论", "transition.conclude": "事前评估结论生效"})
 CREATORS = {Role.UNIT, Role.DEPT, Role.FINANCE, Role.ADMIN}
 MONEY_UNITS = ("万元", "元", "千元", "亿元")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _get_or_404(user, pk: int):
@@ -97,36 +96,17 @@ def preassess_new(request):
 def preassess_upload(request):
     f = request.FILES.get("file")
     if f is None:
-        messages.error(request, "请选择要上传的事前评估专家评分表（.yaml 或 .json）。")
+        messages.error(request, "请选择要上传的事前评估专家评分表（.yaml、.json 或 .xlsx）。")
         return redirect("web:preassess")
     try:
         unit = _unit_for(request)
-        document = _read(f.name, f.read(settings.JIXIAO_MAX_UPLOAD + 1))
+        document = preassess.read_upload(name=f.name, data=f.read(settings.JIXIAO_MAX_UPLOAD + 1))
         ev, _ = preassess.create(actor=request.user, unit=unit, document=document, source=services.safe_name(f.name))
     except StoreError as exc:
         messages.error(request, "上传未成功：" + stored.error_text(exc))
         return redirect("web:preassess")
     messages.success(request, f"已按评分表新建“{ev.title}”的事前评估。")
     return redirect("web:preassess_item", pk=ev.pk)
-
-
-def _read(name: str, data: bytes) -> dict:
-    from jixiao.intake.documents import read_document
-    from jixiao.store.scoring import plain
-
-    safe = services.safe_name(name)
-    if len(data) > settings.JIXIAO_MAX_UPLOAD:
-        raise Invalid(f"文件“{safe}”超过大小上限 {settings.JIXIAO_MAX_UPLOAD // 1048576} MB", [], "E-ST-TOO-LARGE")
-    if Path(safe).suffix.lower() not in (".yaml", ".yml", ".json"):
-        raise Invalid(f"不支持的文件格式“{Path(safe).suffix or '无扩展名'}”：请上传 .yaml 或 .json 的事前评估专家评分表",
-                      [], "E-IN-FORMAT")
-    with tempfile.TemporaryDirectory(prefix="jixiao-preassess-") as tmp:
-        p = Path(tmp) / safe
-        p.write_bytes(data)
-        try:
-            return plain(read_document(p).data)
-        except InvalidInput as exc:
-            raise from_invalid_input(exc, safe) from None
 
 
 def _table(vw: preassess.View) -> list[dict]:
@@ -209,8 +189,16 @@ def preassess_conclude(request, pk: int):
     return redirect("web:preassess_item", pk=ev.pk)
 
 
+@login_required
+def preassess_template(request):
+    response = HttpResponse(preassess.template_bytes(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('事前绩效评估专家评分表.xlsx')}"
+    return response
+
+
 urlpatterns = [
     path("preassess/", preassess_list, name="preassess"),
+    path("preassess/template.xlsx", preassess_template, name="preassess_template"),
     path("preassess/new", preassess_new, name="preassess_new"),
     path("preassess/upload", preassess_upload, name="preassess_upload"),
     path("preassess/<int:pk>/", preassess_item, name="preassess_item"),
