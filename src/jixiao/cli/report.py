@@ -176,4 +176,4 @@ def register(app: typer.Typer) -> None:
             warn(cj.warnings)
             where = output / cj.folder if cj.folder else output
             print(f"{cycle_docs.summary(cj)}；已写入 {where}：" + "、".join(p.name for p in cj.written))
-        print(f"共 {len(jobs) + len(cycle_jobs)} 份文书，用时 {time.perf_counter() - started:.1f} 秒。")
+        print(f"共 {len(jobs) + len(cycle_jobs)} 份报告，用时 {time.perf_counter() - started:.1f} 秒。")
