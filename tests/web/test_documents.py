@@ -9,7 +9,6 @@ import shutil
 import openpyxl
 import pytest
 from docx import Document
-
 from tests.web.test_targets import ROOT, _doc, _set, _upload, _yaml, client_for
 
 TARGET_XLSX = ROOT / "examples" / "chizhou-2022" / "target.xlsx"
