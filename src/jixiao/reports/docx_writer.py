@@ -312,6 +312,9 @@ class _Writer:
                 trPr.append(OxmlElement("w:tblHeader"))
             for tc, width in zip(tr.tc_lst, t.widths):
                 tc.width = Mm(width)
+        if t.min_row_mm:
+            for row in list(table.rows)[len(t.header):]:
+                row.height = Mm(t.min_row_mm)  # python-docx's default rule: at least this tall
         flat = table._cells
         cells = [flat[r * t.columns:(r + 1) * t.columns] for r in range(len(rows))]
         for r, row in enumerate(rows):

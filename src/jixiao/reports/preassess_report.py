@@ -240,4 +240,4 @@ def _people_table(sheet: Sheet) -> Table:
                Cell("签名", bold=True)]]
     body: list[list[Cell | None]] = [[Cell(str(i)), Cell(e.expert), Cell(e.title), Cell(e.employer, align="left"), Cell("")]
                                      for i, e in enumerate(sheet.experts, 1)]
-    return Table("评估人员", header, body, widths=[14, 28, 30, 54, 30], font_pt=12)
+    return Table("评估人员", header, body, widths=[14, 28, 30, 54, 30], font_pt=12, min_row_mm=12)
