@@ -201,6 +201,7 @@ def main() -> None:
     ap.add_argument("--sqlite", action="store_true")
     ap.add_argument("--think", type=float, default=3.0,
                     help="mean pause between pages in seconds (0: every user asks again at once)")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (jixiao serve --workers)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jixiao-load-"))
     server = None
@@ -216,7 +217,7 @@ def main() -> None:
         port = free_port()
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
         cmd = [sys.executable, "-c", "from jixiao.cli import main; main()", "serve", "--data", str(data),
-               "--port", str(port), "--threads", "16"] + (["--database", database] if database else [])
+               "--port", str(port), "--threads", "16", "--workers", str(args.workers)] + (["--database", database] if database else [])
         server = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=(tmp / "serve.log").open("w"))
         for _ in range(240):
             try:
@@ -267,7 +268,7 @@ def main() -> None:
         every = [x for v in stats["lat"].values() for x in v]
         load_end = os.getloadavg()
         print(f"数据库：{'PostgreSQL（本机回环）' if database else 'SQLite'}；用户 {args.users}；"
-              f"页间停顿 平均 {args.think:g} 秒；时长 {wall:.1f} 秒；请求 {len(every)}（{len(every) / wall:.0f} 次/秒）；"
+              f"服务进程 {args.workers}；页间停顿 平均 {args.think:g} 秒；时长 {wall:.1f} 秒；请求 {len(every)}（{len(every) / wall:.0f} 次/秒）；"
               f"负载 {load_start[0]:.1f} → {load_end[0]:.1f}（{os.cpu_count()} 核）")
         print(f"{'页面':<12}{'次数':>8}{'p50 ms':>10}{'p95 ms':>10}{'最大 ms':>10}{'基线p50':>10}{'p95/基线':>10}")
         for label, xs in sorted(stats["lat"].items(), key=lambda kv: -len(kv[1])):
