@@ -5,6 +5,7 @@ from jixiao.web import (
     apply,
     audit,
     batch,
+    documents,
     expert,
     monitoring,
     overview,
@@ -70,4 +71,5 @@ urlpatterns = [
     path("audit/export.xlsx", audit.export, name="audit_export"),
     *targets.urlpatterns,
     *preassess.urlpatterns,
+    *documents.urlpatterns,
 ]
