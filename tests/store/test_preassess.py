@@ -244,11 +244,13 @@ def test_the_api_per_role(world, sheet, experts):
     assert post("unit_b", f"/api/v1/preassessments/{pk}/marks", {"marks": MARKS["甲"]}).status_code == 403
     assert post("expert_idle", f"/api/v1/preassessments/{pk}/marks", {"marks": MARKS["甲"]}).status_code == 404
     for name, key in zip(experts, MARKS):
-        r = post(name, f"/api/v1/preassessments/{pk}/marks", {"marks": MARKS[key], "comment": f"{key}的意见"})
+        r = post(name, f"/api/v1/preassessments/{pk}/marks", {"marks": MARKS[key], "comment": f"{key}的意见",
+                                                              "title": "副研究员"})
         assert r.status_code == 201, r.content
     mine = r.json()
     assert mine["result"] is None and [e["account"] for e in mine["experts"]] == ["pc"]
     assert mine["experts"][0]["opinion"] == "丙的意见" and mine["assigned"] == []
+    assert (mine["experts"][0]["title"], mine["experts"][0]["employer"]) == ("副研究员", None)
     full = world.client("dept_b").get(f"/api/v1/preassessments/{pk}").json()
     assert full["result"]["total"] == 82.33 and full["result"]["outcome"] == "通过"
     assert full["marked"] == full["assigned"] == experts and len(full["experts"]) == 3
@@ -310,7 +312,7 @@ def test_the_xlsx_sheet_reads_back_as_the_yaml_one_and_names_a_bad_cell(world, s
                                     {"unit": "440201", "file": SimpleUploadedFile("p.xlsx", path.read_bytes())})
     assert r.status_code == 400
     problem = r.json()["problems"][0]
-    assert "专家甲的投入经济性评分“25”应在 0 到 20 分之间" in problem["message"] and "评分表!C11" in problem["where"], problem
+    assert "专家甲的投入经济性评分“25”应在 0 到 20 分之间" in problem["message"] and "评分表!E11" in problem["where"], problem
     blank_template = tmp_path / "t.xlsx"
     blank_template.write_bytes(preassess.template_bytes())
     assert read_workbook(blank_template).data["专家"] == []

@@ -3,7 +3,7 @@
 The sheet (its title, or one of its first rows, holds “事前绩效评估”) is read by its labels, not
 by fixed cells: header fields are label/value pairs in the first two columns (项目名称 | 乡村道路养护项目;
 评估规则, 年度, 主管部门, 申请资金, 金额单位, 说明); the row whose column A says 姓名 heads the
-experts' table (姓名, one column per dimension, 意见), one expert per row down to the first blank
+experts' table (姓名, 职称, 工作单位, one column per dimension, 意见), one expert per row down to the first blank
 row. The result is the same plain data a YAML sheet gives, with every field's ``sheet!cell``, so
 :func:`jixiao.intake.preassess.bind_preassessment` checks both alike and names the cell.
 """
@@ -19,6 +19,7 @@ from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened
 TITLE = "事前绩效评估"
 HEADER_LABELS = ("评估规则", "年度", "项目名称", "主管部门", "申请资金", "金额单位", "说明")
 NAME = "姓名"
+PERSON = ("职称", "工作单位")  # for the report's 评估人员
 
 
 def _sheet(wb):
@@ -84,6 +85,7 @@ def write_workbook(data: dict, path: Path, edition: PreassessEdition) -> None:
     """Write a sheet's plain data (or, with ``data`` empty, a blank template for ``edition``)."""
     import openpyxl
     from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter as col
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = openpyxl.Workbook()
@@ -100,9 +102,9 @@ def write_workbook(data: dict, path: Path, edition: PreassessEdition) -> None:
         r += 1
     r += 1
     names = [d.name for d in edition.dimensions]
-    heads = [NAME, *names, "意见"]
+    heads = [NAME, *PERSON, *names, "意见"]
     for c, h in enumerate(heads, start=1):
-        cell = ws.cell(r, c, h if h in (NAME, "意见") else h)
+        cell = ws.cell(r, c, h)
         cell.font, cell.fill = bold, fill
     ws.cell(r - 1, 1, "每位专家一行；各维度填 0 到权重之间的分数，或 优、良、中、差（"
             + "、".join(f"{d.name} {d.weight:g} 分" for d in edition.dimensions) + "）")
@@ -111,8 +113,8 @@ def write_workbook(data: dict, path: Path, edition: PreassessEdition) -> None:
             ws.cell(i, c, row.get(h))
     dv = DataValidation(type="list", formula1='"优,良,中,差"', allow_blank=True, showErrorMessage=False)
     ws.add_data_validation(dv)
-    dv.add(f"B{r + 1}:{chr(ord('A') + len(names))}{r + 200}")
-    ws.column_dimensions["A"].width = 16
-    for c in range(2, len(heads) + 1):
-        ws.column_dimensions[chr(ord("A") + c - 1)].width = 16
+    first = 1 + len(PERSON) + 1  # the first dimension's column
+    dv.add(f"{col(first)}{r + 1}:{col(first + len(names) - 1)}{r + 200}")
+    for c in range(1, len(heads) + 1):
+        ws.column_dimensions[col(c)].width = 16
     wb.save(path)

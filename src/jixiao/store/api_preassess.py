@@ -31,6 +31,8 @@ class AssignIn(Schema):
 class MarksIn(Schema):
     marks: dict
     comment: str = ""
+    title: str = ""  # 职称
+    employer: str = ""  # 工作单位
     base_version: int | None = None
 
 
@@ -107,8 +109,8 @@ def assign(request, pk: int, body: AssignIn):
 @router.post("/{pk}/marks", summary="专家填写自己的评分（每个维度分数或 优/良/中/差，及意见）", response={201: dict})
 def marks(request, pk: int, body: MarksIn):
     ev = _get(request, pk)
-    preassess.mark(actor=request.user, evaluation=ev, marks=body.marks, comment=body.comment,
-                   base_version=body.base_version)
+    preassess.mark(actor=request.user, evaluation=ev, marks=body.marks, comment=body.comment, title=body.title,
+                   employer=body.employer, base_version=body.base_version)
     return Status(201, _detail(request, ev))
 
 

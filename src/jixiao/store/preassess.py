@@ -274,11 +274,13 @@ def _mark_value(name: str, value):
     return value
 
 
-def mark(*, actor, evaluation: Evaluation, marks: dict, comment: str = "",
+def mark(*, actor, evaluation: Evaluation, marks: dict, comment: str = "", title: str = "", employer: str = "",
          base_version: int | None = None) -> CaseVersion:
-    """An assigned expert's own marks (points or 优/良/中/差 for every dimension, and an opinion):
-    that expert's row replaced, the assessment scored again over every expert."""
+    """An assigned expert's own marks (points or 优/良/中/差 for every dimension, and an opinion; their
+    职称 and 工作单位 for the report's 评估人员): that expert's row replaced, the assessment scored again
+    over every expert."""
     comment = services.bounded(comment, "评审意见", services.TEXT_MAX)
+    person = {"职称": services.bounded(title, "职称", 100), "工作单位": services.bounded(employer, "工作单位", 200)}
     if not isinstance(marks, dict):
         raise Invalid("marks 应为“维度: 分数或等级”的映射", [], "E-API-VALIDATION")
     with transaction.atomic():
@@ -299,6 +301,7 @@ def mark(*, actor, evaluation: Evaluation, marks: dict, comment: str = "",
         who = actor.get_full_name() or actor.get_username()
         row = {"姓名": who, ACCOUNT: actor.get_username(),
                **{k: _mark_value(k, marks[k]) for k in names if marks.get(k) not in (None, "")}}
+        row.update({k: v for k, v in person.items() if v})
         if comment:
             row["意见"] = comment
         rows = list(doc.get("专家") or [])
@@ -395,6 +398,7 @@ def view(user, ev: Evaluation) -> View:
             continue
         pts = {d["name"]: _points(d["weight"], r.get(d["name"]), grades) for d in dims}
         rows.append({"name": r.get("姓名", ""), "account": r.get(ACCOUNT, ""), "opinion": r.get("意见", ""),
+                     "title": r.get("职称", ""), "employer": r.get("工作单位", ""),
                      "marks": {d["name"]: r.get(d["name"]) for d in dims}, "points": pts,
                      "total": round(sum(p for p in pts.values() if p is not None), 2)})
     mine = next((r for r in rows if account and r["account"] == account), None)
@@ -412,7 +416,8 @@ def to_json(vw: View) -> dict:
     return {"id": ev.id, "unit": ev.unit.code, "unit_name": ev.unit.name, "year": ev.year, "title": ev.title,
             "kind": ev.kind, "state": ev.state, "state_label": ev.get_state_display(), "version": ev.current,
             "edition": ev.edition.ref, "dimensions": vw.dims,
-            "experts": [{"name": r["name"], "account": r["account"] or None, "marks": r["marks"], "points": r["points"],
+            "experts": [{"name": r["name"], "account": r["account"] or None, "title": r["title"] or None,
+                         "employer": r["employer"] or None, "marks": r["marks"], "points": r["points"],
                          "total": r["total"], "opinion": r["opinion"]} for r in vw.experts],
             "assigned": vw.assigned, "marked": vw.marked,
             "result": None if not vw.combined or vw.pending else {

@@ -138,5 +138,6 @@ def _preassessment(sheet: Path) -> None:
     User = get_user_model()
     for user, row in zip(("zhuanjia", "zhuanjia2", "zhuanjia3"), rows):
         preassess.assign(actor=None, evaluation=ev, username=user)
-        marks = {k: v for k, v in row.items() if k not in ("姓名", "意见")}
-        preassess.mark(actor=User.objects.get(username=user), evaluation=ev, marks=marks, comment=row.get("意见", ""))
+        marks = {k: v for k, v in row.items() if k not in ("姓名", "意见", "职称", "工作单位")}
+        preassess.mark(actor=User.objects.get(username=user), evaluation=ev, marks=marks, comment=row.get("意见", ""),
+                       title=row.get("职称", ""))

@@ -162,6 +162,7 @@ def preassess_mark(request, pk: int):
     try:
         base = int(request.POST.get("base_version") or 0) or None
         preassess.mark(actor=request.user, evaluation=ev, marks=marks, comment=request.POST.get("comment") or "",
+                       title=request.POST.get("title") or "", employer=request.POST.get("employer") or "",
                        base_version=base)
     except ValueError:
         messages.error(request, "评分未保存：页面版本号无效，请刷新后重试。")
