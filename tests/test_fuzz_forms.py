@@ -12,6 +12,7 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -119,3 +120,12 @@ def test_a_form_workbook_with_one_cell_spoiled(cell, value, tmp_path_factory):
     path = tmp / "form.xlsx"
     wb.save(path)
     check_score(path)
+
+
+@pytest.mark.parametrize("value", [{}, [], {"a": 1}])
+def test_a_rate_given_as_a_mapping_or_a_list_is_refused_by_name(value, tmp_path):
+    """Found by the structure fuzz above: 执行率 {} raised TypeError (exit 1, a traceback)."""
+    path = tmp_path / "form.yaml"
+    path.write_text(json.dumps(spoiled(("项目资金", 0, "执行率"), value), ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(app, ["score", str(path)])
+    assert result.exit_code == 2 and "执行率" in result.output and "E-IN-FORM-RATE" in result.output, result.output

@@ -193,6 +193,8 @@ def parse_rate(raw) -> tuple[float, int] | None:
     """执行率 as a fraction, with the decimals it was written with in percent ("99.97%" → 2)."""
     if raw is None or isinstance(raw, bool):
         return None
+    if not isinstance(raw, (str, int, float, Decimal)):  # a list or a mapping where a rate belongs
+        raise BadCell(f"执行率“{raw}”无法识别；请写成 99.97% 的形式", "E-IN-FORM-RATE")
     text = _plain(raw) if isinstance(raw, str) else repr(float(raw))
     if text in ("", "-", "—", "/"):
         return None
