@@ -268,14 +268,24 @@ def test_report_objects_are_pure_drafts():
     from jixiao.reports import cycle_docs, preassess_report
     from jixiao.services.scoring import score_file
 
-    job = cycle_docs.CycleJob(score_file(PRE))
+    job = cycle_docs.CycleJob.of(score_file(PRE))
     doc = cycle_docs.draft(job)
     assert isinstance(doc, preassess_report.CycleReport) and doc.tables and not doc.attachments
-    bare = copy.deepcopy(job.scored.bound)
+    bare = copy.deepcopy(job.bound)
     bare.narrative = {}
-    gaps = preassess_report.missing(job.scored.edition.framework, type(job.scored.result)(
-        **{**job.scored.result.__dict__, "sheet": bare}))
+    gaps = preassess_report.missing(job.edition, type(job.result)(**{**job.result.__dict__, "sheet": bare}))
     assert [g.message.split("”")[0].split("“")[1] for g in gaps] == ["政策或项目绩效目标", "概况", "评估程序", "评估思路"]
+
+
+def test_render_file_writes_one_format_whole(tmp_path):
+    from jixiao.reports import cycle_docs
+    from jixiao.services.scoring import score_file
+
+    job = cycle_docs.CycleJob.of(score_file(TARGET))
+    made = cycle_docs.render_file(job, "xlsx", tmp_path / "x" / "form.xlsx")
+    assert made.is_file() and sorted(p.name for p in made.parent.iterdir()) == ["form.xlsx"]
+    with pytest.raises(ValueError):
+        cycle_docs.render_file(job, "html", tmp_path / "form.html")
 
 
 # --- PDF ---------------------------------------------------------------------------------------------
