@@ -127,7 +127,7 @@ def test_sheet_text_fills_its_sections_and_expert_opinions_join_the_advice(pre):
     method = _section(docx, "评估方式、方法")
     assert "优按95%、良按85%、中按70%、差按30%" in method and "立项必要性或筹资合规性评为“差”的，不论总分，结论为不通过" in method
     people = next(t for t in _tables(docx) if t[0][0] == "序号")
-    assert [r[1:3] for r in people[1:]] == [["专家甲", "高级工程师"], ["专家乙", "高级会计师"], ["专家丙", "副研究员"]]
+    assert [r[:3] for r in people[1:]] == [["1", "专家甲", ""], ["2", "专家乙", ""], ["3", "专家丙", ""]]
     assert "未发现需要说明的问题" in _section(docx, "其他需要说明的问题")
 
 
@@ -185,6 +185,15 @@ def test_an_unknown_report_section_is_refused_with_its_line(tmp_path):
     result = _report(_dump(data, tmp_path / "typo.yaml"), tmp_path / "out", "docx")
     assert result.exit_code == 2
     assert "报告中的“概述”不是报告章节" in result.output and "typo.yaml:" in result.output
+
+
+def test_experts_title_and_employer_fill_the_signature_table(tmp_path):
+    data = _load(PRE)
+    data["专家"][0].update({"职称": "高级工程师", "工作单位": "池州市某工程咨询公司"})
+    out = tmp_path / "out"
+    assert _report(_dump(data, tmp_path / "who.yaml"), out, "docx").exit_code == 0
+    people = next(t for t in _tables(out / "report.docx") if t[0][0] == "序号")
+    assert people[1][:4] == ["1", "专家甲", "高级工程师", "池州市某工程咨询公司"] and people[2][2] == ""
 
 
 def test_short_section_names_are_accepted(tmp_path):
