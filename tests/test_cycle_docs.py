@@ -325,3 +325,17 @@ def test_pdfs_are_laid_out_with_numbered_contents(tmp_path):
                     str(tmp_path / "page")], check=True, timeout=60)
     png = next(tmp_path.glob("page*.png"))
     assert png.stat().st_size > 5000  # a page with a drawn table, not a blank one
+
+
+def test_a_recorded_conclusion_is_stated_beside_the_computed_one(tmp_path):
+    from jixiao.reports import cycle_docs
+    from jixiao.services.scoring import score_file
+
+    job = cycle_docs.CycleJob.of(score_file(PRE))
+    job.decided = {"结论": "再评估", "理由": "成本测算依据不足"}
+    out = cycle_docs.render_file(job, "docx", tmp_path / "r.docx")
+    text = _section(out, "总体结论")
+    assert "财政部门记录的评估结论为“再评估”，理由：成本测算依据不足（按评分计算的结论为“通过”）。" in text
+    job = cycle_docs.CycleJob.of(score_file(PRE))
+    job.decided = {"结论": "通过"}
+    assert "财政部门记录的评估结论为“通过”。" in _section(cycle_docs.render_file(job, "docx", tmp_path / "s.docx"), "总体结论")

@@ -39,6 +39,7 @@ class CycleJob:
     drafted: Any = None  # a CycleReport or a FormSheet, once drafted
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    decided: dict | None = None  # 事前评估: the conclusion recorded in the store ({结论, 理由})
 
     @classmethod
     def of(cls, scored: Any, folder: str = "") -> CycleJob:
@@ -51,7 +52,7 @@ def draft(job: CycleJob) -> Any:
     """The job's document; :class:`InvalidInput` when the form lacks what it needs (nothing written)."""
     ed, bound, result = job.edition, job.bound, job.result
     if job.kind == PREASSESS:
-        job.drafted = preassess_report.draft(ed, result)
+        job.drafted = preassess_report.draft(ed, result, job.decided)
     elif job.kind == TARGET:
         job.drafted = target_sheet.sheet(ed, bound, getattr(result, "fingerprint", ""))
     else:
