@@ -71,3 +71,22 @@ def test_a_sichuan_form_takes_the_units_decision(demo):
     unit.post(f"/monitoring/{ev.pk}/decide", {"decision": "调剂"})
     page = unit.get(f"/monitoring/{ev.pk}/").content.decode()
     assert '<strong id="monitoring-decision">调剂</strong>' in page
+
+
+def test_a_unit_uploads_the_workbook_template_filled_in(demo):
+    from jixiao.store.models import Evaluation
+
+    unit = client_for("danwei2")
+    r = unit.get("/monitoring/template.xlsx")
+    assert r.status_code == 200 and r.content.startswith(b"PK") and "attachment" in r["Content-Disposition"]
+    assert unit.get("/monitoring/template.xlsx?edition=sichuan-monitoring/2025").status_code == 200
+    assert unit.get("/monitoring/template.xlsx?edition=../../etc/passwd").status_code == 404
+    assert client_for("zhuanjia").get("/monitoring/template.xlsx").status_code == 404  # not a monitoring role
+    assert "下载项目支出绩效目标执行监控表模板" in unit.get("/monitoring/").content.decode()
+    book = MONITORING.with_suffix(".xlsx").read_bytes()
+    r = unit.post("/monitoring/upload", {"file": SimpleUploadedFile("m.xlsx", book)}, follow=True)
+    ev = Evaluation.objects.get(kind="monitor")  # the same project and period as the demo's YAML: no new form
+    page = r.content.decode()
+    assert r.redirect_chain[-1][0] == f"/monitoring/{ev.pk}/" and "执行数 36.5 ÷ 预算数 90 = 40.56%" in page
+    r = unit.post("/monitoring/upload", {"file": SimpleUploadedFile("m.xlsx", b"PK\x03\x04 broken")}, follow=True)
+    assert r.redirect_chain[-1][0] == "/monitoring/" and "Traceback" not in r.content.decode()

@@ -1,4 +1,4 @@
-"""Reading a 项目支出绩效目标执行监控表 from YAML or JSON.
+"""Reading a 项目支出绩效目标执行监控表 from YAML, JSON or its workbook (:mod:`jixiao.intake.monitoring_xlsx`).
 
     framework: national-monitoring/2019
     年度: 2022
@@ -66,7 +66,9 @@ _PERIOD = re.compile(r"^(?:1[-—–~至]+)?(\d{1,2})月(?:末|底)?$")
 
 def read_monitoring(path: str | Path, edition: str | Path | None = None) -> tuple[MonitoringForm, MonitoringEdition, list[Problem]]:
     path = Path(path)
-    doc = read_document(path)  # the one reader; a monitoring form has no workbook layout, so a workbook is refused
+    from jixiao.intake.monitoring_xlsx import read_workbook
+
+    doc = read_document(path, read_workbook)  # the one reader: its limits, JSON field paths, workbook guards
     return bind_monitoring(doc, path.parent, edition)
 
 

@@ -1,4 +1,4 @@
-"""绩效运行监控 pages: units upload their monitoring form (YAML or JSON) and add 纠偏措施 to red
+"""绩效运行监控 pages: units upload their monitoring form (YAML, JSON or the XLSX template) and add 纠偏措施 to red
 lights before 送审; 主管部门 and 财政 see the map of lights by 主管部门 and project, open a red
 project and create a 整改 item from it. Lights and reasons come from the store's record."""
 
@@ -23,6 +23,7 @@ from jixiao.web.access import evaluation_or_404, needs, roles
 from jixiao.web.rectify import VIEWERS
 
 REVIEWERS = {Role.DEPT, Role.FINANCE, Role.ADMIN}
+TEMPLATE_EDITION = "national-monitoring/2019"
 COLOURS = {"红": "#c0392b", "黄": "#e0a800", "绿": "#2e8b57", "蓝": "#2f6fb0"}
 
 
@@ -60,7 +61,7 @@ def monitoring_upload(request):
     unit = _unit_of(request.user)
     f = request.FILES.get("file")
     if unit is None or f is None:
-        messages.error(request, "请选择要上传的运行监控表文件（.yaml 或 .json）。")
+        messages.error(request, "请选择要上传的运行监控表文件（.xlsx、.yaml 或 .json）。")
         return redirect("web:monitoring")
     try:
         document = _read(f.name, f.read(settings.JIXIAO_MAX_UPLOAD + 1))
@@ -74,20 +75,46 @@ def monitoring_upload(request):
 
 def _read(name: str, data: bytes) -> dict:
     from jixiao.intake.documents import read_document
+    from jixiao.intake.monitoring_xlsx import read_workbook
     from jixiao.store.scoring import plain
 
     safe = services.safe_name(name)
     if len(data) > settings.JIXIAO_MAX_UPLOAD:
         raise Invalid(f"文件“{safe}”超过大小上限 {settings.JIXIAO_MAX_UPLOAD // 1048576} MB", [], "E-ST-TOO-LARGE")
-    if Path(safe).suffix.lower() not in (".yaml", ".yml", ".json"):
-        raise Invalid(f"不支持的文件格式“{Path(safe).suffix or '无扩展名'}”：请上传 .yaml 或 .json 的运行监控表", [], "E-IN-FORMAT")
+    if Path(safe).suffix.lower() not in (".xlsx", ".yaml", ".yml", ".json"):
+        raise Invalid(f"不支持的文件格式“{Path(safe).suffix or '无扩展名'}”：请上传 .xlsx（jixiao template 生成的监控表模板）、"
+                      ".yaml 或 .json 的运行监控表", [], "E-IN-FORMAT")
     with tempfile.TemporaryDirectory(prefix="jixiao-monitoring-") as tmp:
         p = Path(tmp) / safe
         p.write_bytes(data)
         try:
-            return plain(read_document(p).data)
+            return plain(read_document(p, read_workbook).data)  # a workbook: the monitoring layout, its guards
         except InvalidInput as exc:
             raise from_invalid_input(exc, safe) from None
+
+
+@needs(VIEWERS)
+def monitoring_template(request):
+    """The blank XLSX template of a monitoring form (the intake's own layout), for ``?edition=``
+    one of the shipped monitoring editions (the national project form by default)."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    from jixiao.intake.cycle import cycle_editions, load_edition
+    from jixiao.intake.monitoring_xlsx import write_workbook
+
+    ref = request.GET.get("edition") or TEMPLATE_EDITION
+    if ref not in {i for i, _ in cycle_editions("monitoring")}:
+        raise Http404("没有这个运行监控预警规则")
+    ed = load_edition(ref, "monitoring")
+    with tempfile.TemporaryDirectory(prefix="jixiao-monitoring-") as tmp:
+        out = Path(tmp) / "monitoring.xlsx"
+        write_workbook({}, out, ed)
+        body = out.read_bytes()
+    resp = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(ed.name + '-模板.xlsx')}"
+    return resp
 
 
 def _monitoring_or_404(user, pk: int):

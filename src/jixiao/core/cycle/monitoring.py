@@ -244,6 +244,7 @@ class MonitoringEdition(BaseModel):
     name: str
     edition: str
     extends: str = ""
+    form: Literal["project", "dept"] = "project"  # 项目支出 or 部门整体支出 (a department's, with its 年度主要任务)
     source: str = ""
     checked: str = ""
     months: int = Field(7, ge=1, le=12)  # the default monitoring period (1–7月)
