@@ -176,3 +176,48 @@ def test_a_zip_that_is_no_workbook_is_refused_not_a_crash(tmp_path):
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     r = score(bad)
     assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+# --- the 部门整体 form ----------------------------------------------------------------------------
+
+DEPT = ROOT / "examples" / "shenzhen-sibao-2020" / "monitoring.yaml"
+
+
+def test_the_department_example_lights_its_funds_each_task_and_its_indicators():
+    by_yaml, out = lights(score(DEPT))
+    got = {subject: light for subject, _, light, *_ in by_yaml}
+    assert got == {"部门资金": "绿", "社保基金征收及偿付": "绿", "社保基金管理和运营": "绿", "社保综合管理": "黄",
+                   "办理债权申报案件数量": "绿", "项目完成及时率": "绿", "用人单位参保规范性": "黄", "公众或服务对象满意度": "绿"}
+    assert out["edition"] == "national-monitoring-dept/2019" and out["status"] == "正常" and out["findings"] == []
+    reason = next(r for s, _, _, _, r in by_yaml if s == "社保综合管理")
+    assert "执行数 2,300 ÷ 预算数 6,195 = 37.13%" in reason and "黄灯" in reason
+    by_xlsx, _ = lights(score(DEPT.with_suffix(".xlsx")))
+    assert by_xlsx == by_yaml
+
+
+def test_a_department_form_naming_no_edition_is_read_by_its_printed_heading(tmp_path):
+    bare = tmp_path / "m.yaml"
+    bare.write_text(DEPT.read_text(encoding="utf-8").replace("framework: national-monitoring-dept/2019\n", ""), encoding="utf-8")
+    assert json.loads(score(bare).stdout)["edition"] == "national-monitoring-dept/2019"
+
+
+def test_the_department_template_has_the_task_block_and_a_bad_task_is_named_by_its_cell(tmp_path):
+    ws = openpyxl.load_workbook(_template(tmp_path, "national-monitoring-dept/2019")).worksheets[0]
+    assert _find(ws, "部门名称") and _find(ws, "部门资金") and _find(ws, "年度主要任务")
+    assert all(c.value != "项目名称" for row in ws.iter_rows() for c in row)
+    wb = openpyxl.load_workbook(DEPT.with_suffix(".xlsx"))
+    ws = wb.worksheets[0]
+    row = _find(ws, "社保综合管理")
+    ws.cell(row, 3, 7000)  # 执行数 above the task's 6,195万元
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    r = score(bad)
+    assert r.exit_code == 2 and "E-IN-MON-OVER" in r.output and f"!C{row}" in r.output and "社保综合管理" in r.output
+
+
+def test_a_project_form_with_department_tasks_is_refused_saying_which_form_to_use(tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8") + "年度主要任务: [{任务名称: 甲, 预算数: 10, 执行数: 1}]\n"
+    bad = tmp_path / "m.yaml"
+    bad.write_text(text, encoding="utf-8")
+    r = score(bad)
+    assert r.exit_code == 2 and "national-monitoring-dept/2019" in r.output

@@ -90,3 +90,23 @@ def test_a_unit_uploads_the_workbook_template_filled_in(demo):
     assert r.redirect_chain[-1][0] == f"/monitoring/{ev.pk}/" and "执行数 36.5 ÷ 预算数 90 = 40.56%" in page
     r = unit.post("/monitoring/upload", {"file": SimpleUploadedFile("m.xlsx", b"PK\x03\x04 broken")}, follow=True)
     assert r.redirect_chain[-1][0] == "/monitoring/" and "Traceback" not in r.content.decode()
+
+
+def test_a_department_form_takes_a_measure_for_its_red_task(demo):
+    from jixiao.store.models import Evaluation
+
+    unit = client_for("danwei2")
+    dept = MONITORING.parents[1] / "shenzhen-sibao-2020" / "monitoring.yaml"
+    text = dept.read_text(encoding="utf-8").replace("执行数: 3500.00", "执行数: 1000.00")  # 社保基金管理和运营: red, no measure
+    r = unit.post("/monitoring/upload", {"file": SimpleUploadedFile("dept.yaml", text.encode())}, follow=True)
+    ev = Evaluation.objects.get(kind="monitor", edition__ref="national-monitoring-dept/2019")
+    page = r.content.decode()
+    assert "部门资金" in page and "社保基金管理和运营" in page and "送审前须处理" in page
+    r = unit.post(f"/monitoring/{ev.pk}/move", {"action": "submit", "expected_state": "draft"}, follow=True)
+    assert "须先填写纠偏措施才能送审：社保基金管理和运营" in r.content.decode()
+    unit.post(f"/monitoring/{ev.pk}/measure", {"indicator": "社保基金管理和运营", "measure": "四季度集中支付运营服务费"})
+    ev.refresh_from_db()
+    v = ev.versions.get(number=ev.current)
+    assert v.facts["年度主要任务"][1]["纠偏措施"] == "四季度集中支付运营服务费"
+    page = unit.get(f"/monitoring/{ev.pk}/").content.decode()
+    assert "四季度集中支付运营服务费" in page and "送审前须处理" not in page

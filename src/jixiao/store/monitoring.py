@@ -59,7 +59,8 @@ def save(*, actor, unit: Unit, document: dict, source: str, note: str = "",
 
 
 def add_measure(*, actor, evaluation: Evaluation, indicator: str, measure: str) -> tuple[Evaluation, CaseVersion | None]:
-    """纠偏措施 for one indicator (三级指标), or for the funds when ``indicator`` is 项目资金: a new version."""
+    """纠偏措施 for one indicator (三级指标), a department's task (任务名称), or the funds when
+    ``indicator`` is 项目资金 or 部门资金: a new version."""
     measure = services.bounded(measure, "纠偏措施", services.TEXT_MAX)
     if not measure:
         raise Invalid("纠偏措施不能为空", [{"code": "E-ST-TEXT", "message": "必填", "where": indicator}], "E-ST-TEXT")
@@ -67,9 +68,7 @@ def add_measure(*, actor, evaluation: Evaluation, indicator: str, measure: str) 
         raise Invalid("这不是运行监控表", [], "E-ST-KIND")
     v = evaluation.versions.get(number=evaluation.current)
     doc = copy.deepcopy(v.facts)
-    rows = [r for r in doc.get("绩效指标") or [] if isinstance(r, dict) and str(r.get("三级指标", "")).strip() == indicator]
-    if indicator == "项目资金" and isinstance(doc.get("项目资金"), dict):
-        rows = [doc["项目资金"]]
+    rows = measure_rows(doc, indicator)
     if not rows:
         raise Invalid(f"监控表中没有指标“{indicator}”", [], "E-ST-FIELD")
     for r in rows:
@@ -77,6 +76,18 @@ def add_measure(*, actor, evaluation: Evaluation, indicator: str, measure: str) 
     return services.save_scored(actor=actor, scored=score(doc, "纠偏措施"), unit=evaluation.unit, year=evaluation.year,
                                 source="网页填写纠偏措施", note=f"填写纠偏措施：{indicator}", base_version=evaluation.current,
                                 title=evaluation.title)
+
+
+FUNDS = ("项目资金", "部门资金")
+
+
+def measure_rows(doc: dict, subject: str) -> list[dict]:
+    """The rows of a monitoring document a light's 纠偏措施 belongs to: an indicator (三级指标), the
+    funds (项目资金, or a department's 部门资金) or one of a department's 年度主要任务 (任务名称)."""
+    if subject in FUNDS:
+        return [doc[k] for k in FUNDS if isinstance(doc.get(k), dict)][:1]
+    named = [("绩效指标", "三级指标"), ("年度主要任务", "任务名称")]
+    return [r for key, name in named for r in doc.get(key) or [] if isinstance(r, dict) and str(r.get(name, "")).strip() == subject]
 
 
 def decisions(ev: Evaluation) -> list[str]:

@@ -131,10 +131,8 @@ def monitoring_item(request, pk: int):
     record = v.score.record
     mine = {str(r) for r in selectors.roles(request.user, ev)}
     editable = ev.state == State.DRAFT and Role.UNIT in mine
-    measures = {str(r.get("三级指标", "")).strip(): r.get("纠偏措施") or "" for r in v.facts.get("绩效指标") or []
-                if isinstance(r, dict)}
-    funds = v.facts.get("项目资金") if isinstance(v.facts.get("项目资金"), dict) else {}
-    measures["项目资金"] = funds.get("纠偏措施") or ""
+    measures = {str(lt.get("subject", "")): next((r.get("纠偏措施") or "" for r in monitoring.measure_rows(v.facts, lt.get("subject", ""))), "")
+                for lt in record.get("lights", [])}
     blockers = {f.get("indicator") or "项目资金" for f in monitoring.blockers(ev)}
     lights = [({**lt, "shown": _percent(lt.get("value"))}, measures.get(lt.get("subject", ""), ""),
                (lt.get("subject") or "项目资金") in blockers) for lt in record.get("lights", [])]
