@@ -20,7 +20,7 @@ def test_monitoring_from_upload_to_rectification(demo):
     r = unit.post("/monitoring/upload", {"file": SimpleUploadedFile("m.txt", b"x")}, follow=True)
     assert "不支持的文件格式" in r.content.decode()
     r = unit.post("/monitoring/upload", {"file": SimpleUploadedFile("m.yaml", MONITORING.read_bytes())}, follow=True)
-    ev = Evaluation.objects.get(kind="monitor")  # the demo's own, saved again: unchanged
+    ev = Evaluation.objects.get(kind="monitor", title="委托业务项目 · 1—7月")  # the demo's own, saved again: unchanged
     page = r.content.decode()
     assert r.redirect_chain[-1][0] == f"/monitoring/{ev.pk}/" and "内容未变" in page
     assert "送审前须处理：红灯或“完全不可能完成”的指标填写纠偏措施" in page and "保存纠偏措施" in page
@@ -85,7 +85,8 @@ def test_a_unit_uploads_the_workbook_template_filled_in(demo):
     assert "下载项目支出绩效目标执行监控表模板" in unit.get("/monitoring/").content.decode()
     book = MONITORING.with_suffix(".xlsx").read_bytes()
     r = unit.post("/monitoring/upload", {"file": SimpleUploadedFile("m.xlsx", book)}, follow=True)
-    ev = Evaluation.objects.get(kind="monitor")  # the same project and period as the demo's YAML: no new form
+    ev = Evaluation.objects.get(kind="monitor", title="委托业务项目 · 1—7月")  # the demo's project and period: no new form
+    assert Evaluation.objects.filter(kind="monitor").count() == 2  # with the demo's 1—4月
     page = r.content.decode()
     assert r.redirect_chain[-1][0] == f"/monitoring/{ev.pk}/" and "执行数 36.5 ÷ 预算数 90 = 40.56%" in page
     r = unit.post("/monitoring/upload", {"file": SimpleUploadedFile("m.xlsx", b"PK\x03\x04 broken")}, follow=True)
@@ -110,3 +111,53 @@ def test_a_department_form_takes_a_measure_for_its_red_task(demo):
     assert v.facts["年度主要任务"][1]["纠偏措施"] == "四季度集中支付运营服务费"
     page = unit.get(f"/monitoring/{ev.pk}/").content.decode()
     assert "四季度集中支付运营服务费" in page and "送审前须处理" not in page
+
+
+
+def _chart(page: str, name: str) -> dict:
+    import json
+
+    return json.loads(page.split(f'<script id="{name}" type="application/json">')[1].split("</script>")[0])
+
+
+def test_the_trend_across_periods_per_role(demo):
+    """The demo project filed 1—4月 and 1—7月: the map counts it once (its latest period), the trend
+    shows both periods, and each period's page lists the other."""
+    from jixiao.store.models import Evaluation
+
+    july = Evaluation.objects.get(kind="monitor", title="委托业务项目 · 1—7月")
+    april = Evaluation.objects.get(kind="monitor", title="委托业务项目 · 1—4月")
+    assert april.state == "final" and july.state == "draft"
+    for user in ("caizheng", "zhuguan", "danwei2"):
+        page = client_for(user).get("/monitoring/?year=2022").content.decode()
+        assert 'id="monitoring-trend"' in page, user
+        trend = _chart(page, "trend-data")
+        assert trend["xAxis"]["data"] == ["1—4月", "1—7月"]
+        series = {s["name"]: s["data"] for s in trend["series"]}
+        assert series["绿灯"] == [5, 4] and series["黄灯"] == [2, 2] and series["红灯"] == [0, 1], user
+        row = page.split('id="trend-table"')[1].split("</table>")[0]
+        assert f"/monitoring/{april.pk}/" in row and f"/monitoring/{july.pk}/" in row and "红 1" in row
+    fin = client_for("caizheng").get("/monitoring/?year=2022").content.decode()
+    by_dept = {s["name"]: sum(s["data"]) for s in _chart(fin, "lights-data")["series"]}
+    assert by_dept == {"红灯": 1, "黄灯": 2, "绿灯": 4, "蓝灯": 0}  # the latest period only, not both summed
+    other = client_for("danwei").get("/monitoring/?year=2022").content.decode()
+    assert 'id="monitoring-trend"' not in other and "委托业务项目" not in other  # another unit's forms are out of scope
+    assert client_for("zhuanjia").get("/monitoring/?year=2022").status_code == 404
+
+    page = client_for("danwei2").get(f"/monitoring/{july.pk}/").content.decode()
+    periods = page.split('id="monitoring-periods"')[1].split("</table>")[0]
+    assert f'href="/monitoring/{april.pk}/">1—4月</a>' in periods and "1—7月（本期）" in periods
+    assert periods.index("1—4月") < periods.index("1—7月")
+    page = client_for("caizheng").get(f"/monitoring/{april.pk}/").content.decode()
+    assert f'href="/monitoring/{july.pk}/">1—7月</a>' in page and "1—4月（本期）" in page
+    assert client_for("danwei").get(f"/monitoring/{april.pk}/").status_code == 404
+
+
+def test_a_single_period_shows_no_trend(demo):
+    from jixiao.store.models import Evaluation
+
+    Evaluation.objects.filter(kind="monitor", title="委托业务项目 · 1—4月").update(year=2021)  # out of 2022
+    page = client_for("caizheng").get("/monitoring/?year=2022").content.decode()
+    assert 'id="monitoring-trend"' not in page and "各主管部门预警灯" in page
+    july = Evaluation.objects.get(kind="monitor", title="委托业务项目 · 1—7月")
+    assert 'id="monitoring-periods"' not in client_for("caizheng").get(f"/monitoring/{july.pk}/").content.decode()

@@ -145,6 +145,21 @@ class Row:
     counts: dict[str, int] = field(default_factory=dict)
     status: str = ""
     reds: list[str] = field(default_factory=list)  # the red lights' subjects
+    project: str = ""  # the project (or a 部门整体 form's department) the form reports on
+    months: int = 0  # the period: months elapsed (1—7月 → 7)
+
+    @property
+    def key(self) -> tuple:
+        """The same project across periods: one unit's forms of one project name."""
+        return (self.evaluation.unit_id, self.project)
+
+    @property
+    def period(self) -> str:
+        return period_label(self.months)
+
+
+def period_label(months: int) -> str:
+    return f"1—{months}月" if months else "—"
 
 
 def light_map(user, year: int) -> list[Row]:
@@ -163,6 +178,50 @@ def light_map(user, year: int) -> list[Row]:
         counts = {c: sum(1 for lt in lights if lt.get("light") == c) for c in LIGHTS}
         parent = ev.unit.parent
         out.append(Row(ev, parent.name if parent else ev.unit.name, counts, rec.get("status", ""),
-                       [lt.get("subject", "") for lt in lights if lt.get("light") == "红"]))
+                       [lt.get("subject", "") for lt in lights if lt.get("light") == "红"],
+                       str(rec.get("project") or ev.title), int(rec.get("months") or 0)))
     out.sort(key=lambda r: (-r.counts["红"], -r.counts["黄"], r.dept, r.evaluation.title))
     return out
+
+
+def latest(rows: list[Row]) -> list[Row]:
+    """Each project's latest period only, so a map by 主管部门 counts a project once, not once a period."""
+    best: dict[tuple, Row] = {}
+    for r in rows:
+        if r.key not in best or r.months > best[r.key].months:
+            best[r.key] = r
+    return [r for r in rows if best[r.key] is r]
+
+
+@dataclass
+class Trend:
+    """The lights by period: every period present (months, ascending), the count of each light per
+    period, and each project's form per period (None where it filed none)."""
+
+    periods: list[int]
+    totals: dict[str, list[int]]
+    projects: list[tuple[Row, list[Row | None]]]  # (the project's latest form, its form per period)
+
+    @property
+    def labels(self) -> list[str]:
+        return [period_label(m) for m in self.periods]
+
+
+def trend(rows: list[Row]) -> Trend:
+    periods = sorted({r.months for r in rows})
+    totals = {c: [sum(r.counts.get(c, 0) for r in rows if r.months == m) for m in periods] for c in LIGHTS}
+    by_project: dict[tuple, dict[int, Row]] = {}
+    for r in rows:
+        by_project.setdefault(r.key, {})[r.months] = r
+    projects = [(forms[max(forms)], [forms.get(m) for m in periods]) for forms in by_project.values()]
+    projects.sort(key=lambda p: (-p[0].counts["红"], p[0].dept, p[0].project))
+    return Trend(periods, totals, projects)
+
+
+def periods_of(user, ev: Evaluation) -> list[Row]:
+    """Every period the store holds of the project ``ev`` reports on (``ev``'s own included), in order."""
+    rows = [r for r in light_map(user, ev.year) if r.evaluation.unit_id == ev.unit_id]
+    mine = next((r for r in rows if r.evaluation.pk == ev.pk), None)
+    if mine is None:
+        return []
+    return sorted((r for r in rows if r.key == mine.key), key=lambda r: r.months)

@@ -43,16 +43,24 @@ def monitoring_home(request):
     except ValueError:
         year = years[0] if years else dt.date.today().year
     rows = monitoring.light_map(request.user, year)
-    depts = list(dict.fromkeys(r.dept for r in rows))
+    current = monitoring.latest(rows)  # a project filed for several periods counts once on the map: its latest
+    depts = list(dict.fromkeys(r.dept for r in current))
     chart = {"tooltip": {"trigger": "axis"}, "legend": {"data": [f"{c}灯" for c in monitoring.LIGHTS]},
              "xAxis": {"type": "category", "data": depts}, "yAxis": {"type": "value", "minInterval": 1},
              "series": [{"name": f"{c}灯", "type": "bar", "stack": "lights", "itemStyle": {"color": COLOURS[c]},
-                         "data": [sum(r.counts[c] for r in rows if r.dept == d) for d in depts]}
+                         "data": [sum(r.counts[c] for r in current if r.dept == d) for d in depts]}
                         for c in monitoring.LIGHTS],
              "aria": {"enabled": True}}
+    trend = monitoring.trend(rows)
+    trend_chart = {"tooltip": {"trigger": "axis"}, "legend": {"data": [f"{c}灯" for c in monitoring.LIGHTS]},
+                   "xAxis": {"type": "category", "data": trend.labels, "name": "监控期间"},
+                   "yAxis": {"type": "value", "minInterval": 1, "name": "灯数"},
+                   "series": [{"name": f"{c}灯", "type": "line", "itemStyle": {"color": COLOURS[c]},
+                               "data": trend.totals[c]} for c in monitoring.LIGHTS],
+                   "aria": {"enabled": True}}
     return render(request, "web/monitoring.html", {
-        "nav": "monitoring", "years": years, "year": year, "rows": rows, "chart": chart,
-        "unit": _unit_of(request.user), "reviewer": bool(roles(request.user) & REVIEWERS)})
+        "nav": "monitoring", "years": years, "year": year, "rows": rows, "chart": chart, "trend": trend,
+        "trend_chart": trend_chart, "unit": _unit_of(request.user), "reviewer": bool(roles(request.user) & REVIEWERS)})
 
 
 @needs({Role.UNIT})
@@ -140,7 +148,7 @@ def monitoring_item(request, pk: int):
         "nav": "monitoring", "ev": ev, "version": v, "record": record, "lights": lights, "editable": editable,
         "blocked": bool(blockers), "reviewer": bool(mine & REVIEWERS), "colours": COLOURS,
         "can_submit": editable, "findings": record.get("findings", []), "decisions": monitoring.decisions(ev),
-        "decision": v.facts.get("处理决定") or "",
+        "decision": v.facts.get("处理决定") or "", "periods": monitoring.periods_of(request.user, ev),
         "problem": f"{ev.title}运行监控红灯：" + "、".join(lt.get("subject") or "项目资金" for lt in record.get("lights", [])
                                                     if lt.get("light") == "红")})
 
