@@ -161,3 +161,36 @@ def test_a_single_period_shows_no_trend(demo):
     assert 'id="monitoring-trend"' not in page and "各主管部门预警灯" in page
     july = Evaluation.objects.get(kind="monitor", title="委托业务项目 · 1—7月")
     assert 'id="monitoring-periods"' not in client_for("caizheng").get(f"/monitoring/{july.pk}/").content.decode()
+
+
+def test_the_sichuan_decision_deadline_counts_working_days_and_flags_overdue(demo):
+    """川财绩〔2025〕10号: a decision within 10 working days; counted with the 2026 National Day
+    holiday and its 调休 Saturday, and flagged when missed."""
+    import datetime as dt
+
+    from jixiao.store import monitoring
+    from jixiao.store.models import Evaluation
+
+    unit = client_for("danwei2")
+    text = MONITORING.read_text(encoding="utf-8").replace("national-monitoring/2019", "sichuan-monitoring/2025")
+    text = text.replace("项目名称: 委托业务项目", "项目名称: 四川规则下的项目")
+    unit.post("/monitoring/upload", {"file": SimpleUploadedFile("sc.yaml", text.encode())})
+    ev = Evaluation.objects.get(kind="monitor", edition__ref="sichuan-monitoring/2025")
+    lit = dt.datetime(2026, 9, 28, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    ev.versions.update(created=lit)
+    d = monitoring.decision_deadline(ev, today=dt.date(2026, 10, 16))
+    assert (d.due, d.deadline.estimated, d.decided, d.overdue) == (dt.date(2026, 10, 16), False, None, False)
+    assert monitoring.decision_deadline(ev, today=dt.date(2026, 10, 17)).overdue
+    page = unit.get(f"/monitoring/{ev.pk}/").content.decode()  # today is past 16 October 2026
+    assert "处理期限：<strong>2026-10-16</strong>" in page and "已计入法定节假日和调休" in page
+    assert "已逾期，尚未作出处理决定" in page and "暂停资金拨付" in page
+    unit.post(f"/monitoring/{ev.pk}/decide", {"decision": "调剂"})
+    ev.refresh_from_db()
+    d = monitoring.decision_deadline(ev)
+    assert d.decided is not None and d.due == dt.date(2026, 10, 16)  # the decision does not restart the count
+    assert d.overdue and "逾期作出处理决定" in unit.get(f"/monitoring/{ev.pk}/").content.decode()
+    ev.versions.filter(number=ev.current).update(created=dt.datetime(2026, 10, 16, 17, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    assert not monitoring.decision_deadline(ev).overdue  # decided on the last working day: in time
+    national = Evaluation.objects.get(kind="monitor", title="委托业务项目 · 1—7月")
+    assert monitoring.decision_deadline(national) is None
+    assert 'id="decision-deadline"' not in unit.get(f"/monitoring/{national.pk}/").content.decode()

@@ -149,6 +149,7 @@ def monitoring_item(request, pk: int):
         "blocked": bool(blockers), "reviewer": bool(mine & REVIEWERS), "colours": COLOURS,
         "can_submit": editable, "findings": record.get("findings", []), "decisions": monitoring.decisions(ev),
         "decision": v.facts.get("处理决定") or "", "periods": monitoring.periods_of(request.user, ev),
+        "deadline": monitoring.decision_deadline(ev),
         "problem": f"{ev.title}运行监控红灯：" + "、".join(lt.get("subject") or "项目资金" for lt in record.get("lights", [])
                                                     if lt.get("light") == "红")})
 

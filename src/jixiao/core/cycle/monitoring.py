@@ -280,6 +280,7 @@ class MonitoringEdition(BaseModel):
     needs_measures: list[str] = Field(default_factory=lambda: ["红"])  # lights that need a 纠偏措施
     overachieve: list[str] = Field(default_factory=lambda: ["蓝"])
     decisions: list[str] = Field(default_factory=list)  # required decision when 异常 (Sichuan)
+    decision_days: int | None = Field(None, ge=1)  # working days allowed for the decision (四川: 10)
     decision_text: list[Quote] = Field(default_factory=list)
     findings_text: list[Quote] = Field(default_factory=list)
     notes: str = ""
