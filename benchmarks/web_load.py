@@ -10,8 +10,17 @@ pg_ctl in a temporary folder) and removes it afterwards; ``--sqlite`` uses SQLit
 users, a save of a new version from the version they loaded. Saves that meet a newer version get
 409 (no lost update) and the user reloads; every other non-2xx/3xx answer is an error.
 
-Printed: requests, errors, p50/p95/max latency per page, saves done and refused; and a check that
-the number of versions in the store equals the saves that succeeded (no lost update).
+Each simulated user pauses between pages as a person reading them would (``--think``: the mean
+pause in seconds, drawn from an exponential distribution seeded per user; ``--think 0`` is the
+closed loop of earlier runs, every user asking again the moment an answer arrives — a stress test
+of throughput rather than a simulation of 50 people).
+
+Before the timed run, a **baseline** is measured in the same run: one user of each role alone
+visits every page five times in turn. Printed: requests, errors, p50/p95/max latency per page under
+load, the baseline's p50 per page and the ratio (p95 under load ÷ baseline p50), saves done and
+refused; and a check that the number of versions in the store equals the saves that succeeded (no
+lost update). The load average at start and end is printed: on a shared machine it says more than
+the latencies.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -126,27 +136,61 @@ def form_fields(html: str) -> dict:
     return out
 
 
-def run_user(u: User, pages: dict, until: float, saves: dict) -> None:
+def run_user(u: User, pages: dict, until: float, saves: dict, think: float = 0.0, seed: int = 0) -> None:
     n = 0
     me = f"{u.name}-{threading.get_ident() % 100000}"  # unique text, so every save is a real change
+    rng = random.Random(seed)
+
+    def pause() -> None:
+        if think > 0:
+            time.sleep(min(rng.expovariate(1 / think), max(0.0, until - time.time())))
+
     while time.time() < until:
         n += 1
         u.call("工作台", "/")
+        pause()
         ev = pages["ev"][n % len(pages["ev"])] if u.name.startswith("zhuguan") or u.name.startswith("caizheng") else pages["mine"]
         u.call("评价详情", f"/e/{ev}/")
+        pause()
         if u.name.startswith("danwei"):
             status, html = u.call("填报页", f"/e/{pages['mine']}/edit")
+            pause()
             fields = form_fields(html)
             u.call("试算（HTMX）", f"/e/{pages['mine']}/live", dict(fields, **{"e.绩效管理制度": f"负载测试 {me} {n}"}))
+            pause()
             if n % 3 == 0:
                 post = dict(fields, note=f"负载测试 {me} 第 {n} 次", **{"e.绩效管理制度": f"负载测试 {me} {n} 保存"})
                 # urllib follows the redirect after a save, so a saved version answers 200 (the detail page)
                 status, _ = u.call("保存", f"/e/{pages['mine']}/edit", post, expect=(200, 302, 409))
                 with u.lock:
                     saves["ok" if status in (200, 302) else "conflict" if status == 409 else "other"] += 1
+                pause()
         else:
             u.call("总览", "/overview/?year=2020")
+            pause()
             u.call("审计日志", "/audit/")
+            pause()
+
+
+def baseline(base: str, pages: dict, rounds: int = 5) -> dict[str, list[float]]:
+    """Each page's latency with one user alone on the server: the same pages, no saves."""
+    stats: dict = {"lat": defaultdict(list), "errors": []}
+    lock = threading.Lock()
+    for name in ("danwei2", "zhuguan", "caizheng"):
+        u = User(base, name, stats, lock)
+        u.login()
+        for _ in range(rounds):
+            u.call("工作台", "/")
+            u.call("评价详情", f"/e/{pages['mine'] if name == 'danwei2' else pages['ev'][0]}/")
+            if name == "danwei2":
+                _, html = u.call("填报页", f"/e/{pages['mine']}/edit")
+                u.call("试算（HTMX）", f"/e/{pages['mine']}/live", dict(form_fields(html), **{"e.绩效管理制度": "基线"}))
+            else:
+                u.call("总览", "/overview/?year=2020")
+                u.call("审计日志", "/audit/")
+    for label in ("登录页", "登录"):
+        stats["lat"].pop(label, None)
+    return stats["lat"]
 
 
 def main() -> None:
@@ -155,6 +199,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--database", default=None)
     ap.add_argument("--sqlite", action="store_true")
+    ap.add_argument("--think", type=float, default=3.0,
+                    help="mean pause between pages in seconds (0: every user asks again at once)")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (jixiao serve --workers)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jixiao-load-"))
     server = None
@@ -165,11 +212,12 @@ def main() -> None:
             script = ROOT / "tests" / "store" / "run_on_postgres.sh"
             sys.exit(subprocess.call([str(script), sys.executable, *sys.argv], cwd=str(ROOT)))
         data = tmp / "data"
+        data.mkdir()
         load_demo(database, data)
         port = free_port()
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
         cmd = [sys.executable, "-c", "from jixiao.cli import main; main()", "serve", "--data", str(data),
-               "--port", str(port), "--threads", "16"] + (["--database", database] if database else [])
+               "--port", str(port), "--threads", "16", "--workers", str(args.workers)] + (["--database", database] if database else [])
         server = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=(tmp / "serve.log").open("w"))
         for _ in range(240):
             try:
@@ -185,6 +233,8 @@ def main() -> None:
         out = subprocess.run([sys.executable, "-c", code, database or "", str(data)], env=env, capture_output=True,
                              text=True, check=True, cwd=str(ROOT)).stdout.split("\n")
         pages = {"ev": out[0].split(), "mine": out[1].strip()}
+        load_start = os.getloadavg()
+        base_lat = baseline(base, pages)
         stats = {"lat": defaultdict(list), "errors": []}
         lock = threading.Lock()
         saves = defaultdict(int)
@@ -202,7 +252,8 @@ def main() -> None:
         stats["lat"].clear()
         stats["errors"].clear()
         until = time.time() + args.seconds
-        threads = [threading.Thread(target=run_user, args=(u, pages, until, saves)) for u in users]
+        threads = [threading.Thread(target=run_user, args=(u, pages, until, saves, args.think, i))
+                   for i, u in enumerate(users)]
         t0 = time.time()
         for t in threads:
             t.start()
@@ -215,12 +266,18 @@ def main() -> None:
         versions = int(subprocess.run([sys.executable, "-c", code, database or "", str(data), pages["mine"]], env=env,
                                       capture_output=True, text=True, check=True, cwd=str(ROOT)).stdout)
         every = [x for v in stats["lat"].values() for x in v]
-        print(f"数据库：{'PostgreSQL（本机回环）' if database else 'SQLite'}；用户 {args.users}；时长 {wall:.1f} 秒；请求 {len(every)}（{len(every) / wall:.0f} 次/秒）")
-        print(f"{'页面':<12}{'次数':>8}{'p50 ms':>10}{'p95 ms':>10}{'最大 ms':>10}")
+        load_end = os.getloadavg()
+        print(f"数据库：{'PostgreSQL（本机回环）' if database else 'SQLite'}；用户 {args.users}；"
+              f"服务进程 {args.workers}；页间停顿 平均 {args.think:g} 秒；时长 {wall:.1f} 秒；请求 {len(every)}（{len(every) / wall:.0f} 次/秒）；"
+              f"负载 {load_start[0]:.1f} → {load_end[0]:.1f}（{os.cpu_count()} 核）")
+        print(f"{'页面':<12}{'次数':>8}{'p50 ms':>10}{'p95 ms':>10}{'最大 ms':>10}{'基线p50':>10}{'p95/基线':>10}")
         for label, xs in sorted(stats["lat"].items(), key=lambda kv: -len(kv[1])):
             xs = sorted(xs)
             p95 = xs[min(len(xs) - 1, int(0.95 * len(xs)))]
-            print(f"{label:<12}{len(xs):>8}{statistics.median(xs) * 1000:>10.0f}{p95 * 1000:>10.0f}{xs[-1] * 1000:>10.0f}")
+            b = statistics.median(base_lat[label]) if base_lat.get(label) else None
+            ratio = f"{p95 / b:>9.1f}×" if b else f"{'—':>10}"
+            print(f"{label:<12}{len(xs):>8}{statistics.median(xs) * 1000:>10.0f}{p95 * 1000:>10.0f}{xs[-1] * 1000:>10.0f}"
+                  + (f"{b * 1000:>10.0f}" if b else f"{'—':>10}") + ratio)
         xs = sorted(every)
         print(f"全部页面 p95 {xs[int(0.95 * len(xs))] * 1000:.0f} ms；错误 {len(stats['errors'])}"
               + (f"（如：{stats['errors'][:3]}）" if stats["errors"] else ""))

@@ -59,6 +59,29 @@ def folder_names(paths: list[Path]) -> list[str]:
     return out
 
 
+def cycle_job(path: Path, framework: str | None, folder: str, formats: list[str]):
+    """A 事前绩效评估 sheet or a 绩效目标申报表, read, scored and drafted (a CycleJob); None for a case.
+
+    The one reader reads the file and the edition it names tells its kind; a file it cannot read
+    is left to the case reader below, which says what is wrong with it as it always has."""
+    from jixiao.reports import cycle_docs
+    from jixiao.services import scoring
+
+    try:
+        doc, edition, warnings = scoring.read(path, framework)
+    except (InvalidInput, OSError):
+        return None
+    if edition.kind not in cycle_docs.KINDS:
+        return None
+    scored = scoring.evaluate(doc, edition, warnings)
+    job = cycle_docs.CycleJob(scored, folder=folder, warnings=[str(w) for w in scored.warnings])
+    bad = cycle_docs.check_formats(job, formats, str(path))
+    if bad:
+        raise InvalidInput("输出格式有误", bad)
+    cycle_docs.draft(job)  # a section without text is refused here, before anything is written
+    return job
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def report(
@@ -68,10 +91,12 @@ def register(app: typer.Typer) -> None:
         framework: str | None = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
         batch: Path | None = typer.Option(None, "--batch", help="批量：案例文件夹，或每行一个案例路径的清单文件"),
     ) -> None:
-        """起草绩效评价报告（DOCX、PDF、HTML、Markdown）和评分表（XLSX），数字均由事实计算。"""
+        """起草绩效评价报告（DOCX、PDF、HTML、Markdown）和评分表（XLSX），数字均由事实计算；
+        事前绩效评估评分表生成评估报告，绩效目标申报表生成打印版式（DOCX、PDF、XLSX）。"""
         from jixiao.cli import fail, warn
         from jixiao.intake.case import read_case
         from jixiao.intake.editions import load_edition
+        from jixiao.reports import cycle_docs
         from jixiao.reports.build import Job, build, parse_formats
         from jixiao.reports.compose import check_narrative
         from jixiao.reports.edition_outline import outline_of
@@ -95,7 +120,16 @@ def register(app: typer.Typer) -> None:
         several = len(paths) > 1 or batch is not None
         names = folder_names(paths) if several else [""]
         jobs, problems = [], []
+        cycle_jobs: list = []
         for path, name in zip(paths, names):
+            try:
+                cycle = cycle_job(path, framework, name, formats)
+            except InvalidInput as exc:
+                problems += [p if p.where else Problem(p.code, p.message, str(path), p.indicator) for p in exc.problems]
+                continue
+            if cycle is not None:
+                cycle_jobs.append(cycle)
+                continue
             try:
                 c, fw, fw_file = read_case(path, framework)
                 plan = outline_of(load_edition(fw_file))  # cached: the edition read_case loaded
@@ -114,7 +148,10 @@ def register(app: typer.Typer) -> None:
         if problems:
             fail(InvalidInput("案例文件有误，未生成任何报告", problems))
         try:
-            build(jobs, output, formats)
+            if jobs:
+                build(jobs, output, formats)
+            if cycle_jobs:
+                cycle_docs.write(cycle_jobs, output, formats)
         except InvalidInput as exc:
             fail(exc)
         except OfficeError as exc:
@@ -135,4 +172,8 @@ def register(app: typer.Typer) -> None:
             if unscored:
                 print(f"注意：{len(unscored)} 个指标无法评分（{'、'.join(unscored)}），报告中的得分不完整，已在正文中注明",
                       file=sys.stderr)
-        print(f"共 {len(jobs)} 份报告，用时 {time.perf_counter() - started:.1f} 秒。")
+        for cj in cycle_jobs:
+            warn(cj.warnings)
+            where = output / cj.folder if cj.folder else output
+            print(f"{cycle_docs.summary(cj)}；已写入 {where}：" + "、".join(p.name for p in cj.written))
+        print(f"共 {len(jobs) + len(cycle_jobs)} 份报告，用时 {time.perf_counter() - started:.1f} 秒。")

@@ -7,6 +7,8 @@
     申请资金: 300               # in 金额单位 (万元 by default)
     专家:
       - {姓名: 专家甲, 立项必要性: 18, 投入经济性: 良, 绩效目标合理性: 16, 实施方案可行性: 17, 筹资合规性: 19, 意见: …}
+    报告:                       # optional: the report's text the scores cannot give, by section name
+      概况: 项目背景、内容……        # (政策或项目绩效目标, 概况, 评估程序, 评估思路 …; see docs/reports.md)
 
 Each expert marks every dimension with points (0 to its weight) or a grade 优/良/中/差. A missing
 mark, a mark above the weight, a negative mark or an unknown dimension refuses the sheet with its place.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jixiao.core.cycle.preassess import GRADES, ExpertScores, PreassessEdition, Sheet
+from jixiao.core.cycle.preassess import GRADES, ExpertScores, PreassessEdition, Sheet, section_named
 from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.intake.cycle import load_edition
 from jixiao.intake.documents import read_document
@@ -25,7 +27,8 @@ from jixiao.intake.yamlio import Located
 
 KEYS = {"framework": ("framework", "评估规则"), "表名": ("表名",), "年度": ("年度",), "项目名称": ("项目名称", "政策或项目名称"),
         "主管部门": ("主管部门", "主管部门及代码"), "申请资金": ("申请资金", "资金总额"), "金额单位": ("金额单位",),
-        "专家": ("专家", "专家评分"), "说明": ("说明", "备注")}
+        "专家": ("专家", "专家评分"), "说明": ("说明", "备注"),
+        "报告": ("报告", "narrative", "报告内容")}
 
 
 def read_preassessment(path: str | Path, edition: str | Path | None = None) -> tuple[Sheet, PreassessEdition, list[Problem]]:
@@ -58,6 +61,13 @@ def bind_preassessment(doc: Located, base: Path, edition=None,
                   source=doc.source)
     if not sheet.project:
         problems.add("E-IN-MISSING", "缺少项目名称", doc.source)
+    year = top.get("年度")
+    if year not in (None, ""):
+        try:
+            sheet.year = int(str(year).strip().removesuffix("年度").removesuffix("年"))
+        except ValueError:
+            problems.add("E-IN-SCHEMA", f"年度应为四位年份，实际为“{year}”", doc.where((keys.get("年度"),)))
+    sheet.narrative = _narrative(top.get("报告"), keys.get("报告", "报告"), ed, doc, problems)
     try:
         sheet.amount = parse_money(top.get("申请资金"), unit, unit)
     except BadCell as exc:
@@ -99,9 +109,39 @@ def bind_preassessment(doc: Located, base: Path, edition=None,
         missing = [n for n in names if n not in marks]
         if missing and not any(p.where.startswith(place) for p in problems.errors):
             problems.add("E-IN-MISSING", f"{who}未对 {'、'.join(missing)} 评分；每位专家须对全部维度评分", place)
-        sheet.experts.append(ExpertScores(who, marks, _text(item.get("意见")), place))
+        sheet.experts.append(ExpertScores(who, marks, _text(item.get("意见")), place, _text(item.get("职称")),
+                                          _text(item.get("工作单位"))))
     problems.raise_if_errors("事前绩效评估评分表有误")
     return sheet, ed, []
+
+
+def _narrative(raw, key, ed: PreassessEdition, doc: Located, problems: Problems) -> dict[str, object]:
+    """The 报告 block: text (or a list of paragraphs) by report section; a name that is not one of the
+    edition's sections is refused, so a misspelt section never silently drops its text."""
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, dict):
+        problems.add("E-IN-SCHEMA", "报告 应为键值映射：章节名称: 文字", doc.where((key,)))
+        return {}
+    out: dict[str, object] = {}
+    for k, v in raw.items():
+        name = section_named(str(k), ed.report_sections)
+        if name is None:
+            problems.add("E-IN-UNKNOWN-KEY", f"报告中的“{k}”不是报告章节；章节为 {'、'.join(ed.report_sections)}",
+                         doc.where((key, k)))
+            continue
+        if isinstance(v, list):
+            v = [_text(p) for p in v if _text(p)]
+        elif isinstance(v, dict) and set(v) <= {"前", "后"}:
+            v = {part: _text(v.get(part)) for part in ("前", "后") if _text(v.get(part))}
+        elif not isinstance(v, (str, int, float)) and v is not None:
+            problems.add("E-IN-SCHEMA", f"报告.{k} 应为文字、段落列表或 {{前, 后}}", doc.where((key, k)))
+            continue
+        else:
+            v = _text(v)
+        if v:
+            out[name] = v
+    return out
 
 
 def bind_preassessment_to(doc: Located, edition) -> tuple[Sheet | None, list[Problem]]:

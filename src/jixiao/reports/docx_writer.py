@@ -76,8 +76,10 @@ def write(report, path: Path, pages: dict[str, str] | None = None) -> Written:
     cover = doc.sections[0]
     _page(cover, landscape=False)
     props = doc.core_properties
-    props.title, props.author, props.subject = clean(report.document.title), clean(report.document.unit), "部门整体支出绩效评价报告"
-    props.comments = f"由 jixiao 根据案例事实与评分结果生成；指标体系 {report.figures.ev.framework}（{report.figures.ev.edition_hash[:12]}）"
+    props.title, props.author = clean(report.document.title), clean(report.document.unit)
+    props.subject = getattr(report, "subject", "") or "部门整体支出绩效评价报告"
+    meta = getattr(report, "meta", "")  # a cycle document (事前评估报告) says what made it itself
+    props.comments = meta or f"由 jixiao 根据案例事实与评分结果生成；指标体系 {report.figures.ev.framework}（{report.figures.ev.edition_hash[:12]}）"
 
     w = _Writer(doc, report)
     for block in report.document.blocks:
@@ -92,6 +94,36 @@ def write(report, path: Path, pages: dict[str, str] | None = None) -> Written:
     out = Written(doc, w.toc_fields, path)
     out.number(pages or {})
     return out
+
+
+def write_form(form, path: Path) -> None:
+    """A printed form (a :class:`jixiao.reports.target_sheet.FormSheet`): its title and year, the
+    line naming who fills it in and the money unit, and its one table — on the same A4 page and in
+    the same fonts as the report; the table's cells in 五号 仿宋, single-spaced."""
+    doc = Document()
+    _styles(doc)
+    _page(doc.sections[0], landscape=False)
+    props = doc.core_properties
+    props.title, props.subject, props.comments = clean(form.title), clean(form.subject), clean(form.meta)
+    w = _Writer(doc, form)
+    w.add(clean(form.title), "Title")
+    if form.subtitle:
+        p = doc.add_paragraph(clean(form.subtitle))
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _no_indent(p)
+    line = doc.add_paragraph()
+    _no_indent(line)
+    line.paragraph_format.tab_stops.add_tab_stop(TYPE_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    line.paragraph_format.space_before = Pt(6)
+    for text in (form.left, "\t", form.right):
+        run = line.add_run(clean(text))  # python-docx writes the tab as w:tab
+        run.font.size = Pt(XIAO_SI)
+    w.table(form.table, repeat_header=True)
+    body = doc.element.body
+    first = body[0]
+    if first.tag == qn("w:p") and not first.xpath(".//w:t"):
+        body.remove(first)
+    doc.save(str(path))
 
 
 class Written:
@@ -208,6 +240,16 @@ class _Writer:
     def d_scores(self, _d) -> None:
         self.table(self.report.summary)
 
+    def d_table(self, d) -> None:
+        self.table(self.report.tables[int(d.arg) - 1])
+        # A placed table is short (a score summary, the signatures): kept on one page with its
+        # caption, every row's paragraphs kept with the next row.
+        rows = self.doc.tables[-1].rows
+        for row in list(rows)[:-1]:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    p.paragraph_format.keep_with_next = True
+
     def d_chart(self, _d) -> None:
         p = self.doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -270,6 +312,9 @@ class _Writer:
                 trPr.append(OxmlElement("w:tblHeader"))
             for tc, width in zip(tr.tc_lst, t.widths):
                 tc.width = Mm(width)
+        if t.min_row_mm:
+            for row in list(table.rows)[len(t.header):]:
+                row.height = Mm(t.min_row_mm)  # python-docx's default rule: at least this tall
         flat = table._cells
         cells = [flat[r * t.columns:(r + 1) * t.columns] for r in range(len(rows))]
         for r, row in enumerate(rows):

@@ -44,7 +44,8 @@ def render(report) -> str:
         cover = cover or name == "title"
     if cover:
         out.append("</div>")
-    out.append('<p class="meta">本报告由 jixiao 根据案例事实与评分结果生成：'
+    meta = getattr(report, "meta", "")  # a cycle document (事前评估报告) says what made it itself
+    out.append(f'<p class="meta">{esc(meta)}。</p>' if meta else '<p class="meta">本报告由 jixiao 根据案例事实与评分结果生成：'
                f"指标体系 {esc(report.figures.ev.framework)}，版本指纹 {esc(report.figures.ev.edition_hash[:16])}。"
                "文中数字均由事实计算，打印时使用 A4 纸张。</p>")
     out.append("</div>")
@@ -85,6 +86,8 @@ def _block(b, report) -> str:
         return '<div style="break-after:page"></div>'
     if name == "scores":
         return table(report.summary)
+    if name == "table":
+        return table(report.tables[int(b.arg) - 1])
     if name == "chart":
         data = base64.b64encode(report.chart).decode("ascii")
         return (f'<figure><img alt="一级、二级指标得分与参考分值对比" src="data:image/png;base64,{data}">'

@@ -25,7 +25,8 @@ def esc(text: str) -> str:
 
 def write(report, path: Path) -> None:
     path.write_text(render(report), encoding="utf-8")
-    (path.parent / CHART).write_bytes(report.chart)
+    if report.chart:  # a document without a chart (事前评估报告) leaves no empty picture beside it
+        (path.parent / CHART).write_bytes(report.chart)
 
 
 def render(report) -> str:
@@ -50,6 +51,8 @@ def render(report) -> str:
             out += ["", "---", ""]
         elif b.name == "scores":
             out += table(report.summary)
+        elif b.name == "table":
+            out += table(report.tables[int(b.arg) - 1])
         elif b.name == "chart":
             out += [f"![一级、二级指标得分与参考分值对比]({CHART})", ""]
         elif b.name == "attachments":

@@ -7,7 +7,8 @@ documents cannot drift apart. The markup:
 ``# 标题`` … ``#### 标题``   headings of levels 1–4, numbered here as 一、 （一） 1. （1）
 ``+ 文字``                  a paragraph led by the next （n） of level 4 (``（1）政府采购执行方面。……``)
 ``::指令 参数``             a placed element: ``::title``, ``::unit``, ``::toc``, ``::pagebreak``,
-                            ``::scores``, ``::chart``, ``::attachments``
+                            ``::scores``, ``::chart``, ``::attachments``, ``::table N``
+                            (the report's N-th table of ``report.tables``)
 ``::align left``            the paragraphs that follow are left-aligned, not justified (formula
                             lines: justification stretched their spaces), until ``::align``
 other lines                 paragraph text; consecutive lines join into one paragraph, a blank
@@ -30,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 DIGITS = "零一二三四五六七八九"
-DIRECTIVES = {"title", "unit", "toc", "pagebreak", "scores", "chart", "attachments", "center", "right", "align"}
+DIRECTIVES = {"title", "unit", "toc", "pagebreak", "scores", "chart", "attachments", "center", "right", "align", "table"}
 ALIGNS = {"", "left", "justify"}
 
 

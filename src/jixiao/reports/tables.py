@@ -42,6 +42,7 @@ class Table:
     widths: list[float]  # millimetres
     font_pt: float = 10.5
     notes: list[str] = field(default_factory=list)
+    min_row_mm: float = 0.0  # body rows at least this tall (a row to sign in); 0: as the text needs
 
     @property
     def columns(self) -> int:

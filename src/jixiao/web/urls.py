@@ -5,6 +5,7 @@ from jixiao.web import (
     apply,
     audit,
     batch,
+    documents,
     expert,
     monitoring,
     overview,
@@ -69,4 +70,5 @@ urlpatterns = [
     path("audit/", audit.audit, name="audit"),
     path("audit/export.xlsx", audit.export, name="audit_export"),
     *targets.urlpatterns,
+    *documents.urlpatterns,
 ]

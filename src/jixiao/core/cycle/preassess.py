@@ -98,6 +98,20 @@ class PreassessEdition(BaseModel):
         return next(g.stands_for for g in self.grades if g.grade == grade)
 
 
+# Short names a sheet's 报告 block may use for the edition's report sections.
+SECTION_ALIASES = {"政策或项目名称": ("名称", "项目名称"), "政策或项目绩效目标": ("绩效目标", "目标"),
+                   "评估方式、方法": ("方式方法", "评估方式方法", "评估方法"), "评估的相关建议": ("建议", "相关建议"),
+                   "其他需要说明的问题": ("其他问题",), "评估人员签名": ("评估人员",)}
+
+
+def section_named(name: str, sections: list[str]) -> str | None:
+    """The report section ``name`` stands for (itself, or a short name of it), or None."""
+    name = name.strip()
+    if name in sections:
+        return name
+    return next((s for s in sections if name in SECTION_ALIASES.get(s, ())), None)
+
+
 # --- input and result -----------------------------------------------------------------------------
 
 
@@ -109,6 +123,8 @@ class ExpertScores:
     marks: dict[str, float | str]
     opinion: str = ""
     where: str = ""
+    title: str = ""  # 职称, for the report's 评估人员
+    employer: str = ""  # 工作单位
 
 
 @dataclass
@@ -120,6 +136,8 @@ class Sheet:
     amount: float | None = None
     money_unit: str = "万元"
     source: str = ""
+    # The report's text the scores cannot give (概况, 评估程序 …), by section name: the sheet's 报告 block.
+    narrative: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass

@@ -1,0 +1,99 @@
+"""Printed documents of stored cycle forms, for download: a 绩效目标申报表 in its printed layout
+(DOCX, PDF, XLSX), any version of it.
+
+The document is drafted by the reports package (:mod:`jixiao.reports.target_sheet`) from the
+version as stored, bound under the evaluation's frozen edition — the page shows what was filed,
+however the shipped edition moved since. Each file is made once per version (its digest in the
+folder's name) and kept under the data folder; the PDF is LibreOffice's, made from the DOCX.
+Who may open the target may download it: anyone else gets 404, as for the page itself.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.urls import path
+
+from jixiao.core.errors import InvalidInput
+from jixiao.store import selectors
+from jixiao.store.models import Kind
+from jixiao.web import stored
+from jixiao.web.access import data_dir
+
+FORMATS = {"docx": "Word", "pdf": "PDF", "xlsx": "Excel"}
+
+
+def _folder(ev, version) -> Path:
+    return data_dir() / "documents" / str(ev.pk) / f"v{version.number}-{version.digest[:16]}"
+
+
+def _target_sheet(ev, version):
+    from jixiao.intake.target import bind_target
+    from jixiao.intake.yamlio import Located
+    from jixiao.reports import target_sheet
+    from jixiao.store import target_docs
+
+    edition = target_docs.frozen_edition(stored.edition_dict(ev), stored.frozen_dir())
+    doc = Located(target_docs.plain(version.facts), {}, f"第 {version.number} 版")
+    form, ed, _, _ = bind_target(doc, Path("."), loaded=edition)
+    return target_sheet.sheet(ed, form, ev.edition.hash)
+
+
+def _make(sheet, fmt: str, target: Path) -> None:
+    from jixiao.reports import docx_writer, office, target_sheet
+
+    with tempfile.TemporaryDirectory(prefix="jixiao-doc-") as tmp:
+        work = Path(tmp)
+        if fmt == "xlsx":
+            made = work / "target.xlsx"
+            target_sheet.write_xlsx(sheet, made)
+        else:
+            made = work / "target.docx"
+            docx_writer.write_form(sheet, made)
+            if fmt == "pdf":
+                made = office.convert([made], "pdf", work / "pdf")[0]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(made, part)
+        part.replace(target)  # whole or not at all: a reader never sees half a file
+
+
+@login_required
+def target_document(request, pk: int, fmt: str):
+    """The target's 申报表 in its printed layout: the current version, or ``?v=N``."""
+    ev = selectors.evaluation(request.user, pk)
+    if ev is None or ev.kind != Kind.TARGET or fmt not in FORMATS:
+        raise Http404("没有这份绩效目标申报表，或您无权查看")
+    try:
+        number = int(request.GET.get("v") or ev.current)
+    except ValueError:
+        raise Http404("没有这个版本") from None
+    version = ev.versions.filter(number=number).first()
+    if version is None:
+        raise Http404("没有这个版本")
+    target = _folder(ev, version) / f"target.{fmt}"
+    if not target.is_file():
+        from jixiao.reports.office import OfficeError
+
+        try:
+            _make(_target_sheet(ev, version), fmt, target)
+        except InvalidInput as exc:
+            said = "；".join(str(p) for p in exc.problems[:5])
+            messages.error(request, f"无法生成{FORMATS[fmt]}文件：{exc.title}" + (f"（{said}）" if said else ""))
+            return redirect("web:target", pk=ev.pk)
+        except OfficeError as exc:
+            messages.error(request, f"无法生成{FORMATS[fmt]}文件：{exc}")
+            return redirect("web:target", pk=ev.pk)
+    name = f"{ev.title}-{ev.year}-绩效目标申报表-第{number}版.{fmt}"
+    return FileResponse(target.open("rb"), as_attachment=True, filename=name)
+
+
+urlpatterns = [
+    path("targets/<int:pk>/form.<str:fmt>", target_document, name="target_document"),
+]
