@@ -127,7 +127,7 @@ def test_sheet_text_fills_its_sections_and_expert_opinions_join_the_advice(pre):
     method = _section(docx, "评估方式、方法")
     assert "优按95%、良按85%、中按70%、差按30%" in method and "立项必要性或筹资合规性评为“差”的，不论总分，结论为不通过" in method
     people = next(t for t in _tables(docx) if t[0][0] == "序号")
-    assert [r[1:3] for r in people[1:]] == [["专家甲", "高级工程师"], ["专家乙", "高级会计师"], ["专家丙", "副研究员"]]
+    assert [r[:3] for r in people[1:]] == [["1", "专家甲", ""], ["2", "专家乙", ""], ["3", "专家丙", ""]]
     assert "未发现需要说明的问题" in _section(docx, "其他需要说明的问题")
 
 
@@ -185,6 +185,15 @@ def test_an_unknown_report_section_is_refused_with_its_line(tmp_path):
     result = _report(_dump(data, tmp_path / "typo.yaml"), tmp_path / "out", "docx")
     assert result.exit_code == 2
     assert "报告中的“概述”不是报告章节" in result.output and "typo.yaml:" in result.output
+
+
+def test_experts_title_and_employer_fill_the_signature_table(tmp_path):
+    data = _load(PRE)
+    data["专家"][0].update({"职称": "高级工程师", "工作单位": "池州市某工程咨询公司"})
+    out = tmp_path / "out"
+    assert _report(_dump(data, tmp_path / "who.yaml"), out, "docx").exit_code == 0
+    people = next(t for t in _tables(out / "report.docx") if t[0][0] == "序号")
+    assert people[1][:4] == ["1", "专家甲", "高级工程师", "池州市某工程咨询公司"] and people[2][2] == ""
 
 
 def test_short_section_names_are_accepted(tmp_path):
@@ -268,14 +277,24 @@ def test_report_objects_are_pure_drafts():
     from jixiao.reports import cycle_docs, preassess_report
     from jixiao.services.scoring import score_file
 
-    job = cycle_docs.CycleJob(score_file(PRE))
+    job = cycle_docs.CycleJob.of(score_file(PRE))
     doc = cycle_docs.draft(job)
     assert isinstance(doc, preassess_report.CycleReport) and doc.tables and not doc.attachments
-    bare = copy.deepcopy(job.scored.bound)
+    bare = copy.deepcopy(job.bound)
     bare.narrative = {}
-    gaps = preassess_report.missing(job.scored.edition.framework, type(job.scored.result)(
-        **{**job.scored.result.__dict__, "sheet": bare}))
+    gaps = preassess_report.missing(job.edition, type(job.result)(**{**job.result.__dict__, "sheet": bare}))
     assert [g.message.split("”")[0].split("“")[1] for g in gaps] == ["政策或项目绩效目标", "概况", "评估程序", "评估思路"]
+
+
+def test_render_file_writes_one_format_whole(tmp_path):
+    from jixiao.reports import cycle_docs
+    from jixiao.services.scoring import score_file
+
+    job = cycle_docs.CycleJob.of(score_file(TARGET))
+    made = cycle_docs.render_file(job, "xlsx", tmp_path / "x" / "form.xlsx")
+    assert made.is_file() and sorted(p.name for p in made.parent.iterdir()) == ["form.xlsx"]
+    with pytest.raises(ValueError):
+        cycle_docs.render_file(job, "html", tmp_path / "form.html")
 
 
 # --- PDF ---------------------------------------------------------------------------------------------
@@ -306,3 +325,17 @@ def test_pdfs_are_laid_out_with_numbered_contents(tmp_path):
                     str(tmp_path / "page")], check=True, timeout=60)
     png = next(tmp_path.glob("page*.png"))
     assert png.stat().st_size > 5000  # a page with a drawn table, not a blank one
+
+
+def test_a_recorded_conclusion_is_stated_beside_the_computed_one(tmp_path):
+    from jixiao.reports import cycle_docs
+    from jixiao.services.scoring import score_file
+
+    job = cycle_docs.CycleJob.of(score_file(PRE))
+    job.decided = {"结论": "再评估", "理由": "成本测算依据不足"}
+    out = cycle_docs.render_file(job, "docx", tmp_path / "r.docx")
+    text = _section(out, "总体结论")
+    assert "财政部门记录的评估结论为“再评估”，理由：成本测算依据不足（按评分计算的结论为“通过”）。" in text
+    job = cycle_docs.CycleJob.of(score_file(PRE))
+    job.decided = {"结论": "通过"}
+    assert "财政部门记录的评估结论为“通过”。" in _section(cycle_docs.render_file(job, "docx", tmp_path / "s.docx"), "总体结论")

@@ -74,7 +74,7 @@ def cycle_job(path: Path, framework: str | None, folder: str, formats: list[str]
     if edition.kind not in cycle_docs.KINDS:
         return None
     scored = scoring.evaluate(doc, edition, warnings)
-    job = cycle_docs.CycleJob(scored, folder=folder, warnings=[str(w) for w in scored.warnings])
+    job = cycle_docs.CycleJob.of(scored, folder)
     bad = cycle_docs.check_formats(job, formats, str(path))
     if bad:
         raise InvalidInput("输出格式有误", bad)

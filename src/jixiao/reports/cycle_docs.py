@@ -1,8 +1,8 @@
 """The cycle's printed documents, written as the evaluation report is: the 事前绩效评估报告 (DOCX, PDF,
 HTML, Markdown) and the 绩效目标申报表 in its printed layout (DOCX, PDF, XLSX).
 
-A document is drafted from a scored form (:class:`jixiao.services.scoring.Scored`: the edition, the
-bound form, the result) before anything is written, so a sheet that lacks a section's text stops
+A document is drafted from a scored form (the edition, the bound form, the result: what
+:class:`jixiao.services.scoring.Scored` holds) before anything is written, so a sheet that lacks a section's text stops
 the run with nothing written. Files are written as the report's are: staged on OUTDIR's file
 system (:mod:`jixiao.io.staging`), the PDFs converted by one LibreOffice run, then moved in
 together; on any error OUTDIR is left as it was.
@@ -31,22 +31,28 @@ KINDS = tuple(FILES)
 class CycleJob:
     """One scored form to print, and the folder (relative to OUTDIR) its files go to."""
 
-    scored: Any  # jixiao.services.scoring.Scored
+    kind: str  # preassessment or target
+    edition: Any  # the edition's model (PreassessEdition, TargetEdition)
+    bound: Any  # the form as bound (Sheet, TargetForm)
+    result: Any  # PreassessResult, TargetReview
     folder: str = ""
     drafted: Any = None  # a CycleReport or a FormSheet, once drafted
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    decided: dict | None = None  # 事前评估: the conclusion recorded in the store ({结论, 理由})
 
-    @property
-    def kind(self) -> str:
-        return str(self.scored.kind)
+    @classmethod
+    def of(cls, scored: Any, folder: str = "") -> CycleJob:
+        """From what the services score (:class:`jixiao.services.scoring.Scored`)."""
+        return cls(str(scored.kind), scored.edition.framework, scored.bound, scored.result, folder,
+                   warnings=[str(w) for w in scored.warnings])
 
 
 def draft(job: CycleJob) -> Any:
     """The job's document; :class:`InvalidInput` when the form lacks what it needs (nothing written)."""
-    ed, bound, result = job.scored.edition.framework, job.scored.bound, job.scored.result
+    ed, bound, result = job.edition, job.bound, job.result
     if job.kind == PREASSESS:
-        job.drafted = preassess_report.draft(ed, result)
+        job.drafted = preassess_report.draft(ed, result, job.decided)
     elif job.kind == TARGET:
         job.drafted = target_sheet.sheet(ed, bound, getattr(result, "fingerprint", ""))
     else:
@@ -139,9 +145,30 @@ def _write_all(jobs: list[CycleJob], formats: list[str], payload: Path, scratch:
         os.replace(pdf, target / FILES[job.kind]["pdf"])
 
 
+def render_file(job: CycleJob, fmt: str, target: Path) -> Path:
+    """One file of a drafted job, for a caller that serves it (the web app): written in a private
+    folder and renamed onto ``target`` whole; a PDF is LibreOffice's, made from the DOCX."""
+    import tempfile
+
+    if fmt not in FILES[job.kind]:
+        raise ValueError(f"{job.kind} has no {fmt}")
+    if job.drafted is None:
+        draft(job)
+    with tempfile.TemporaryDirectory(prefix="jixiao-doc-") as tmp:
+        work = Path(tmp)
+        (work / "scratch").mkdir()
+        _write_all([job], ["docx", fmt] if fmt == "pdf" else [fmt], work / "out", work / "scratch")
+        made = work / "out" / FILES[job.kind][fmt]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(made, part)
+        part.replace(target)  # whole or not at all: a reader never sees half a file
+    return target
+
+
 def summary(job: CycleJob) -> str:
     """What ``jixiao report`` prints for a written job."""
-    bound, r = job.scored.bound, job.scored.result
+    bound, r = job.bound, job.result
     if job.kind == PREASSESS:
         return f"{bound.project}：事前绩效评估 {r.total:.2f} 分，{r.grade}，{r.outcome}"
     year = f" {bound.year} 年度" if bound.year else ""

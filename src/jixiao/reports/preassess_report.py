@@ -60,8 +60,11 @@ def missing(ed: PreassessEdition, r: PreassessResult) -> list[Problem]:
     return out
 
 
-def draft(ed: PreassessEdition, r: PreassessResult) -> CycleReport:
-    """The report as an outline; raises :class:`InvalidInput` naming every section without text."""
+def draft(ed: PreassessEdition, r: PreassessResult, decided: dict | None = None) -> CycleReport:
+    """The report as an outline; raises :class:`InvalidInput` naming every section without text.
+
+    ``decided`` is the conclusion 财政 recorded in the store (``{结论, 理由}``), stated in 总体结论
+    beside the one the scores give."""
     gaps = missing(ed, r)
     if gaps:
         raise InvalidInput("事前绩效评估报告缺少内容，未生成报告", gaps)
@@ -88,7 +91,8 @@ def draft(ed: PreassessEdition, r: PreassessResult) -> CycleReport:
             lines += _text(own, "前") + [_esc(_method(ed, r))] + _text(own, "后")
         elif section == CONCLUSION:
             tables.append(_scores_table(ed, r))
-            lines += _text(own, "前") + [_esc(_conclusion(ed, r)), "", f"::table {len(tables)}", ""] + _text(own, "后")
+            lines += _text(own, "前") + [_esc(_conclusion(ed, r)), ""] + _decided(r, decided)
+            lines += [f"::table {len(tables)}", ""] + _text(own, "后")
         elif section == ADVICE:
             lines += _advice(sheet, own)
         elif section == OTHER:
@@ -195,6 +199,17 @@ def _conclusion(ed: PreassessEdition, r: PreassessResult) -> str:
         why = f"总分{r.total:.2f}分，{band.says}" if band else r.reason
     return (f"{len(r.experts)}名专家评分，各维度平均得分合计{r.total:.2f}分（满分{fmt_points(ed.total)}分），"
             f"综合等级“{r.grade}”。评估结论：**{r.outcome}**。{why.rstrip('。')}。")
+
+
+def _decided(r: PreassessResult, decided: dict | None) -> list[str]:
+    outcome = str((decided or {}).get("结论") or "").strip()
+    if not outcome:
+        return []
+    why = str((decided or {}).get("理由") or "").strip().rstrip("。")
+    said = f"财政部门记录的评估结论为“{outcome}”" + (f"，理由：{why}" if why else "")
+    if outcome != r.outcome:
+        said += f"（按评分计算的结论为“{r.outcome}”）"
+    return [_esc(said + "。"), ""]
 
 
 def _advice(sheet: Sheet, own) -> list[str]:

@@ -10,8 +10,6 @@ Who may open the target may download it: anyone else gets 404, as for the page i
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from django.contrib import messages
@@ -33,35 +31,18 @@ def _folder(ev, version) -> Path:
     return data_dir() / "documents" / str(ev.pk) / f"v{version.number}-{version.digest[:16]}"
 
 
-def _target_sheet(ev, version):
+def _target_job(ev, version):
+    """The version bound under the evaluation's frozen edition, reviewed, ready to print."""
     from jixiao.intake.target import bind_target
     from jixiao.intake.yamlio import Located
-    from jixiao.reports import target_sheet
+    from jixiao.reports.cycle_docs import CycleJob
+    from jixiao.services.cycle import score_target
     from jixiao.store import target_docs
 
     edition = target_docs.frozen_edition(stored.edition_dict(ev), stored.frozen_dir())
     doc = Located(target_docs.plain(version.facts), {}, f"第 {version.number} 版")
     form, ed, _, _ = bind_target(doc, Path("."), loaded=edition)
-    return target_sheet.sheet(ed, form, ev.edition.hash)
-
-
-def _make(sheet, fmt: str, target: Path) -> None:
-    from jixiao.reports import docx_writer, office, target_sheet
-
-    with tempfile.TemporaryDirectory(prefix="jixiao-doc-") as tmp:
-        work = Path(tmp)
-        if fmt == "xlsx":
-            made = work / "target.xlsx"
-            target_sheet.write_xlsx(sheet, made)
-        else:
-            made = work / "target.docx"
-            docx_writer.write_form(sheet, made)
-            if fmt == "pdf":
-                made = office.convert([made], "pdf", work / "pdf")[0]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_suffix(target.suffix + ".part")
-        shutil.copyfile(made, part)
-        part.replace(target)  # whole or not at all: a reader never sees half a file
+    return CycleJob("target", ed, form, score_target(ed, form))
 
 
 @login_required
@@ -79,10 +60,11 @@ def target_document(request, pk: int, fmt: str):
         raise Http404("没有这个版本")
     target = _folder(ev, version) / f"target.{fmt}"
     if not target.is_file():
+        from jixiao.reports.cycle_docs import render_file
         from jixiao.reports.office import OfficeError
 
         try:
-            _make(_target_sheet(ev, version), fmt, target)
+            render_file(_target_job(ev, version), fmt, target)
         except InvalidInput as exc:
             said = "；".join(str(p) for p in exc.problems[:5])
             messages.error(request, f"无法生成{FORMATS[fmt]}文件：{exc.title}" + (f"（{said}）" if said else ""))
