@@ -85,6 +85,7 @@ CON.register("t", FRAME.to_arrow())
 @example(E.Binary("/", E.Ref("a"), E.Unary("-", E.Const(1e-09))))
 @example(E.Cond(E.Const(True), E.Const(True), E.Compare("<", E.Const(0.0), E.Ref("a"))))
 @example(E.Binary("/", E.Cond(E.Const(True), E.Const(0.0), E.Ref("a")), E.Const(1.0)))  # a literal ÷ a constant
+@example(E.Compare("<", E.Const(0.0), E.Binary("/", E.Ref("a"), E.Const(0.0))))  # a constant beside a ÷ 0
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(numbers(3), booleans(3)))
 def test_compiled_trees_agree_with_the_walker_row_by_row(tree):

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from jixiao.batch.monitoring import lights_duckdb, lights_polars, long_table, red_by_department
-from jixiao.core.cycle.monitoring import MonIndicator, MonitoringForm, monitor
+from jixiao.core.cycle.monitoring import MonIndicator, MonitoringForm, MonTask, monitor
 from jixiao.intake.cycle import load_edition
 
 EDGES = (0.25, 0.4, 0.6, 0.8, 1.0, 1.2)
@@ -44,10 +44,25 @@ def forms(n: int, seed: int) -> list[MonitoringForm]:
     return out
 
 
-@pytest.mark.parametrize("ref", ["national-monitoring/2019", "sichuan-monitoring/2025"])
+def dept_forms(n: int, seed: int) -> list[MonitoringForm]:
+    """部门整体 forms: the same figures, plus 年度主要任务 each at a band edge, missing or zero."""
+    rnd = random.Random(seed)
+    out = forms(n, seed)
+    for f in out:
+        f.form = "dept"
+        f.tasks = []
+        for k in range(rnd.randint(1, 3)):
+            budget = rnd.choice([0.0, 300.0, round(rnd.uniform(1, 900), 2)])
+            spent = min(budget, round(budget * rnd.choice(EDGES) * f.months / 12, 2)) if rnd.random() < 0.6 else \
+                round(rnd.uniform(0, budget), 2)
+            f.tasks.append(MonTask(f"任务{k}", budget if rnd.random() > 0.05 else None, spent, budget))
+    return out
+
+
+@pytest.mark.parametrize("ref", ["national-monitoring/2019", "sichuan-monitoring/2025", "national-monitoring-dept/2019"])
 def test_polars_and_duckdb_agree_with_the_scalar_walker(ref):
     ed = load_edition(ref, "monitoring")
-    batch = forms(1500, seed=sum(map(ord, ref)))
+    batch = (dept_forms if ed.form == "dept" else forms)(1500, seed=sum(map(ord, ref)))
     scalar = [(lt.subject, lt.light) for f in batch for lt in monitor(ed, f).lights]
     table = long_table(batch)
     by_polars = lights_polars(ed, table)

@@ -83,6 +83,7 @@ EXAMPLES = ROOT / "examples"
     ("chizhou-2022/target.xlsx", "WorkbookForm", None, None),
     ("chizhou-2022/target.yaml", "Located", None, None),
     ("chizhou-2022/monitoring.yaml", "Located", None, None),
+    ("chizhou-2022/monitoring.xlsx", "WorkbookForm", None, None),
     ("shenzhen-sibao-2020/case.json", "JsonDoc", None, None),
 ])
 def test_the_one_reader_reads_every_kind_by_format_and_workbook_layout(name, layout, edition, default):
@@ -105,8 +106,8 @@ def test_a_target_form_in_json_gets_the_json_readers_checks(tmp_path: Path):
     assert _codes(exc) == ["E-IN-JSON"] and "项目名称" in exc.value.problems[0].message
 
 
-@pytest.mark.parametrize("reader", ["jixiao.intake.monitoring:read_monitoring", "jixiao.intake.preassess:read_preassessment"])
-def test_monitoring_and_preassessment_have_no_workbook_layout_and_say_so(tmp_path: Path, reader: str):
+@pytest.mark.parametrize("reader", ["jixiao.intake.preassess:read_preassessment"])
+def test_preassessment_has_no_workbook_layout_and_says_so(tmp_path: Path, reader: str):
     import importlib
 
     module, _, name = reader.partition(":")

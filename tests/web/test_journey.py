@@ -343,7 +343,7 @@ def test_monitoring_journey(server, browser, tmp_path):
     form.write_text(text.replace("执行数: 36.5", "执行数: 40"), encoding="utf-8")
     unit = _login(browser, url, "danwei2")
     unit.get_by_role("link", name="运行监控").click()
-    unit.get_by_label("监控表文件（.yaml 或 .json）").set_input_files(str(form))
+    unit.get_by_label("监控表文件（.xlsx、.yaml 或 .json）").set_input_files(str(form))
     unit.get_by_role("button", name="上传并亮灯").click()
     unit.wait_for_selector("text=已保存")
     assert "红灯" in unit.locator("#lights-table").inner_text()

@@ -55,16 +55,21 @@ def fits_tree(rule: LightRule) -> E.Node:
 def long_table(forms: list[MonitoringForm]) -> pl.DataFrame:
     """Monitoring forms laid out one row per funds line or indicator."""
     cols: dict[str, list] = {c: [] for c in SCHEMA}
+
+    def emit(values: tuple, env: dict) -> None:
+        for c, v in zip(("表号", "主管部门", "项目名称", "行类型", "对象", "运算符", "单位", "完成档次"), values):
+            cols[c].append(v)
+        for c in NUMBERS:
+            cols[c].append(env.get(c))
+
     for i, f in enumerate(forms):
-        for row in [None, *f.indicators]:
+        head = (str(i), f.department, f.project)
+        # The funds, then a department's 年度主要任务 (部门整体): each a 资金 row, lit by the funds rules.
+        for subject, funds in [(f.funds_label, f), *((t.name, f.for_task(t)) for t in f.tasks)]:
+            emit((*head, "资金", subject, "", f.money_unit, None), funds.env(None))
+        for row in f.indicators:
             env = f.env(row)
-            kind = "资金" if row is None else row.kind
-            for c, v in (("表号", str(i)), ("主管部门", f.department), ("项目名称", f.project), ("行类型", kind),
-                         ("对象", "项目资金" if row is None else row.name), ("运算符", row.op if row else ""),
-                         ("单位", row.unit if row else f.money_unit), ("完成档次", env.get("完成档次"))):
-                cols[c].append(v)
-            for c in NUMBERS:
-                cols[c].append(env.get(c))
+            emit((*head, row.kind, row.name, row.op, row.unit, env.get("完成档次")), env)
     return pl.DataFrame(cols, schema=SCHEMA)
 
 

@@ -114,6 +114,10 @@ class Compiler:
             return self._always_missing(folded)
         if isinstance(n, E.Fail):
             return True
+        if isinstance(n, E.Binary) and n.op == "/":  # a divisor fixed at 0 misses on every row, like a failure
+            divisor = self._constant(n.right) or n.right
+            if isinstance(divisor, E.Const) and not isinstance(divisor.value, (bool, str)) and float(divisor.value) == 0:
+                return True
         if isinstance(n, (E.Unary, E.Binary, E.Compare)) or (isinstance(n, E.Call) and n.fn != "present"):
             return any(self._always_missing(c) for c in E.children(n))
         if isinstance(n, E.Cond):

@@ -49,6 +49,19 @@ def _target_template(output: Path, ref: str) -> None:
     print(f"已生成 {output}：{ed.name}（{ed.id}）空白申报表，另有“历史完成值”工作表")
 
 
+def _monitoring_template(output: Path, ref: str) -> None:
+    from jixiao.intake.cycle import load_edition
+    from jixiao.intake.export import write_atomic
+    from jixiao.intake.monitoring_xlsx import write_workbook
+
+    try:
+        ed = load_edition(ref, "monitoring")
+    except InvalidInput as exc:
+        fail(exc)
+    _write(output, lambda: write_atomic(output, lambda tmp: write_workbook({}, tmp, ed)))
+    print(f"已生成 {output}：{ed.name}（{ed.id}）空白监控表，监控期间默认 {ed.period_label}")
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def template(
@@ -66,6 +79,8 @@ def register(app: typer.Typer) -> None:
 
         if kind_of_ref(framework) == "target":  # a blank 绩效目标申报表 to fill in
             return _target_template(output, framework)
+        if kind_of_ref(framework) == "monitoring":  # a blank 绩效目标执行监控表
+            return _monitoring_template(output, framework)
         try:
             fw = load_framework(framework)
             layout = layout_for(fw, framework_path(framework))

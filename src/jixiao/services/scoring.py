@@ -22,6 +22,7 @@ TITLES = {DEPARTMENT: "案例文件有误", PROJECT_FORM: "自评表有误", "ta
           "monitoring": "监控表有误", "preassessment": "事前绩效评估评分表有误"}
 # A target workbook that names no 审核规则: a project's or (部门名称, no 项目名称) a department's.
 TARGET_DEFAULT = {False: "national-target-project/2015", True: "national-target-dept/2015"}
+MONITORING_DEPT = "national-monitoring-dept/2019"  # a 部门整体支出绩效运行监控表 that names no 预警规则
 # The edition of a form that names none, by its printed heading (表名); see default_edition.
 TITLE_DEFAULT = ((("执行监控", "监控表"), "national-monitoring/2019"), (("事前绩效评估",), "national-preassessment/2018"),
                  (("自评表",), FORM_DEFAULT))
@@ -65,6 +66,8 @@ def default_edition(data: dict) -> str | None:
     if "绩效目标申报表" in title:
         dept = "部门名称" in data and "项目名称" not in data or ("部门" in title and "项目" not in title)
         return TARGET_DEFAULT[dept]
+    if "监控" in title and ("部门整体" in title or "部门名称" in data and "项目名称" not in data):
+        return MONITORING_DEPT
     return next((ref for words, ref in TITLE_DEFAULT if any(w in title for w in words)), None)
 
 

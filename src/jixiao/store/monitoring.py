@@ -11,9 +11,11 @@ cannot be submitted: :func:`check_submittable` runs in :func:`jixiao.store.servi
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from dataclasses import dataclass, field
 
 from jixiao import services as core_services
+from jixiao.core.cycle import workdays
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.store import scoring, selectors, services
 from jixiao.store.errors import Conflict, Invalid, from_invalid_input
@@ -59,7 +61,8 @@ def save(*, actor, unit: Unit, document: dict, source: str, note: str = "",
 
 
 def add_measure(*, actor, evaluation: Evaluation, indicator: str, measure: str) -> tuple[Evaluation, CaseVersion | None]:
-    """纠偏措施 for one indicator (三级指标), or for the funds when ``indicator`` is 项目资金: a new version."""
+    """纠偏措施 for one indicator (三级指标), a department's task (任务名称), or the funds when
+    ``indicator`` is 项目资金 or 部门资金: a new version."""
     measure = services.bounded(measure, "纠偏措施", services.TEXT_MAX)
     if not measure:
         raise Invalid("纠偏措施不能为空", [{"code": "E-ST-TEXT", "message": "必填", "where": indicator}], "E-ST-TEXT")
@@ -67,9 +70,7 @@ def add_measure(*, actor, evaluation: Evaluation, indicator: str, measure: str) 
         raise Invalid("这不是运行监控表", [], "E-ST-KIND")
     v = evaluation.versions.get(number=evaluation.current)
     doc = copy.deepcopy(v.facts)
-    rows = [r for r in doc.get("绩效指标") or [] if isinstance(r, dict) and str(r.get("三级指标", "")).strip() == indicator]
-    if indicator == "项目资金" and isinstance(doc.get("项目资金"), dict):
-        rows = [doc["项目资金"]]
+    rows = measure_rows(doc, indicator)
     if not rows:
         raise Invalid(f"监控表中没有指标“{indicator}”", [], "E-ST-FIELD")
     for r in rows:
@@ -77,6 +78,18 @@ def add_measure(*, actor, evaluation: Evaluation, indicator: str, measure: str) 
     return services.save_scored(actor=actor, scored=score(doc, "纠偏措施"), unit=evaluation.unit, year=evaluation.year,
                                 source="网页填写纠偏措施", note=f"填写纠偏措施：{indicator}", base_version=evaluation.current,
                                 title=evaluation.title)
+
+
+FUNDS = ("项目资金", "部门资金")
+
+
+def measure_rows(doc: dict, subject: str) -> list[dict]:
+    """The rows of a monitoring document a light's 纠偏措施 belongs to: an indicator (三级指标), the
+    funds (项目资金, or a department's 部门资金) or one of a department's 年度主要任务 (任务名称)."""
+    if subject in FUNDS:
+        return [doc[k] for k in FUNDS if isinstance(doc.get(k), dict)][:1]
+    named = [("绩效指标", "三级指标"), ("年度主要任务", "任务名称")]
+    return [r for key, name in named for r in doc.get(key) or [] if isinstance(r, dict) and str(r.get(name, "")).strip() == subject]
 
 
 def decisions(ev: Evaluation) -> list[str]:
@@ -98,6 +111,43 @@ def decide(*, actor, evaluation: Evaluation, decision: str) -> tuple[Evaluation,
     return services.save_scored(actor=actor, scored=score(doc, "处理决定"), unit=evaluation.unit, year=evaluation.year,
                                 source="网页填写处理决定", note=f"处理决定：{decision}", base_version=evaluation.current,
                                 title=evaluation.title)
+
+
+@dataclass(frozen=True)
+class DecisionDeadline:
+    """When an abnormal form's 处理决定 is due: the edition's working days counted from the day the
+    form was first saved 异常 (in its current run of 异常 versions), with mainland holidays and 调休."""
+
+    deadline: workdays.Deadline
+    decided: dt.date | None  # the day the decision was saved, if it was
+    overdue: bool
+
+    @property
+    def due(self) -> dt.date:
+        return self.deadline.due
+
+
+def decision_deadline(ev: Evaluation, today: dt.date | None = None,
+                      calendar: workdays.Calendar | None = None) -> DecisionDeadline | None:
+    """The 处理决定 deadline of ``ev`` (None: its edition sets none, or the form is not 异常 now)."""
+    from django.utils import timezone
+
+    from jixiao.io.workdays import is_workday
+
+    days = (ev.edition.framework or {}).get("decision_days")
+    allowed = decisions(ev)
+    if not days or not allowed:
+        return None
+    versions = list(ev.versions.select_related("score").filter(number__lte=ev.current).order_by("number"))
+    if not versions or not hasattr(versions[-1], "score") or versions[-1].score.record.get("status") != "异常":
+        return None
+    start = len(versions) - 1
+    while start > 0 and hasattr(versions[start - 1], "score") and versions[start - 1].score.record.get("status") == "异常":
+        start -= 1
+    run = versions[start:]
+    deadline = workdays.workday_deadline(timezone.localdate(run[0].created), int(days), calendar or is_workday)
+    decided = next((timezone.localdate(v.created) for v in run if v.facts.get("处理决定") in allowed), None)
+    return DecisionDeadline(deadline, decided, deadline.overdue(today or timezone.localdate(), decided))
 
 
 def light_counts(ev: Evaluation) -> dict[str, int]:
@@ -134,6 +184,21 @@ class Row:
     counts: dict[str, int] = field(default_factory=dict)
     status: str = ""
     reds: list[str] = field(default_factory=list)  # the red lights' subjects
+    project: str = ""  # the project (or a 部门整体 form's department) the form reports on
+    months: int = 0  # the period: months elapsed (1—7月 → 7)
+
+    @property
+    def key(self) -> tuple:
+        """The same project across periods: one unit's forms of one project name."""
+        return (self.evaluation.unit_id, self.project)
+
+    @property
+    def period(self) -> str:
+        return period_label(self.months)
+
+
+def period_label(months: int) -> str:
+    return f"1—{months}月" if months else "—"
 
 
 def light_map(user, year: int) -> list[Row]:
@@ -152,6 +217,50 @@ def light_map(user, year: int) -> list[Row]:
         counts = {c: sum(1 for lt in lights if lt.get("light") == c) for c in LIGHTS}
         parent = ev.unit.parent
         out.append(Row(ev, parent.name if parent else ev.unit.name, counts, rec.get("status", ""),
-                       [lt.get("subject", "") for lt in lights if lt.get("light") == "红"]))
+                       [lt.get("subject", "") for lt in lights if lt.get("light") == "红"],
+                       str(rec.get("project") or ev.title), int(rec.get("months") or 0)))
     out.sort(key=lambda r: (-r.counts["红"], -r.counts["黄"], r.dept, r.evaluation.title))
     return out
+
+
+def latest(rows: list[Row]) -> list[Row]:
+    """Each project's latest period only, so a map by 主管部门 counts a project once, not once a period."""
+    best: dict[tuple, Row] = {}
+    for r in rows:
+        if r.key not in best or r.months > best[r.key].months:
+            best[r.key] = r
+    return [r for r in rows if best[r.key] is r]
+
+
+@dataclass
+class Trend:
+    """The lights by period: every period present (months, ascending), the count of each light per
+    period, and each project's form per period (None where it filed none)."""
+
+    periods: list[int]
+    totals: dict[str, list[int]]
+    projects: list[tuple[Row, list[Row | None]]]  # (the project's latest form, its form per period)
+
+    @property
+    def labels(self) -> list[str]:
+        return [period_label(m) for m in self.periods]
+
+
+def trend(rows: list[Row]) -> Trend:
+    periods = sorted({r.months for r in rows})
+    totals = {c: [sum(r.counts.get(c, 0) for r in rows if r.months == m) for m in periods] for c in LIGHTS}
+    by_project: dict[tuple, dict[int, Row]] = {}
+    for r in rows:
+        by_project.setdefault(r.key, {})[r.months] = r
+    projects = [(forms[max(forms)], [forms.get(m) for m in periods]) for forms in by_project.values()]
+    projects.sort(key=lambda p: (-p[0].counts["红"], p[0].dept, p[0].project))
+    return Trend(periods, totals, projects)
+
+
+def periods_of(user, ev: Evaluation) -> list[Row]:
+    """Every period the store holds of the project ``ev`` reports on (``ev``'s own included), in order."""
+    rows = [r for r in light_map(user, ev.year) if r.evaluation.unit_id == ev.unit_id]
+    mine = next((r for r in rows if r.evaluation.pk == ev.pk), None)
+    if mine is None:
+        return []
+    return sorted((r for r in rows if r.key == mine.key), key=lambda r: r.months)

@@ -115,11 +115,32 @@ def load() -> list[tuple[str, str, str]]:
             from jixiao.intake.yamlio import load as load_yaml
             from jixiao.store import monitoring
 
-            monitoring.save(actor=None, unit=Unit.objects.get(code="4403RS04"), source="monitoring.yaml",
-                            document=scoring.plain(load_yaml(forms / "monitoring.yaml").data))
+            unit = Unit.objects.get(code="4403RS04")
+            document = scoring.plain(load_yaml(forms / "monitoring.yaml").data)
+            monitoring.save(actor=None, unit=unit, source="monitoring.yaml", document=document)
+            ev, _ = monitoring.save(actor=None, unit=unit, source="演示数据", note="演示数据：上一期",
+                                    document=earlier_period(document))  # the trend needs a second period
+            for action in ("submit", "approve", "finalize"):
+                services.transition(actor=None, evaluation=ev, action=action)
         if (forms / "preassessment.yaml").is_file():
             _preassessment(forms / "preassessment.yaml")
     return [(user, shown, PASSWORD) for user, _, _, shown in ACCOUNTS]
+
+
+def earlier_period(document: dict) -> dict:
+    """The demo project's 1—4月 form, before its 1—7月 one: spending on time (绿), the count indicator
+    behind (黄, with its reason), so the trend shows the count indicator slipping to red by July."""
+    import copy
+
+    doc = copy.deepcopy(document)
+    doc["监控期间"] = "1—4月"
+    doc["项目资金"] = {**doc["项目资金"], "执行数": 24.0}
+    for row in doc["绩效指标"]:
+        if row.get("三级指标") == "基建工程委托业务项目数量":
+            row["执行情况"] = "10个"
+        if row.get("三级指标") == "项目总成本":
+            row["执行情况"] = 24.0
+    return doc
 
 
 def _preassessment(sheet: Path) -> None:

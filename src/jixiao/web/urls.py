@@ -52,6 +52,7 @@ urlpatterns = [
     path("apply/<int:pk>/decide", apply.apply_decide, name="apply_decide"),
     path("monitoring/", monitoring.monitoring_home, name="monitoring"),
     path("monitoring/upload", monitoring.monitoring_upload, name="monitoring_upload"),
+    path("monitoring/template.xlsx", monitoring.monitoring_template, name="monitoring_template"),
     path("monitoring/<int:pk>/", monitoring.monitoring_item, name="monitoring_item"),
     path("monitoring/<int:pk>/measure", monitoring.monitoring_measure, name="monitoring_measure"),
     path("monitoring/<int:pk>/move", monitoring.monitoring_move, name="monitoring_move"),

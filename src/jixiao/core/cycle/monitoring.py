@@ -23,7 +23,7 @@ Chinese reason, like a score's trace.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -83,8 +83,22 @@ class MonIndicator:
 
 
 @dataclass
+class MonTask:
+    """One of a department's 年度主要任务 (部门整体 form): its budget, the period's spending and the
+    year's forecast, lit by the same funds rules as the department's total."""
+
+    name: str
+    budget: float | None = None
+    spent: float | None = None
+    forecast: float | None = None
+    reason: str = ""  # 偏差原因
+    measures: str = ""  # 纠偏措施
+    where: str = ""
+
+
+@dataclass
 class MonitoringForm:
-    project: str
+    project: str  # the project's name, or the department's on a 部门整体 form
     months: int  # months elapsed (1–7月 → 7)
     budget: float | None = None  # 年初预算数 (or 全年预算数)
     spent: float | None = None  # the period's 执行数
@@ -103,6 +117,17 @@ class MonitoringForm:
     edition: str = ""
     source: str = ""
     funds_where: str = ""
+    form: str = "project"  # project, or dept: the 部门整体 form, whose funds are the department's
+    tasks: list[MonTask] = field(default_factory=list)  # 年度主要任务 (部门整体 only)
+
+    @property
+    def funds_label(self) -> str:
+        return "部门资金" if self.form == "dept" else "项目资金"
+
+    def for_task(self, task: MonTask) -> MonitoringForm:
+        """The form as one task's funds: the same period, the task's figures (for the funds rules)."""
+        return replace(self, budget=task.budget, spent=task.spent, forecast=task.forecast, indicators=[], tasks=[],
+                       funds_reason=task.reason, funds_measures=task.measures, funds_where=task.where)
 
     def env(self, row: MonIndicator | None = None) -> dict:
         """The facts a light rule's expression may name; a missing figure is left out (missing)."""
@@ -244,6 +269,7 @@ class MonitoringEdition(BaseModel):
     name: str
     edition: str
     extends: str = ""
+    form: Literal["project", "dept"] = "project"  # 项目支出 or 部门整体支出 (a department's, with its 年度主要任务)
     source: str = ""
     checked: str = ""
     months: int = Field(7, ge=1, le=12)  # the default monitoring period (1–7月)
@@ -254,6 +280,7 @@ class MonitoringEdition(BaseModel):
     needs_measures: list[str] = Field(default_factory=lambda: ["红"])  # lights that need a 纠偏措施
     overachieve: list[str] = Field(default_factory=lambda: ["蓝"])
     decisions: list[str] = Field(default_factory=list)  # required decision when 异常 (Sichuan)
+    decision_days: int | None = Field(None, ge=1)  # working days allowed for the decision (四川: 10)
     decision_text: list[Quote] = Field(default_factory=list)
     findings_text: list[Quote] = Field(default_factory=list)
     notes: str = ""
@@ -338,13 +365,15 @@ def monitor(ed: MonitoringEdition, form: MonitoringForm, fingerprint: str = "") 
     """Every light of the edition on one form, each with its reason, and the findings."""
     lights: list[Light] = []
     findings: list[Problem] = []
-    for rule in (r for r in ed.lights if r.applies == "funds"):
-        lights.append(_light(rule, form, None, "项目资金", form.funds_where))
-    worst_funds = [lt for lt in lights if lt.light in ed.needs_reason]
-    if worst_funds and not form.funds_reason.strip():
-        findings.append(finding("M_REASON_MISSING", f"项目资金{worst_funds[0].light}灯，未填写偏差原因", form.funds_where, "项目资金"))
-    if [lt for lt in lights if lt.light in ed.needs_measures] and not form.funds_measures.strip():
-        findings.append(finding("M_MEASURE_MISSING", "项目资金预警，未填写纠偏措施", form.funds_where, "项目资金"))
+    # The funds (a department's total on a 部门整体 form), then each 年度主要任务 by the same rules.
+    for subject, funds in [(form.funds_label, form), *((t.name, form.for_task(t)) for t in form.tasks)]:
+        mine = [_light(rule, funds, None, subject, funds.funds_where) for rule in ed.lights if rule.applies == "funds"]
+        lights.extend(mine)
+        worst = [lt for lt in mine if lt.light in ed.needs_reason]
+        if worst and not funds.funds_reason.strip():
+            findings.append(finding("M_REASON_MISSING", f"{subject}{worst[0].light}灯，未填写偏差原因", funds.funds_where, subject))
+        if [lt for lt in mine if lt.light in ed.needs_measures] and not funds.funds_measures.strip():
+            findings.append(finding("M_MEASURE_MISSING", f"{subject}预警，未填写纠偏措施", funds.funds_where, subject))
     for row in form.indicators:
         mine = [_light(rule, form, row, row.name, row.where) for rule in ed.lights if rule.applies != "funds" and rule.fits(row)]
         lights.extend(mine)
