@@ -102,3 +102,55 @@ def test_pdf_download(target):
     r = client_for("caizheng").get(f"/targets/{target.pk}/form.pdf")
     assert r.status_code == 200
     assert _body(r).startswith(b"%PDF")
+
+
+# --- 事前绩效评估报告 (the demo's assessment: unit 4403RS04, marked by the three demo experts) ---------
+
+
+@pytest.fixture
+def assessment(db):
+    from jixiao.store.models import Evaluation
+    from jixiao.web import demo as d
+
+    d.load()
+    return Evaluation.objects.get(kind="preassessment")
+
+
+def _headings(body: bytes) -> list[str]:
+    return [p.text for p in Document(io.BytesIO(body)).paragraphs if p.style.name == "Heading 1"]
+
+
+@pytest.mark.parametrize("user", ["danwei2", "zhuguan", "caizheng", "admin"])
+def test_preassessment_report_for_everyone_in_scope(assessment, user):
+    r = client_for(user).get(f"/preassess/{assessment.pk}/report.docx")
+    assert r.status_code == 200 and ".docx" in r["Content-Disposition"]
+    body = _body(r)
+    assert len(_headings(body)) == 16 and _headings(body)[-1] == "十六、评估人员签名"
+    text = "\n".join(p.text for p in Document(io.BytesIO(body)).paragraphs)
+    assert "评为“优”（按19分计）" in text and "平均18.00分" in text and "评估结论：通过" in text
+    assert "账号" not in text  # the store's own keys are not part of the sheet
+
+
+@pytest.mark.parametrize("user", ["danwei", "zhuanjia", "zhuanjia2"])
+def test_preassessment_report_hidden_from_other_units_and_experts(assessment, user):
+    for fmt in ("docx", "pdf"):
+        assert client_for(user).get(f"/preassess/{assessment.pk}/report.{fmt}").status_code == 404
+
+
+def test_preassessment_report_states_the_recorded_conclusion_and_refuses_without_marks(assessment):
+    from jixiao.store import preassess
+    from jixiao.store.models import Unit
+
+    fin = client_for("caizheng")
+    from django.contrib.auth import get_user_model
+
+    preassess.conclude(actor=get_user_model().objects.get(username="caizheng"), evaluation=assessment,
+                       outcome="再评估", reason="成本测算依据不足")
+    text = "\n".join(p.text for p in Document(io.BytesIO(_body(fin.get(f"/preassess/{assessment.pk}/report.docx")))).paragraphs)
+    assert "财政部门记录的评估结论为“再评估”，理由：成本测算依据不足（按评分计算的结论为“通过”）" in text
+    blank, _ = preassess.create(actor=None, unit=Unit.objects.get(code="4403RS04"),
+                                document={"项目名称": "空白项目", "年度": 2023, "申请资金": 10}, source="测试")
+    r = fin.get(f"/preassess/{blank.pk}/report.docx", follow=True)
+    assert "尚无专家评分" in r.content.decode()
+    assert fin.get(f"/preassess/{assessment.pk}/report.xlsx").status_code == 404
+    assert fin.get(f"/targets/{assessment.pk}/form.docx").status_code == 404  # not a target
