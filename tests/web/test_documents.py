@@ -154,3 +154,12 @@ def test_preassessment_report_states_the_recorded_conclusion_and_refuses_without
     assert "尚无专家评分" in r.content.decode()
     assert fin.get(f"/preassess/{assessment.pk}/report.xlsx").status_code == 404
     assert fin.get(f"/targets/{assessment.pk}/form.docx").status_code == 404  # not a target
+
+
+@pytest.mark.parametrize("user,shown", [("caizheng", True), ("zhuguan", True), ("danwei2", True), ("zhuanjia", False)])
+def test_the_assessment_page_links_its_report_for_those_who_may_read_it(assessment, user, shown):
+    r = client_for(user).get(f"/preassess/{assessment.pk}/")
+    assert r.status_code == 200  # the expert is assigned to it and sees the page, without the report
+    page = r.content.decode()
+    assert (f"/preassess/{assessment.pk}/report.docx" in page) is shown
+    assert (f"/preassess/{assessment.pk}/report.pdf" in page) is shown
