@@ -121,7 +121,7 @@ def _gunicorn(application, host: str, port: int, workers: int, threads: int, add
 
     # gunicorn retries a busy port for a while and then exits with its own log line: say it in Chinese first.
     try:
-        with socket.create_server((host, port)):
+        with socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET):
             pass
     except OSError as exc:
         print(f"错误：无法在 {host}:{port} 上监听：{exc.strerror or exc}；请换一个端口（--port）", file=sys.stderr)
