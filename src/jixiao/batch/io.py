@@ -423,18 +423,22 @@ def _parse_actuals(lf: pl.LazyFrame, schema: dict, batch: Batch) -> pl.LazyFrame
         "_u", "_v", "_g")
 
 
+def _distinct(lf: pl.LazyFrame, name: str, given) -> tuple[list, pl.Expr]:
+    """A text column's distinct values, and the column as their positions in that list: an Enum
+    column by its categories (nothing read), a text column by one pass over its distinct values."""
+    if isinstance(given, pl.Enum):
+        return given.categories.to_list(), pl.col(name).to_physical()
+    raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect(engine=STREAM)[name].to_list() if v is not None]
+    return raw, pl.col(name).cast(TEXT).replace_strict({v: i for i, v in enumerate(raw)}, default=None,
+                                                       return_dtype=pl.UInt32)
+
+
 def _unit_codes(lf: pl.LazyFrame, name: str, given) -> tuple[pl.Expr, list[str]]:
     """A unit column as numbers into a list of its (normalised) units, null where blank.
 
     An Enum column is mapped by its categories; a text column by its distinct values.
     """
-    if isinstance(given, pl.Enum):
-        raw = given.categories.to_list()
-        phys = pl.col(name).to_physical()
-    else:
-        raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect(engine=STREAM)[name].to_list() if v is not None]
-        phys = pl.col(name).cast(TEXT).replace_strict({v: i for i, v in enumerate(raw)}, default=None,
-                                                      return_dtype=pl.UInt32)
+    raw, phys = _distinct(lf, name, given)
     units = [_unit(str(u)) for u in raw]
     vocab = sorted({u for u in units if u})
     at = [vocab.index(u) if u else None for u in units]
@@ -478,13 +482,7 @@ def _factor(lf: pl.LazyFrame, name: str, given, source: str | None = None) -> pl
     blank = SCALE[DEFAULT_MONEY_UNIT] if form_unit else None
     if given is None:
         return pl.lit(blank, dtype=NUMBER)
-    if isinstance(given, pl.Enum):
-        raw = given.categories.to_list()
-        phys = pl.col(name).to_physical()
-    else:
-        raw = [v for v in lf.select(pl.col(name).cast(TEXT).unique()).collect(engine=STREAM)[name].to_list() if v is not None]
-        phys = pl.col(name).cast(TEXT).replace_strict({v: i for i, v in enumerate(raw)}, default=None,
-                                                      return_dtype=pl.UInt32)
+    raw, phys = _distinct(lf, name, given)
     units = [_unit(str(u)) for u in raw]
     factors = [SCALE.get(u, blank if not u else None) for u in units]
     if form_unit:

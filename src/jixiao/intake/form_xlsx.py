@@ -14,7 +14,7 @@ as their top-left value. The result is the same plain data a YAML form gives, wi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -104,6 +104,19 @@ def opened(source: Path | FormBook) -> Iterator[FormBook]:
         yield book
     finally:
         book.close()
+
+
+def titled_sheet(wb: FormBook, is_title: Callable[[object], bool]) -> FormSheet | None:
+    """The first sheet whose name is the form's title, else the first whose first three rows hold it
+    (a sheet renamed “Sheet1” by whoever filled it in)."""
+    for ws in wb.worksheets:
+        if is_title(ws.title):
+            return ws
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(max_row=3):
+            if any(is_title(c.value) for c in row):
+                return ws
+    return None
 
 
 def _grid(ws: FormSheet) -> dict[tuple[int, int], object]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from jixiao.core.cycle.monitoring import POSSIBILITY, REASON_FLAGS, MonitoringEdition
 from jixiao.core.errors import InvalidInput, Problem
-from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened
+from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened, titled_sheet
 
 TITLES = ("执行监控表", "运行监控表")
 PROJECT_HEADER = ("项目名称", "主管部门及代码", "实施单位")
@@ -47,14 +47,7 @@ def _is_title(v) -> bool:
 
 
 def _sheet(wb):
-    for ws in wb.worksheets:
-        if _is_title(ws.title):
-            return ws
-    for ws in wb.worksheets:
-        for row in ws.iter_rows(max_row=3):
-            if any(_is_title(c.value) for c in row):
-                return ws
-    return None
+    return titled_sheet(wb, _is_title)
 
 
 def is_monitoring_workbook(source: Path | FormBook) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jixiao.core.cycle.preassess import PreassessEdition
 from jixiao.core.errors import InvalidInput, Problem
-from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened
+from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened, titled_sheet
 
 TITLE = "事前绩效评估"
 HEADER_LABELS = ("评估规则", "年度", "项目名称", "主管部门", "申请资金", "金额单位", "说明")
@@ -23,14 +23,7 @@ PERSON = ("职称", "工作单位")  # for the report's 评估人员
 
 
 def _sheet(wb):
-    for ws in wb.worksheets:
-        if TITLE in ws.title:
-            return ws
-    for ws in wb.worksheets:
-        for row in ws.iter_rows(max_row=3):
-            if any(isinstance(c.value, str) and TITLE in c.value for c in row):
-                return ws
-    return None
+    return titled_sheet(wb, lambda v: isinstance(v, str) and TITLE in v)
 
 
 def read_workbook(source: Path | FormBook) -> WorkbookForm:

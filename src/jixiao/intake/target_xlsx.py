@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jixiao.core.cycle.target import TargetEdition
 from jixiao.core.errors import InvalidInput, Problem
-from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened
+from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened, titled_sheet
 from jixiao.intake.target_labels import FUND_KEYS, PROJECT_HEADER, ROW_KEYS, TASK_KEYS
 
 TITLE = "绩效目标申报表"
@@ -31,14 +31,7 @@ ALIASES = {k: a for table in (FUND_KEYS, TASK_KEYS, ROW_KEYS) for k, a in table.
 
 
 def _sheet(wb):
-    for ws in wb.worksheets:
-        if TITLE in ws.title:
-            return ws
-    for ws in wb.worksheets:
-        for row in ws.iter_rows(max_row=3):
-            if any(isinstance(c.value, str) and TITLE in c.value for c in row):
-                return ws
-    return None
+    return titled_sheet(wb, lambda v: isinstance(v, str) and TITLE in v)
 
 
 def is_target_workbook(source: Path | FormBook) -> bool:
