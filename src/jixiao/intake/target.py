@@ -19,7 +19,9 @@ The keys are the printed form's labels (see ``docs/cycle.md``)::
 
 指标值 is parsed by the project form's parser (:func:`jixiao.intake.form.parse_target`): "≥50个",
 "≤90万元", "=100%", "不低于95%"; an operator without a readable number is refused with its place;
-text without a number is a qualitative value. Optional: 审核 (the reviewers' opinions, 初审/复审
+text without a number is a qualitative value. Optional: 功能分类 (支出功能分类科目 code of 3, 5 or 7
+digits and/or its name, "2080109 社会保险经办机构") and 行业 (free text, at most 40 characters) in the
+header, for the 指标库's search and similar-project suggestions; 审核 (the reviewers' opinions, 初审/复审
 with 等级 and 意见) and 历史完成值 (past actuals by 三级指标, until the store provides them).
 """
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jixiao.core.cycle.classify import check_industry, parse_function_class
 from jixiao.core.cycle.target import (
     ANNUAL,
     QUAL,
@@ -58,6 +61,7 @@ from jixiao.intake.target_labels import (
     DEPT_HEADER,
     FUND_KEYS,
     KEYS,
+    OPTIONAL_HEADER,
     PERIODS,
     PROJECT_HEADER,
     ROW_KEYS,
@@ -65,7 +69,7 @@ from jixiao.intake.target_labels import (
 )
 from jixiao.intake.yamlio import Located
 
-__all__ = ["DEPT_HEADER", "FUND_KEYS", "KEYS", "PERIODS", "PROJECT_HEADER", "ROW_KEYS", "TASK_KEYS", "bind_target",
+__all__ = ["DEPT_HEADER", "FUND_KEYS", "KEYS", "OPTIONAL_HEADER", "PERIODS", "PROJECT_HEADER", "ROW_KEYS", "TASK_KEYS", "bind_target",
            "bind_target_to", "looks_like_target", "read_target"]
 
 
@@ -117,6 +121,7 @@ def bind_target(doc: Located, base: Path, edition: str | Path | None = None,
             problems.add("E-IN-YEAR", f"年度应为四位年份，实际为“{top.get('年度')}”", at("年度"))
             year = None
     header = {k: _text(top.get(k)) for k in (PROJECT_HEADER if ed.form == "project" else DEPT_HEADER) if top.get(k) not in (None, "")}
+    header.update(_classification(top, ed, at, problems))
     if ed.form == "project" and not header.get("项目名称"):
         problems.add("E-IN-MISSING", "缺少项目名称", doc.source)
     if ed.form == "dept" and not header.get("部门名称"):
@@ -165,6 +170,31 @@ def bind_target(doc: Located, base: Path, edition: str | Path | None = None,
     problems.raise_if_errors("绩效目标申报表有误")
     form.history = history
     return form, ed, history, warnings
+
+
+def _classification(top: dict, ed: TargetEdition, at, problems: Problems) -> dict[str, str]:
+    """功能分类 and 行业, when given: refused with the cell and the fix when their shape is wrong."""
+    out = {}
+    for k in OPTIONAL_HEADER:
+        if top.get(k) in (None, ""):
+            continue
+        if k not in ed.optional_header:
+            problems.add("E-IN-UNKNOWN-KEY", f"“{ed.name}”（{ed.id}）没有“{k}”一栏；请删去此项", at(k))
+            continue
+        raw = top.get(k)
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # a code typed into a number cell
+        if not isinstance(raw, (str, int)) or isinstance(raw, bool):
+            problems.add("E-IN-VALUE", f"{k}应为一行文字，如“2080109 社会保险经办机构”", at(k))
+            continue
+        try:
+            if k == "功能分类":
+                out[k] = parse_function_class(_text(raw)).text
+            else:
+                out[k] = check_industry(_text(raw))
+        except ValueError as exc:
+            problems.add("E-IN-VALUE", str(exc), at(k))
+    return out
 
 
 def bind_target_to(doc: Located, edition) -> tuple[TargetForm | None, list[Problem]]:

@@ -19,11 +19,11 @@ from pathlib import Path
 from jixiao.core.cycle.target import TargetEdition
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened, titled_sheet
-from jixiao.intake.target_labels import FUND_KEYS, PROJECT_HEADER, ROW_KEYS, TASK_KEYS
+from jixiao.intake.target_labels import FUND_KEYS, OPTIONAL_HEADER, PROJECT_HEADER, ROW_KEYS, TASK_KEYS
 
 TITLE = "绩效目标申报表"
 HISTORY = "历史完成值"
-HEADER_LABELS = (*PROJECT_HEADER, "部门名称", "年度", "金额单位", "审核规则")
+HEADER_LABELS = (*PROJECT_HEADER, "部门名称", *OPTIONAL_HEADER, "年度", "金额单位", "审核规则")
 BLOCKS = {"资金": ("期间", "资金总额", "财政拨款", "其他资金"), "总体目标": ("期间", "总体目标"),
           "年度主要任务": ("任务名称", "主要内容", "总额", "财政拨款", "其他资金"),
           "绩效指标": ("期间", "一级指标", "二级指标", "三级指标", "指标值", "计量单位", "指标值确定依据", "预算支出标准")}
@@ -141,7 +141,8 @@ def write_workbook(data: dict, path: Path, edition: TargetEdition | None = None)
     ws.merge_cells("A1:H1")
     r = 2
     header = ("部门名称",) if dept else PROJECT_HEADER
-    for label in (*header, "年度", "金额单位", "审核规则"):
+    optional = tuple(edition.optional_header) if edition else tuple(k for k in OPTIONAL_HEADER if data.get(k))
+    for label in (*header, *optional, "年度", "金额单位", "审核规则"):
         ws.cell(r, 1, label).font = bold
         value = data.get("framework" if label == "审核规则" else label)
         if value is None and label == "审核规则" and edition:
@@ -153,6 +154,14 @@ def write_workbook(data: dict, path: Path, edition: TargetEdition | None = None)
             dv = DataValidation(type="list", formula1='"新增,延续"', allow_blank=True)
             ws.add_data_validation(dv)
             dv.add(ws.cell(r, 2))
+        offered = edition.offered.get(label) if edition else None
+        if offered:  # a suggestion, not a rule: other text is accepted (no error box)
+            dv = DataValidation(type="list", formula1='"' + ",".join(offered) + '"', allow_blank=True,
+                                showErrorMessage=False)
+            ws.add_data_validation(dv)
+            dv.add(ws.cell(r, 2))
+        if label == "功能分类":
+            ws.cell(r, 3, "支出功能分类科目：3位（类）、5位（款）或7位（项）编码及名称，如 2080109 社会保险经办机构（选填）")
         r += 1
     periods = edition.periods if edition else (["年度"] if dept else ["中期", "年度"])
     blocks = ["资金", "总体目标", "年度主要任务", "绩效指标"] if dept else ["资金", "总体目标", "绩效指标"]

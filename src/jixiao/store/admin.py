@@ -10,6 +10,7 @@ from jixiao.store.models import (
     Attachment,
     AuditEvent,
     CaseVersion,
+    CommonIndicator,
     Edition,
     Evaluation,
     Membership,
@@ -54,6 +55,15 @@ class EvaluationAdmin(SimpleHistoryAdmin, ReadOnly):
     list_display = ("title", "unit", "year", "kind", "state", "current", "updated")
     list_filter = ("year", "kind", "state")
     search_fields = ("title", "unit__code", "unit__name")
+
+
+@admin.register(CommonIndicator)
+class CommonIndicatorAdmin(SimpleHistoryAdmin, ReadOnly):
+    """Read-only: entries are promoted and retired through jixiao.store.common (role checks, audit)."""
+
+    list_display = ("name", "level1", "level2", "function_class", "industry", "active", "promoted_by_name", "created")
+    list_filter = ("active", "level1")
+    search_fields = ("name", "explanation", "function_class", "industry")
 
 
 @admin.register(AuditEvent)

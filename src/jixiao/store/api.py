@@ -608,14 +608,6 @@ def post_target_change(request, pk: int, body: ReasonIn):
     return target_json(_target(request, pk))
 
 
-@api.get("/indicators", summary="指标库：已批复目标的年度指标及其完成值（按名称、项目、关键词搜索）")
-def indicator_library(request, q: str = "", level1: str = "", limit: int = 100):
-    from jixiao.store import indicators
-
-    return {"items": [vars(e) for e in indicators.library(selectors.evaluations(request.user), services.bounded(q, "q", 200),
-                                                            services.bounded(level1, "level1", 50), _limit(limit))]}
-
-
 # --- 运行监控 ---------------------------------------------------------------------------------------
 
 def monitoring_json(r) -> dict:
@@ -709,3 +701,6 @@ def audit(request, pk: int, after: int = 0, limit: int = 100):
 from jixiao.store.api_preassess import router as _preassess  # noqa: E402  (its handlers use this module's)
 
 api.add_router("/preassessments", _preassess)
+from jixiao.store.api_indicators import router as _indicators  # noqa: E402
+
+api.add_router("", _indicators)

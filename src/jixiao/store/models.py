@@ -283,6 +283,45 @@ class Rectification(models.Model):
         return f"整改 {self.pk}：{self.problem[:30]}"
 
 
+class CommonIndicator(models.Model):
+    """共性指标: an indicator of an approved target promoted into the shared library, with its 指标解释
+    and 计算方法, so that units drafting similar targets can reuse it. Written only through
+    :mod:`jixiao.store.common` (财政绩效处 and 管理员; row history and an AuditEvent each); retired,
+    never deleted, so a target that took one keeps a readable source."""
+
+    level1 = models.CharField("一级指标", max_length=50)
+    level2 = models.CharField("二级指标", max_length=50, blank=True, default="")
+    name = models.CharField("三级指标", max_length=300)
+    explanation = models.TextField("指标解释")
+    method = models.TextField("计算方法")
+    value = models.CharField("典型指标值", max_length=100, blank=True, default="")  # as written: "≥95%"
+    op = models.CharField("运算符", max_length=4, blank=True, default="")
+    number = models.FloatField("典型数值", null=True, blank=True)
+    unit = models.CharField("计量单位", max_length=20, blank=True, default="")
+    basis = models.CharField("指标值确定依据", max_length=20, blank=True, default="")
+    function_class = models.CharField("功能分类", max_length=80, blank=True, default="")
+    function_code = models.CharField("功能分类编码", max_length=7, blank=True, default="", db_index=True)
+    industry = models.CharField("行业", max_length=40, blank=True, default="")
+    source = models.ForeignKey(Evaluation, verbose_name="来源绩效目标", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    source_version = models.PositiveIntegerField("来源版本号", null=True, blank=True)
+    promoted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="纳入人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    promoted_by_name = models.CharField("纳入人", max_length=150)
+    created = models.DateTimeField("纳入时间", auto_now_add=True)
+    updated = models.DateTimeField("更新时间", auto_now=True)
+    active = models.BooleanField("在用", default=True, db_index=True)
+    retired_reason = models.TextField("停用理由", blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "共性指标"
+        ordering = ["level1", "level2", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.level1} · {self.level2} · {self.name}"
+
+
 class AppendOnly(Exception):
     """Raised on any attempt to change or delete an audit event."""
 

@@ -153,7 +153,7 @@ def _rows(document: dict, opinions, hints: dict | None = None) -> list[dict]:
     return out
 
 
-HEADER = ("项目名称", "部门名称", "主管部门及代码", "实施单位", "项目属性", "项目期", "年度", "金额单位")
+HEADER = ("项目名称", "部门名称", "主管部门及代码", "实施单位", "项目属性", "项目期", "功能分类", "行业", "年度", "金额单位")
 
 
 def _summary(document: dict) -> dict:
@@ -186,8 +186,10 @@ def target_detail(request, pk: int):
     items = list(CATEGORIES) + [str(r.get("三级指标")) for r in docs.rows_of(cur.facts if cur else {})
                                 if r.get("期间") == "年度"]
     from jixiao.store import indicators
+    from jixiao.web.indicators import target_suggestions
 
     hints = indicators.suggestions(ev, cur.facts) if cur else {}
+    offered = target_suggestions(request.user, ev, cur.facts) if cur else {}
     project = targets.selfeval_of(request.user, ev) if approved else None
     drift = []
     if project is not None and project.current:
@@ -201,7 +203,7 @@ def target_detail(request, pk: int):
         "approvals": targets.approvals(ev), "approved": approved, "pending": targets.pending_change(ev),
         "project": project, "drift": drift, "drift_title": TARGET_CHANGED_TITLE,
         "grades": ("优", "良", "中", "差"), "first": by_level["初审"], "second": by_level["复审"],
-        "asked": by_level[targets.CHANGE]})
+        "asked": by_level[targets.CHANGE], **offered})
 
 
 @login_required
@@ -305,24 +307,6 @@ def target_version(request, pk: int, number: int):
         "rows": _rows(v.facts, []), "changes": docs.changes(prev.facts, v.facts) if prev else [],
         "categories": _findings_by_category(v.score.record), "approved": number in approved_numbers,
         "versions": vs})
-
-
-# --- 指标库 -------------------------------------------------------------------------------------
-
-LIBRARY_LIMIT = 500
-
-
-@login_required
-def target_library(request):
-    """Indicators of approved targets in the user's scope, beside their 完成值; search by keyword."""
-    from jixiao.store import indicators
-
-    q = (request.GET.get("q") or "").strip()[:100]
-    level1 = (request.GET.get("level1") or "").strip()
-    entries = indicators.library(selectors.evaluations(request.user), q, level1, LIBRARY_LIMIT)
-    return render(request, "web/targets/library.html", {
-        "nav": "targets", "entries": entries, "q": q, "level1": level1, "limit": LIBRARY_LIMIT,
-        "levels": ("产出指标", "效益指标", "满意度指标")})
 
 
 # --- the year-end 自评表, prefilled from the approved target ---------------------------------------
@@ -433,7 +417,6 @@ urlpatterns = [
     path("targets/", target_list, name="targets"),
     path("targets/new", target_new, name="target_new"),
     path("targets/template.xlsx", target_template, name="target_template"),
-    path("targets/library/", target_library, name="target_library"),
     path("targets/<int:pk>/", target_detail, name="target"),
     path("targets/<int:pk>/upload", target_upload, name="target_upload"),
     path("targets/<int:pk>/opinion", target_opinion, name="target_opinion"),

@@ -7,6 +7,7 @@ from jixiao.web import (
     batch,
     documents,
     expert,
+    indicators,
     monitoring,
     overview,
     preassess,
@@ -71,6 +72,7 @@ urlpatterns = [
     path("audit/", audit.audit, name="audit"),
     path("audit/export.xlsx", audit.export, name="audit_export"),
     *targets.urlpatterns,
+    *indicators.urlpatterns,
     *preassess.urlpatterns,
     *documents.urlpatterns,
 ]

@@ -223,6 +223,11 @@ class TargetEdition(BaseModel):
     checked: str = ""
     header: list[str]
     choices: dict[str, list[str]] = Field(default_factory=dict)  # header fields with a closed list
+    # Header fields read, shown and searched by the 指标库 but never required (功能分类, 行业), and
+    # the lists the XLSX template offers for them as drop-downs (other text is still accepted).
+    optional_header: list[str] = Field(default_factory=list)
+    offered: dict[str, list[str]] = Field(default_factory=dict)
+    offered_source: list[Quote] = Field(default_factory=list)
     periods: list[str] = Field(default_factory=lambda: [MEDIUM, ANNUAL])
     levels: list[Level]
     bases: list[str]
