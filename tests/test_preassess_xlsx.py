@@ -151,16 +151,29 @@ def test_a_misspelt_report_section_and_a_bad_position_are_refused_at_their_cells
 
 
 def test_text_before_and_after_a_section_reads_as_the_yamls(tmp_path):
+    """位置 前/后 on a row: the text the report prints before or after what the marks write."""
     data = {**_example(), "报告": {**_example()["报告"], "立项必要性": {"前": "先说背景。", "后": "再说结论。"}}}
     filled = _fill(_template(tmp_path), tmp_path / "filled.xlsx", {**data, "报告": {}})
     wb = openpyxl.load_workbook(filled)
-    from jixiao.intake.editions import load_edition
-    from jixiao.intake.preassess_xlsx import read_workbook, write_workbook
+    rs = wb["评估报告"]
+    r = 2
+    for name, value in data["报告"].items():
+        for part, paragraph in (value.items() if isinstance(value, dict) else
+                                [("", p) for p in (value if isinstance(value, list) else [value])]):
+            rs.cell(r, 1, name)
+            rs.cell(r, 2, part or None)
+            rs.cell(r, 3, paragraph)
+            r += 1
+    wb.save(filled)
+    from jixiao.intake.preassess_xlsx import read_workbook
 
-    write_workbook(data, tmp_path / "written.xlsx", load_edition("national-preassessment/2018").framework)
-    assert read_workbook(tmp_path / "written.xlsx").data["报告"]["立项必要性"] == {"前": "先说背景。", "后": "再说结论。"}
-    assert wb  # the hand-filled template and the written workbook are the same layout
-    assert _scored(tmp_path / "written.xlsx") == _scored(EXAMPLE)
+    assert read_workbook(filled).data["报告"]["立项必要性"] == {"前": "先说背景。", "后": "再说结论。"}
+    for source, out in ((_yaml(tmp_path, data), "from-yaml"), (filled, "from-xlsx")):
+        result = runner.invoke(app, ["report", str(source), "-o", str(tmp_path / out), "--format", "md"])
+        assert result.exit_code == 0, result.output
+    text = (tmp_path / "from-xlsx" / "report.md").read_text(encoding="utf-8")
+    assert text == (tmp_path / "from-yaml" / "report.md").read_text(encoding="utf-8")
+    assert text.index("先说背景。") < text.index("再说结论。")
 
 
 def test_the_shipped_example_workbook_is_the_yaml_written_out(tmp_path):
