@@ -32,7 +32,6 @@ import os
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,8 +68,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def server_timing(headers) -> tuple[float | None, float | None]:
-    """The server's own ``app`` (wall) and ``cpu`` durations in seconds, from ``Server-Timing``."""
+def server_timing(headers) -> dict[str, float]:
+    """The server's own durations in seconds, from ``Server-Timing`` (jixiao.web.timing): ``app``
+    (wall time from the outermost middleware to the response), ``cpu`` (the request thread's CPU
+    time), ``db`` (time inside database calls) and ``peers`` (CPU time of the server process's
+    other threads meanwhile: the request's wait for the GIL)."""
     out: dict[str, float] = {}
     for part in (headers.get("Server-Timing") or "").split(","):
         name, _, dur = part.strip().partition(";dur=")
@@ -78,7 +80,7 @@ def server_timing(headers) -> tuple[float | None, float | None]:
             out[name] = float(dur) / 1000
         except ValueError:
             pass
-    return out.get("app"), out.get("cpu")
+    return out
 
 
 class User:
@@ -106,12 +108,9 @@ class User:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
             status, text = 0, str(e)
         dt = time.perf_counter() - t0
-        app, cpu = server_timing(headers) if headers is not None else (None, None)
+        t = server_timing(headers) if headers is not None else {}
         with self.lock:
-            self.stats["lat"][label].append(dt)
-            if app is not None:
-                self.stats["app"][label].append(app)
-                self.stats["cpu"][label].append(cpu)
+            self.stats["req"].append((label, dt, t.get("app"), t.get("cpu"), t.get("db"), t.get("peers")))
             if status not in expect:
                 self.stats["errors"].append(f"{label} {path} → {status}")
         return status, text
@@ -215,14 +214,13 @@ def baseline(base: str, pages: dict, rounds: int = 5) -> dict[str, list[float]]:
             else:
                 u.call("总览", "/overview/?year=2020")
                 u.call("审计日志", "/audit/")
-    for key in ("lat", "app", "cpu"):
-        for label in ("登录页", "登录"):
-            stats[key].pop(label, None)
+    stats["req"] = [r for r in stats["req"] if r[0] not in ("登录页", "登录")]
     return stats
 
 
 def new_stats() -> dict:
-    return {"lat": defaultdict(list), "app": defaultdict(list), "cpu": defaultdict(list), "errors": []}
+    """Every request as (page, client seconds, server app, cpu, db, peers), and the errors."""
+    return {"req": [], "errors": []}
 
 
 def client_process(base: str, pages: dict, users: list[tuple[int, str]], seconds: float, think: float,
@@ -247,12 +245,52 @@ def client_process(base: str, pages: dict, users: list[tuple[int, str]], seconds
         t.start()
     for t in threads:
         t.join(seconds + 60)
-    results.put(({k: dict(v) if k != "errors" else v for k, v in stats.items()}, dict(saves)))
+    results.put((stats, dict(saves)))
 
 
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(q * len(xs)))]
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
+
+
+def report(reqs: list[tuple], base: list[tuple]) -> None:
+    """Per page: the client's timing beside the server's own (Server-Timing), its CPU and database
+    time, and the same page alone (baseline); then where the slowest 5 % of all requests spent
+    their time."""
+
+    def ms(x: float) -> str:
+        return "—" if x != x else f"{x * 1000:.0f}"
+
+    def col(rows, i):
+        return [r[i] for r in rows if r[i] is not None]
+
+    print("客户端：客户端计得的时间（含等待服务线程、网络与客户端自身）；服务端：服务器自身计时（中间件到响应）；"
+          "CPU：该请求线程自身的 CPU 时间；DB：数据库调用时间；GIL：其间同一服务进程其他线程所用 CPU（即等 GIL）；单位 ms")
+    print(f"{'页面':<10}{'次数':>6}{'客户端p50':>10}{'客户端p95':>10}{'服务端p50':>10}{'服务端p95':>10}"
+          f"{'CPU p50':>9}{'DB p50':>8}{'GIL p50':>9}{'基线p50':>9}{'基线CPU':>9}")
+    labels = sorted({r[0] for r in reqs}, key=lambda x: -sum(r[0] == x for r in reqs))
+    for label in labels:
+        rows = [r for r in reqs if r[0] == label]
+        alone = [r for r in base if r[0] == label]
+        print(f"{label:<10}{len(rows):>6}{ms(pct(col(rows, 1), .5)):>12}{ms(pct(col(rows, 1), .95)):>12}"
+              f"{ms(pct(col(rows, 2), .5)):>12}{ms(pct(col(rows, 2), .95)):>12}{ms(pct(col(rows, 3), .5)):>10}"
+              f"{ms(pct(col(rows, 4), .5)):>9}{ms(pct(col(rows, 5), .5)):>10}{ms(pct(col(alone, 1), .5)):>10}"
+              f"{ms(pct(col(alone, 3), .5)):>10}")
+    every, app = col(reqs, 1), col(reqs, 2)
+    print(f"全部页面：客户端 p50 {ms(pct(every, .5))}、p95 {ms(pct(every, .95))}；"
+          f"服务端 p50 {ms(pct(app, .5))}、p95 {ms(pct(app, .95))}")
+    cut = pct(every, .95)
+    slow = [r for r in reqs if r[1] >= cut and r[2] is not None]
+    if slow:
+        def mean(xs):
+            return sum(xs) / len(xs)
+
+        outside = mean([r[1] - r[2] for r in slow])
+        cpu, db, gil = mean([r[3] for r in slow]), mean([r[4] for r in slow]), mean([r[5] for r in slow])
+        core = mean([max(0.0, r[2] - r[3] - r[4] - r[5]) for r in slow])
+        print(f"最慢 5 %（{len(slow)} 次，客户端 ≥ {ms(cut)}）平均 {ms(mean([r[1] for r in slow]))}：服务器之外 {ms(outside)}"
+              f"（等待服务线程、网络、客户端）；服务器内：自身 CPU {ms(cpu)}、数据库 {ms(db)}、"
+              f"同进程其他线程占用 GIL {ms(gil)}、等待空闲核 {ms(core)}")
 
 
 def main() -> None:
@@ -319,9 +357,7 @@ def main() -> None:
         stats, saves = new_stats(), defaultdict(int)
         for _ in procs:
             part, part_saves = results.get(timeout=args.seconds + 180)
-            for key in ("lat", "app", "cpu"):
-                for label, xs in part[key].items():
-                    stats[key][label].extend(xs)
+            stats["req"].extend(part["req"])
             stats["errors"].extend(part["errors"])
             for key, v in part_saves.items():
                 saves[key] += v
@@ -333,28 +369,13 @@ def main() -> None:
                 "print(e.versions.count())")
         versions = int(subprocess.run([sys.executable, "-c", code, database or "", str(data), pages["mine"]], env=env,
                                       capture_output=True, text=True, check=True, cwd=str(ROOT)).stdout)
-        every = [x for v in stats["lat"].values() for x in v]
-        every_app = [x for v in stats["app"].values() for x in v]
         load_end = os.getloadavg()
+        report(stats["req"], base_stats["req"])
         print(f"数据库：{'PostgreSQL（本机回环）' if database else 'SQLite'}；用户 {args.users}（{n} 个客户端进程）；"
-              f"服务进程 {args.workers} × 线程 {args.threads or '（serve 默认）'}；页间停顿 平均 {args.think:g} 秒；时长 {wall:.1f} 秒；"
-              f"请求 {len(every)}（{len(every) / wall:.0f} 次/秒）；负载 {load_start[0]:.1f} → {load_end[0]:.1f}（{os.cpu_count()} 核）")
-        print("客户端 = 客户端计时（含排队、网络与客户端自身）；服务端 = 服务器计时（Server-Timing：中间件到响应）；"
-              "CPU = 该请求线程自身的 CPU 时间")
-        print(f"{'页面':<12}{'次数':>6}{'客户端p50':>10}{'客户端p95':>10}{'最大':>8}{'服务端p50':>10}{'服务端p95':>10}"
-              f"{'CPU p50':>9}{'基线p50':>9}{'基线CPU':>9}")
-        for label, xs in sorted(stats["lat"].items(), key=lambda kv: -len(kv[1])):
-            app, cpu = stats["app"].get(label) or [0.0], stats["cpu"].get(label) or [0.0]
-            b, bc = base_stats["lat"].get(label), base_stats["cpu"].get(label)
-
-            def ms(x: float | None) -> str:
-                return f"{x * 1000:.0f}" if x is not None else "—"
-
-            print(f"{label:<12}{len(xs):>6}{ms(pct(xs, .5)):>12}{ms(pct(xs, .95)):>12}{ms(max(xs)):>9}"
-                  f"{ms(pct(app, .5)):>12}{ms(pct(app, .95)):>12}{ms(pct(cpu, .5)):>10}"
-                  f"{ms(statistics.median(b) if b else None):>10}{ms(statistics.median(bc) if bc else None):>10}")
-        print(f"全部页面 p95：客户端 {pct(every, .95) * 1000:.0f} ms，服务端 {pct(every_app, .95) * 1000:.0f} ms；"
-              f"错误 {len(stats['errors'])}" + (f"（如：{stats['errors'][:3]}）" if stats["errors"] else ""))
+              f"服务进程 {args.workers} × 线程 {args.threads or '（serve 默认）'}；页间停顿 平均 {args.think:g} 秒；"
+              f"时长 {wall:.1f} 秒；请求 {len(stats['req'])}（{len(stats['req']) / wall:.0f} 次/秒）；"
+              f"负载 {load_start[0]:.1f} → {load_end[0]:.1f}（{os.cpu_count()} 核）；错误 {len(stats['errors'])}"
+              + (f"（如：{stats['errors'][:3]}）" if stats["errors"] else ""))
         print(f"保存：成功 {saves['ok']}，因他人已保存而拒绝（409，未覆盖）{saves['conflict']}，其他 {saves['other']}；"
               f"该评价的版本数 {versions} = 1 + 成功保存 {saves['ok']}：{'是' if versions == 1 + saves['ok'] else '否（有更新丢失！）'}")
     finally:
