@@ -144,6 +144,27 @@ class Finite(BaseModel):
         return value
 
 
+_BUILT: dict[tuple[int, str], tuple[Any, E.Node]] = {}
+
+
+def built(rule: Any, key: str, build: Callable[[], E.Node]) -> E.Node:
+    """The tree ``build`` makes for ``rule``, built once: the same object every time it is asked
+    for, so that an engine that has already computed it can hand ``explain`` its value (see
+    ``jixiao.core.form.LineEvaluator``) instead of building and walking it again for every line.
+
+    Kept by the rule's identity (the entry holds the rule, so the identity is never reused) and
+    not on the rule itself: a pydantic model compares its private attributes, and a rule whose
+    trees were built must still equal one whose were not."""
+    hit = _BUILT.get((id(rule), key))
+    if hit is not None:
+        return hit[1]
+    if len(_BUILT) > 4096:  # frameworks are reloaded when their files change; old rules go
+        _BUILT.clear()
+    tree = build()
+    _BUILT[(id(rule), key)] = (rule, tree)
+    return tree
+
+
 class RuleBase(Finite, ABC):
     """Every rule kind defines the three abstract methods; the base is never used alone."""
 
