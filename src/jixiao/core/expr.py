@@ -531,7 +531,7 @@ def compile_tree(node: Node) -> Compiled:
         if node.fn == "present":
             only = args[0]
             return lambda env: not isinstance(only(env), Missing)
-        fn: Callable[..., float] = {"abs": abs, "min": min, "max": max}[node.fn]
+        fn = cast(Callable[..., float], {"abs": abs, "min": min, "max": max}[node.fn])
 
         def call(env: Mapping[str, Value]) -> Value:
             got = [a(env) for a in args]

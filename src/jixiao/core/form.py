@@ -321,9 +321,6 @@ def line_env(line: FundLine | Row, kind: str | None) -> dict[str, E.Value]:
     return env
 
 
-_UNKNOWN = object()
-
-
 class LineEvaluator:
     """The rules' ``explain`` asks this for values and for how to show them (with the row's unit)."""
 
@@ -337,8 +334,9 @@ class LineEvaluator:
         self.known = known or {}
 
     def __call__(self, n: E.Node) -> E.Value:
-        hit = self.known.get(id(n), _UNKNOWN)
-        return E.evaluate(n, self.env) if hit is _UNKNOWN else hit
+        if id(n) in self.known:
+            return self.known[id(n)]
+        return E.evaluate(n, self.env)
 
     def show(self, n: E.Node, value: E.Value | None = None) -> str:
         v = self(n) if value is None else value

@@ -25,10 +25,10 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 from jixiao import services
