@@ -4,15 +4,19 @@ in the same run, in alternating rounds.
 
     python benchmarks/scoring.py [--forms 500] [--rounds 3]
 
-* **baseline** (the engine before 3 December 2026, put back for the round by patching): every
-  line walks the framework's trees node by node (:func:`jixiao.core.expr.evaluate`); the trace
-  builds the row rule's trees again and walks them again; a shipped edition is found by listing
-  every shipped edition;
-* **now**: the trees run as compiled functions (:func:`jixiao.core.expr.compile_tree`), the
-  trace is handed the score and code already computed, the edition is found by its folder.
+* **baseline** (the engine before 3 December 2026, put back for its rounds by patching): every
+  line and indicator walks its trees node by node (:func:`jixiao.core.expr.evaluate`); each rule's
+  tree is built again whenever it is asked for, and the trace builds and walks it again (the
+  department engine remembering values by hashing whole trees); intake's checks parse the
+  framework's formulas again for every case; a shipped edition is found by listing them all;
+* **now**: each rule's tree is built once (``rules.base.once``) and runs as a compiled function
+  (:func:`jixiao.core.expr.compile_tree`); the trace is handed the values already computed; a
+  formula is parsed once; the edition is found by its folder.
 
-The forms are the Chizhou example with its 实际完成值 varied, so every branch of the row rules is
-met. Both paths must give the same records; the script checks that before it prints a figure.
+Two kinds of work: the Chizhou project form with its 实际完成值 varied (so every branch of the row
+rules is met), and the seed's department case (深圳市社会保险基金管理局 2020, the 附件1 framework),
+bound with intake's checks as the web's 试算 and every save do. Both ways must give the same
+records; the script checks that before it prints a figure.
 """
 
 from __future__ import annotations
@@ -50,50 +54,71 @@ def main() -> None:
                 row["实际完成值"] = round(row["实际完成值"] * rng.choice([0.5, 0.9, 0.999, 1.0, 1.6]), 4)
         docs.append(doc)
 
+    from jixiao.core import engine
     from jixiao.core import form as form_module
+    from jixiao.core.rules import base as rules_base
     from jixiao.core.rules import target as target_module
-    from jixiao.intake import editions
-
-    now = {(FormFramework, "compiled"): FormFramework.compiled,
-           (form_module.LineEvaluator, "__call__"): form_module.LineEvaluator.__call__,
-           (target_module, "built"): target_module.built, (editions, "_shipped_shape"): editions._shipped_shape}
+    from jixiao.intake import checks, editions
 
     def walker(self, key, build):  # the same trees, walked node by node on every call
         tree = self._cached("tree:" + key, build)
         return lambda env: E.evaluate(tree, env)
 
-    before = {(FormFramework, "compiled"): walker,
-              (form_module.LineEvaluator, "__call__"): lambda self, n: E.evaluate(n, self.env),
-              (target_module, "built"): lambda rule, key, build: build(),
-              (editions, "_shipped_shape"): lambda text: text in editions.shipped_ids()}
+    def memo_by_tree(self, n):  # the department engine's memo as it was: keyed by the tree's hash
+        memo = self.__dict__.setdefault("_by_tree", {})
+        if n not in memo:
+            memo[n] = E.evaluate(n, self.env)
+        return memo[n]
 
-    def use(patches: dict) -> None:
-        for (owner, name), value in patches.items():
+    def every_time(rule, key, build):  # built again at every call, as before
+        return build()
+
+    patches = {
+        (FormFramework, "compiled"): walker,
+        (form_module.LineEvaluator, "__call__"): lambda self, n: E.evaluate(n, self.env),
+        (engine.CaseEvaluator, "__call__"): memo_by_tree,
+        (engine.CaseEvaluator, "score"): lambda self, rule: self(rule.lower()),
+        (rules_base, "once"): every_time, (target_module, "once"): every_time,
+        (engine, "once"): every_time, (checks, "once"): every_time,
+        (E, "_parse"): E._parse.__wrapped__,
+        (editions, "_shipped_shape"): lambda text: text in editions.shipped_ids(),
+    }
+    now = {key: getattr(*key) for key in patches}
+    before = patches
+
+    def use(chosen: dict) -> None:
+        for (owner, name), value in chosen.items():
             setattr(owner, name, value)
 
-    def run(path: str) -> tuple[float, list]:
-        use(before if path == "walker" else now)
-        t = time.process_time()
-        out = [scoring.score_document(scoring.PROJECT, d, source="form.yaml").record for d in docs]
-        return (time.process_time() - t) / len(docs) * 1000, out
+    seed = scoring.read_file(ROOT / "examples" / "shenzhen-sibao-2020" / "case.yaml")
+    work = {"项目支出绩效自评表（池州，定量与定性行）": (scoring.PROJECT, docs),
+            "部门整体支出绩效自评（深圳社保基金局 2020，附件1）": (seed.kind, [seed.document] * max(1, args.forms // 10))}
 
-    run("compiled"), run("walker")  # warm: editions loaded, trees built
-    times: dict[str, list[float]] = {"walker": [], "compiled": []}
-    for _ in range(args.rounds):
-        for path in ("walker", "compiled"):
-            ms, records = run(path)
-            times[path].append(ms)
-            if path == "walker":
-                want = records
-            elif records != want:
-                sys.exit("两种路径的评分记录不一致：这是程序缺陷，请报告")
-    use(now)
+    def run(path: str, kind: str, documents: list) -> tuple[float, list]:
+        use(before if path == "before" else now)
+        try:
+            t = time.process_time()
+            out = [scoring.score_document(kind, d, source="case.yaml").record for d in documents]
+            return (time.process_time() - t) / len(documents) * 1000, out
+        finally:
+            use(now)
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    w, c = statistics.median(times["walker"]), statistics.median(times["compiled"])
-    print(f"自评表 {args.forms} 张 × {args.rounds} 轮（交替）；负载 {load:.1f}；CPU 毫秒/张（中位数）")
-    print(f"基线：逐节点遍历，逐行重建规则树   {w:7.2f}")
-    print(f"现在：规则树编译为函数           {c:7.2f}   {w / c:.2f}× 基线")
+    print(f"{args.rounds} 轮，两种做法交替；负载 {load:.1f}；每张 CPU 毫秒（中位数）")
+    for name, (kind, documents) in work.items():
+        run("now", kind, documents[:5]), run("before", kind, documents[:5])  # warm: editions read, trees built
+        times: dict[str, list[float]] = {"before": [], "now": []}
+        for _ in range(args.rounds):
+            for path in ("before", "now"):
+                ms, records = run(path, kind, documents)
+                times[path].append(ms)
+                if path == "before":
+                    want = records
+                elif records != want:
+                    sys.exit(f"{name}：两种做法的评分记录不一致，这是程序缺陷，请报告")
+        b, n = statistics.median(times["before"]), statistics.median(times["now"])
+        print(f"{name}，{len(documents)} 张：基线（逐节点遍历、逐次重建）{b:7.2f}；现在（编译、复用）{n:7.2f}；"
+              f"{b / n:.2f}× 基线")
 
 
 if __name__ == "__main__":

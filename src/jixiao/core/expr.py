@@ -32,6 +32,7 @@ Missing(reason='ZERO:调整预算数')
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -168,6 +169,13 @@ def parse(source: str) -> Node:
     """Parse one metric expression, or raise :class:`ExpressionError` in Chinese."""
     if not isinstance(source, (str, int, float)) or isinstance(source, bool):
         raise ExpressionError(f"表达式应为文字或数字，实际为 {type(source).__name__}")
+    return _parse(source)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _parse(source: str | float) -> Node:
+    # Remembered by its text and type: a framework's formulas are parsed again by every case's
+    # checks, and the trees are immutable, so sharing them is safe.
     text = str(source).strip()
     if not text:
         raise ExpressionError("表达式为空")

@@ -44,7 +44,7 @@ from typing import Literal
 
 from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_pct, fmt_points
-from jixiao.core.rules.base import CheckContext, Evaluator, RuleBase, Step, built, won_text
+from jixiao.core.rules.base import CheckContext, Evaluator, RuleBase, Step, once, won_text
 
 POSITIVE = ("≥", ">")
 NEGATIVE = ("≤", "<")
@@ -98,9 +98,6 @@ class Target(RuleBase):
         return E.any_of(self._is(*POSITIVE), E.all_of(self._is("="), E.cmp("<", a, t)))
 
     def lower(self) -> E.Node:
-        return built(self, "lower", self._lower)
-
-    def _lower(self) -> E.Node:
         _, t, a, w = self._refs()
         zero = E.const(0.0)
         ratio = E.mul(E.lesser(E.div(a, t), E.const(1.0)), w)
@@ -112,7 +109,7 @@ class Target(RuleBase):
                     E.where(self.under(), E.greater(zero, ratio), penalty)))
 
     def code(self) -> E.Node:
-        return built(self, "code", self._code)
+        return once(self, "code", self._code)
 
     def _code(self) -> E.Node:
         _, t, a, _ = self._refs()
@@ -201,15 +198,12 @@ class Qualitative(RuleBase):
         return E.all_of(E.cmp(">=", s, E.const(0.0)), E.cmp("<=", s, w))
 
     def lower(self) -> E.Node:
-        return built(self, "lower", self._lower)
-
-    def _lower(self) -> E.Node:
         out = E.Fail("QUAL_OUT_OF_BAND")
         return E.where(self.graded(), E.where(self.in_band(), E.Ref(self.score), out),
                        E.where(self.within_points(), E.Ref(self.score), out))
 
     def code(self) -> E.Node:
-        return built(self, "code", self._code)
+        return once(self, "code", self._code)
 
     def _code(self) -> E.Node:
         out = E.const("QUAL_OUT_OF_BAND")
