@@ -79,7 +79,7 @@ def main() -> None:
         (engine.CaseEvaluator, "__call__"): memo_by_tree,
         (engine.CaseEvaluator, "score"): lambda self, rule: self(rule.lower()),
         (rules_base, "once"): every_time, (target_module, "once"): every_time,
-        (engine, "once"): every_time, (checks, "once"): every_time,
+        (engine, "once"): every_time,
         (E, "_parse"): E._parse.__wrapped__,
         (editions, "_shipped_shape"): lambda text: text in editions.shipped_ids(),
     }

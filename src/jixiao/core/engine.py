@@ -15,7 +15,7 @@ from jixiao.core.facts import Case, Fact, FactSpec, Judgement
 from jixiao.core.model import WEIGHT_TOLERANCE, Framework, Indicator
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, round_half_up
 from jixiao.core.reasons import reason_text
-from jixiao.core.rules.base import RuleBase, once
+from jixiao.core.rules.base import RuleBase, compiled, once
 
 
 def environment(fw: Framework, case: Case) -> dict[str, E.Value]:
@@ -69,7 +69,7 @@ class CaseEvaluator:
     def score(self, rule: RuleBase) -> E.Value:
         """The rule's score for this case, by its compiled tree, remembered for its trace."""
         tree = rule.lower()
-        value = once(rule, "compiled", lambda: E.compile_tree(tree))(self.env)
+        value = compiled(rule)(self.env)
         self._memo[id(tree)] = (tree, value)
         return value
 

@@ -169,6 +169,11 @@ def once(rule: Any, key: str, build: Callable[[], T]) -> T:
     return made
 
 
+def compiled(rule: Any) -> E.Compiled:
+    """The rule's score as a compiled function of a case's facts, made once per rule."""
+    return once(rule, "compiled", lambda: E.compile_tree(rule.lower()))
+
+
 def _lowered_once(lower: Callable[[Any], E.Node]) -> Callable[[Any], E.Node]:
     @functools.wraps(lower)
     def lowered(self: Any) -> E.Node:
@@ -187,7 +192,7 @@ class RuleBase(Finite, ABC):
         # then share one object, whatever the kind.
         super().__pydantic_init_subclass__(**kwargs)
         if "lower" in cls.__dict__ and not getattr(cls.__dict__["lower"], "__isabstractmethod__", False):
-            cls.lower = _lowered_once(cls.__dict__["lower"])  # type: ignore[method-assign]
+            setattr(cls, "lower", _lowered_once(cls.__dict__["lower"]))
 
     @abstractmethod
     def max_points(self) -> float:
