@@ -192,7 +192,7 @@ class RuleBase(Finite, ABC):
         # then share one object, whatever the kind.
         super().__pydantic_init_subclass__(**kwargs)
         if "lower" in cls.__dict__ and not getattr(cls.__dict__["lower"], "__isabstractmethod__", False):
-            cls.lower = _lowered_once(cls.__dict__["lower"])
+            cls.lower = _lowered_once(cls.__dict__["lower"])  # type: ignore[method-assign,assignment]
 
     @abstractmethod
     def max_points(self) -> float:
