@@ -54,7 +54,7 @@ def main() -> None:
                 row["实际完成值"] = round(row["实际完成值"] * rng.choice([0.5, 0.9, 0.999, 1.0, 1.6]), 4)
         docs.append(doc)
 
-    from jixiao.core import engine
+    from jixiao.core import engine, model
     from jixiao.core import form as form_module
     from jixiao.core.rules import base as rules_base
     from jixiao.core.rules import target as target_module
@@ -79,7 +79,7 @@ def main() -> None:
         (engine.CaseEvaluator, "__call__"): memo_by_tree,
         (engine.CaseEvaluator, "score"): lambda self, rule: self(rule.lower()),
         (rules_base, "once"): every_time, (target_module, "once"): every_time,
-        (engine, "once"): every_time,
+        (engine, "once"): every_time, (model, "once"): every_time,
         (E, "_parse"): E._parse.__wrapped__,
         (editions, "_shipped_shape"): lambda text: text in editions.shipped_ids(),
     }
