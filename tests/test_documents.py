@@ -84,6 +84,7 @@ EXAMPLES = ROOT / "examples"
     ("chizhou-2022/target.yaml", "Located", None, None),
     ("chizhou-2022/monitoring.yaml", "Located", None, None),
     ("chizhou-2022/monitoring.xlsx", "WorkbookForm", None, None),
+    ("chizhou-2022/preassessment.xlsx", "WorkbookForm", None, None),
     ("shenzhen-sibao-2020/case.json", "JsonDoc", None, None),
 ])
 def test_the_one_reader_reads_every_kind_by_format_and_workbook_layout(name, layout, edition, default):
@@ -106,18 +107,16 @@ def test_a_target_form_in_json_gets_the_json_readers_checks(tmp_path: Path):
     assert _codes(exc) == ["E-IN-JSON"] and "项目名称" in exc.value.problems[0].message
 
 
-@pytest.mark.parametrize("reader", ["jixiao.intake.preassess:read_preassessment"])
-def test_preassessment_has_no_workbook_layout_and_says_so(tmp_path: Path, reader: str):
-    import importlib
+def test_a_preassessment_workbook_goes_through_the_workbook_inspection(tmp_path: Path):
+    from jixiao.intake.preassess import read_preassessment
 
-    module, _, name = reader.partition(":")
     path = tmp_path / "form.xlsx"
     path.write_bytes(b"PK\x03\x04 a zip")
     with pytest.raises(InvalidInput) as exc:
-        getattr(importlib.import_module(module), name)(path)
-    assert _codes(exc) == ["E-IN-FORMAT"] and "请使用 .yaml 或 .json" in exc.value.problems[0].message
+        read_preassessment(path)
+    assert _codes(exc) == ["E-IN-NOT-XLSX"] and "已损坏" in exc.value.problems[0].message
     path = tmp_path / "form.json"
     path.write_text('{"项目名称": "甲", "总分": NaN}', encoding="utf-8")
     with pytest.raises(InvalidInput) as exc:
-        getattr(importlib.import_module(module), name)(path)
+        read_preassessment(path)
     assert _codes(exc) == ["E-IN-JSON"]

@@ -420,7 +420,8 @@ def test_a_far_cell_on_a_form_workbook_costs_nothing(tmp_path):
     assert json.loads(after.stdout)["total"] == json.loads(before.stdout)["total"]
 
 
-@pytest.mark.parametrize("example", ["chizhou-2022/form.xlsx", "chizhou-2022/target.xlsx", "shenzhen-sibao-2020/case.xlsx"])
+@pytest.mark.parametrize("example", ["chizhou-2022/form.xlsx", "chizhou-2022/target.xlsx", "chizhou-2022/preassessment.xlsx",
+                                     "shenzhen-sibao-2020/case.xlsx"])
 def test_every_workbook_is_checked_then_streamed_once(example, monkeypatch):
     """Each probe (cycle form? target? project form? case?) goes through check_container, and the
     sheets are streamed once for all of them; openpyxl only ever opens in read-only mode."""

@@ -42,6 +42,7 @@ def _own_path(kind: str, path: Path) -> dict:
     ("target", "chizhou-2022/target.yaml"), ("target", "chizhou-2022/target.xlsx"),
     ("target", "shenzhen-sibao-2020/target.yaml"), ("target", "shenzhen-sibao-2020/target.xlsx"),
     ("monitoring", "chizhou-2022/monitoring.yaml"), ("preassessment", "chizhou-2022/preassessment.yaml"),
+    ("preassessment", "chizhou-2022/preassessment.xlsx"),
 ])
 def test_a_cycle_form_scores_through_the_services_as_on_its_own_path(kind: str, name: str):
     path = EXAMPLES / name
@@ -89,7 +90,7 @@ def test_the_result_application_table_has_no_form_to_score():
 
 
 @pytest.mark.parametrize("name", ["chizhou-2022/target.yaml", "chizhou-2022/target.xlsx", "chizhou-2022/monitoring.yaml",
-                                  "chizhou-2022/preassessment.yaml"])
+                                  "chizhou-2022/preassessment.yaml", "chizhou-2022/preassessment.xlsx"])
 def test_jixiao_score_prints_the_services_record_for_a_cycle_form(name: str):
     """The CLI reads, binds and scores through the services like every kind: it only prints."""
     from typer.testing import CliRunner

@@ -135,3 +135,58 @@ def test_the_sichuan_rules_need_a_decision_before_submission(world, monitoring_d
                                   document=dict(monitoring_doc, 项目名称="另一项目"), source="m.yaml")
     with pytest.raises(Invalid, match="不要求处理决定"):
         monitoring.decide(actor=world.users["unit_b"], evaluation=national, decision="调剂")
+
+
+def test_the_decision_deadline_is_in_the_api_and_in_jixiao_score_by_one_computation(world, monitoring_doc, monkeypatch,
+                                                                                      tmp_path):
+    """The Sichuan 处理决定 deadline (10 working days, 2026 National Day and its 调休 counted) is in the
+    API's monitoring answers and in ``jixiao score``'s output, the same figures the web page shows."""
+    import datetime as dt
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+    from jixiao.cli import cycle as cli_cycle
+    from jixiao.store import monitoring
+
+    doc = dict(monitoring_doc, framework="sichuan-monitoring/2025")
+    r = world.client("unit_b").post("/api/v1/monitoring", {"unit": "440201", "document": doc}, content_type="application/json")
+    assert r.status_code == 201, r.content
+    pk, today = r.json()["id"], dt.date.today()
+    assert r.json()["decision_deadline"]["start"] == today.isoformat()  # saved 异常 today
+    from jixiao.store.models import Evaluation
+
+    ev = Evaluation.objects.get(pk=pk)
+    ev.versions.update(created=dt.datetime(2026, 9, 28, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    want = {"start": "2026-09-28", "working_days": 10, "due": "2026-10-16", "estimated": False, "decided": None,
+            "overdue": today > dt.date(2026, 10, 16)}
+    assert world.client("finance").get(f"/api/v1/evaluations/{pk}").json()["decision_deadline"] == want
+    items = world.client("finance").get("/api/v1/monitoring?year=2022").json()["items"]
+    assert [(i["id"], i["decision_deadline"]) for i in items] == [(pk, want)]
+    # the command line counts from the day it scores the file: on 28 September 2026, the same deadline
+    monkeypatch.setattr(cli_cycle, "today", lambda: dt.date(2026, 9, 28))
+    path = tmp_path / "sc.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    out = CliRunner().invoke(app, ["score", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["decision_deadline"] == {**want, "overdue": False}
+    assert monitoring.decision_deadline(ev, today=dt.date(2026, 9, 28)).to_json() == {**want, "overdue": False}
+    table = CliRunner().invoke(app, ["score", str(path)])
+    assert "处理期限：2026-10-16（自今日 2026-09-28 起第 10 个工作日，已计入法定节假日和调休" in table.stdout, table.stdout
+    # decided: the store knows when, the file does not (no deadline printed, the decision is)
+    r = world.client("unit_b").post(f"/api/v1/evaluations/{pk}/measures",
+                                    {"indicator": "基建工程委托业务项目数量", "measure": "下半年集中委托"},
+                                    content_type="application/json")
+    assert r.json()["decision_deadline"]["due"] == "2026-10-16"  # a later 异常 version does not restart the count
+    path.write_text(yaml.safe_dump(dict(doc, 处理决定="调剂"), allow_unicode=True), encoding="utf-8")
+    out = CliRunner().invoke(app, ["score", str(path), "--format", "json"])
+    assert json.loads(out.stdout)["decision_deadline"] is None
+    assert "处理决定：调剂" in CliRunner().invoke(app, ["score", str(path)]).stdout
+    # a national form has no decision, so no deadline: null in the API, absent from jixiao score
+    national, _ = monitoring.save(actor=world.users["unit_b"], unit=world.units["440201"],
+                                  document=dict(monitoring_doc, 项目名称="另一项目"), source="m.yaml")
+    assert world.client("finance").get(f"/api/v1/evaluations/{national.pk}").json()["decision_deadline"] is None
+    out = CliRunner().invoke(app, ["score", str(ROOT / "examples" / "chizhou-2022" / "monitoring.yaml"), "--format", "json"])
+    assert "decision_deadline" not in json.loads(out.stdout)

@@ -316,3 +316,70 @@ def test_the_xlsx_sheet_reads_back_as_the_yaml_one_and_names_a_bad_cell(world, s
     blank_template = tmp_path / "t.xlsx"
     blank_template.write_bytes(preassess.template_bytes())
     assert read_workbook(blank_template).data["专家"] == []
+
+
+def test_an_expert_is_taken_off_before_marking_and_kept_after(world, experts):
+    """财政 and 管理员 take an expert off; nobody else may. An expert who has marked is refused (409
+    E-ST-MARKED): the marks stay in the record and the score. Once concluded, nothing changes."""
+    from jixiao.store import preassess
+    from jixiao.store.errors import Conflict, NotAllowed, NotFound
+    from jixiao.store.models import Assignment, AuditEvent
+
+    ev, _ = preassess.create(actor=world.users["unit_b"], unit=world.units["440201"], document=blank(), source="网页")
+    for name in experts:
+        preassess.assign(actor=world.users["finance"], evaluation=ev, username=name)
+    preassess.mark(actor=world.users["pa"], evaluation=ev, marks=MARKS["甲"])
+    for who in ("unit_b", "dept_b", "pb"):
+        with pytest.raises(NotAllowed, match="只有财政绩效处或管理员可以撤销专家指派"):
+            preassess.unassign(actor=world.users[who], evaluation=ev, username="pc")
+    with pytest.raises(Conflict, match="已提交评分，不能撤销指派") as exc:
+        preassess.unassign(actor=world.users["finance"], evaluation=ev, username="pa")
+    assert exc.value.code == "E-ST-MARKED" and exc.value.status == 409
+    with pytest.raises(NotFound, match="没有指派给本项目"):
+        preassess.unassign(actor=world.users["finance"], evaluation=ev, username="expert_idle")
+    assert ev.assignments.count() == 3
+    preassess.unassign(actor=world.users["finance"], evaluation=ev, username="pc", reason="回避")
+    preassess.unassign(actor=world.users["admin"], evaluation=ev, username="pb")
+    assert list(ev.assignments.values_list("user__username", flat=True)) == ["pa"]
+    events = AuditEvent.objects.filter(evaluation=ev, action="expert.unassign").order_by("id")
+    assert [(e.actor.username, e.detail) for e in events] == [("finance", {"username": "pc", "reason": "回避"}),
+                                                             ("admin", {"username": "pb", "reason": ""})]
+    deleted = Assignment.history.filter(evaluation_id=ev.pk, history_type="-").order_by("history_id")
+    assert [h.history_user.username for h in deleted] == ["finance", "admin"]
+    with pytest.raises(NotAllowed, match="只有指派给本项目的专家"):
+        preassess.mark(actor=world.users["pc"], evaluation=ev, marks=MARKS["丙"])
+    ev.refresh_from_db()
+    assert ev.total == 83.0  # pa's marks, untouched
+    preassess.conclude(actor=world.users["finance"], evaluation=ev, outcome="通过")
+    with pytest.raises(Conflict, match="评估结论已记录，不能再撤销专家指派"):
+        preassess.unassign(actor=world.users["finance"], evaluation=ev, username="pa")
+
+
+def test_the_api_takes_off_an_expert_per_role(world, experts):
+    post = lambda who, url, body: world.client(who).post(url, body, content_type="application/json")  # noqa: E731
+    delete = lambda who, url: world.client(who).delete(url)  # noqa: E731
+    pk = post("unit_b", "/api/v1/preassessments", {"unit": "440201", "document": blank()}).json()["id"]
+    for name in experts:
+        assert post("finance", f"/api/v1/preassessments/{pk}/experts", {"username": name}).status_code == 201
+    assert post("pa", f"/api/v1/preassessments/{pk}/marks", {"marks": MARKS["甲"]}).status_code == 201
+    url = f"/api/v1/preassessments/{pk}/experts"
+    for who in ("unit_b", "dept_b", "pb"):
+        r = delete(who, f"{url}/pc")
+        assert r.status_code == 403 and r.json()["code"] == "E-ST-FORBIDDEN", who
+    for who in ("unit_a", "finance_other", "expert_idle"):  # outside their scope
+        assert delete(who, f"{url}/pc").status_code == 404, who
+    r = delete("finance", f"{url}/pa")
+    assert r.status_code == 409 and r.json()["code"] == "E-ST-MARKED" and set(r.json()) == {"code", "message", "problems"}
+    assert "已提交评分" in r.json()["message"]
+    r = delete("finance", f"{url}/nobody")
+    assert r.status_code == 404 and "没有指派给本项目" in r.json()["message"]
+    assert world.client("pc").get(f"/api/v1/preassessments/{pk}").status_code == 200
+    r = delete("finance", f"{url}/pc?reason=%E5%9B%9E%E9%81%BF")
+    assert r.status_code == 200 and r.json() == {"evaluation": pk, "username": "pc", "assigned": ["pa", "pb"]}
+    # the expert taken off no longer sees it, nor may mark it
+    assert world.client("pc").get(f"/api/v1/preassessments/{pk}").status_code == 404
+    assert post("pc", f"/api/v1/preassessments/{pk}/marks", {"marks": MARKS["丙"]}).status_code == 404
+    assert pk not in [e["id"] for e in world.client("pc").get("/api/v1/preassessments").json()["items"]]
+    events = world.client("finance").get(f"/api/v1/evaluations/{pk}/audit").json()["items"]
+    assert [e["detail"] for e in events if e["action"] == "expert.unassign"] == [{"username": "pc", "reason": "回避"}]
+    assert world.client("dept_b").get(f"/api/v1/preassessments/{pk}").json()["assigned"] == ["pa", "pb"]

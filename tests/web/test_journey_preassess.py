@@ -47,3 +47,41 @@ def test_preassessment_journey(server, browser):  # noqa: F811
     fin.wait_for_selector("#preassess-conclusion")
     assert fin.locator("#preassess-conclusion").inner_text() == "再评估"
     fin.context.close()
+
+
+def test_taking_an_expert_off_asks_first(server, browser):  # noqa: F811
+    """财政 starts a blank assessment, assigns an expert, and takes them off: the browser asks first
+    (the form's data-confirm); cancelled, nothing is posted; confirmed, the expert is off."""
+    url = server["url"]
+    fin = _login(browser, url, "caizheng")
+    fin.goto(url + "/preassess/")
+    fin.locator("#pa-unit").select_option("4403RS04")
+    fin.locator("#pa-project").fill("人才驿站项目")
+    fin.locator("#pa-amount").fill("60")
+    fin.get_by_role("button", name="新建").click()
+    fin.wait_for_selector("#preassess-assign")
+    fin.locator("#assign-user").select_option("zhuanjia")
+    fin.get_by_role("button", name="指派", exact=True).click()
+    fin.wait_for_selector("text=已指派专家 zhuanjia")
+    asked: list[str] = []
+
+    def answer(accept: bool):
+        def handle(dialog):
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        return handle
+
+    fin.once("dialog", answer(False))
+    fin.get_by_role("button", name="撤销指派").click()
+    fin.wait_for_timeout(500)
+    assert asked and asked[0].startswith("确定撤销该专家的指派吗？")
+    assert "已撤销专家" not in fin.content() and fin.locator("#unassign-user").count() == 1
+    fin.once("dialog", answer(True))
+    fin.get_by_role("button", name="撤销指派").click()
+    fin.wait_for_selector("text=已撤销专家 zhuanjia 的指派")
+    assert len(asked) == 2 and fin.locator("#preassess-unassign").count() == 0
+    fin.context.close()
+    expert = _login(browser, url, "zhuanjia")
+    expert.get_by_role("link", name="事前评估").click()
+    assert "人才驿站项目" not in expert.content()
+    expert.context.close()

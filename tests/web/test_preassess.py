@@ -135,3 +135,57 @@ def test_a_unit_starts_one_from_a_blank_form_or_a_sheet(demo):
     assert client_for("zhuanjia").post("/preassess/new", {"unit": "4403RS04", "year": 2024, "project": "y"},
                                        follow=True).status_code == 200
     assert not Evaluation.objects.filter(title="y").exists()
+
+
+def test_finance_takes_off_an_expert_who_has_not_marked(demo):
+    """财政 (or 管理员) may take off an assigned expert until that expert marks; the page asks first
+    (data-confirm) and posts with its CSRF token; the expert taken off no longer sees the assessment."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from jixiao.store import preassess
+    from jixiao.store.models import AuditEvent, Unit
+
+    ev, _ = preassess.create(actor=None, unit=Unit.objects.get(code="4403RS04"), source="测试", document={
+        "项目名称": "人才驿站项目", "申请资金": 60, "年度": 2024})
+    for name in ("zhuanjia", "zhuanjia2"):
+        preassess.assign(actor=None, evaluation=ev, username=name)
+    assert "已保存您的评分" in client_for("zhuanjia2").post(f"/preassess/{ev.pk}/mark", MARKS, follow=True).content.decode()
+    url = f"/preassess/{ev.pk}/"
+    page = client_for("caizheng").get(url).content.decode()
+    form = page[page.index('id="preassess-unassign"'):]
+    form = form[:form.index("</form>")]
+    assert 'data-confirm="确定撤销该专家的指派吗？' in form and "csrfmiddlewaretoken" in form
+    assert "<option>zhuanjia</option>" in form and "zhuanjia2" not in form  # only the one who has not marked
+    assert "已评分的专家（zhuanjia2）不能撤销指派" in page
+    for user in ("zhuguan", "danwei2", "zhuanjia"):  # they see the assessment, not the form
+        assert client_for(user).get(url).status_code == 200 and "preassess-unassign" not in client_for(user).get(url).content.decode()
+    # nobody else may: the page says why and nothing changes
+    for user in ("zhuguan", "danwei2", "zhuanjia"):
+        r = client_for(user).post(f"/preassess/{ev.pk}/unassign", {"username": "zhuanjia"}, follow=True)
+        assert "只有财政绩效处或管理员可以撤销专家指派" in r.content.decode(), user
+    assert client_for("zhuanjia3").post(f"/preassess/{ev.pk}/unassign", {"username": "zhuanjia"}).status_code == 404
+    assert client_for("danwei").post(f"/preassess/{ev.pk}/unassign", {"username": "zhuanjia"}).status_code == 404
+    assert ev.assignments.count() == 2
+    # a post without its CSRF token is refused
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(get_user_model().objects.get(username="caizheng"), backend="django.contrib.auth.backends.ModelBackend")
+    assert strict.post(f"/preassess/{ev.pk}/unassign", {"username": "zhuanjia"}).status_code == 403
+    assert ev.assignments.count() == 2
+    # an expert who has marked stays
+    r = client_for("caizheng").post(f"/preassess/{ev.pk}/unassign", {"username": "zhuanjia2"}, follow=True)
+    assert "撤销指派未成功" in r.content.decode() and "已提交评分" in r.content.decode()
+    r = client_for("caizheng").post(f"/preassess/{ev.pk}/unassign", {"username": "zhuanjia", "reason": "与项目单位有利害关系"},
+                                    follow=True)
+    assert "已撤销专家 zhuanjia 的指派" in r.content.decode()
+    assert list(ev.assignments.values_list("user__username", flat=True)) == ["zhuanjia2"]
+    assert client_for("zhuanjia").get(url).status_code == 404
+    assert client_for("zhuanjia").post(f"/preassess/{ev.pk}/mark", MARKS).status_code == 404
+    assert "人才驿站项目" not in client_for("zhuanjia").get("/preassess/").content.decode()
+    event = AuditEvent.objects.get(evaluation=ev, action="expert.unassign")
+    assert event.detail == {"username": "zhuanjia", "reason": "与项目单位有利害关系"} and event.actor.username == "caizheng"
+    assert "撤销专家指派" in client_for("caizheng").get("/audit/").content.decode()
+    # and may be assigned again
+    assert "已指派专家 zhuanjia" in client_for("admin").post(f"/preassess/{ev.pk}/assign", {"username": "zhuanjia"},
+                                                             follow=True).content.decode()
+    assert client_for("zhuanjia").get(url).status_code == 200

@@ -4,20 +4,44 @@ an 事前绩效评估's outcome. The file is read, bound and scored by the servi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from jixiao.core.cycle.monitoring import DecisionDeadline
 from jixiao.services.scoring import Scored
 
 CYCLE_KINDS = ("target", "monitoring", "preassessment")
 
 
+def today() -> dt.date:
+    """The day a file is scored (a function, so a test can fix it)."""
+    return dt.date.today()
+
+
+def decision_deadline(scored: Scored) -> DecisionDeadline | None:
+    """An abnormal form's 处理决定 deadline, counted from today: a file is not stored, so the day it is
+    found 异常 is the day it is scored (the store counts from the day the form was first saved 异常).
+    A form that already carries its decision has none: when it was made is not on the form."""
+    from jixiao.core.cycle.monitoring import decision_deadline as deadline
+    from jixiao.io.workdays import is_workday
+
+    ed, r = scored.edition.framework, scored.result
+    if r.form.decision in ed.decisions:
+        return None
+    return deadline(ed.decision_days, ed.decisions, r.status, today(), today(), is_workday)
+
+
 def show(scored: Scored, format: str) -> None:
     if format == "json":
-        print(json.dumps(scored.result.to_json(), ensure_ascii=False, indent=2))
+        out = scored.result.to_json()
+        if scored.kind == "monitoring" and scored.edition.framework.decision_days:  # as the form's web page shows it
+            d = decision_deadline(scored)
+            out["decision_deadline"] = d.to_json() if d is not None else None
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         return
     {"target": show_target, "monitoring": show_monitoring, "preassessment": show_preassessment}[scored.kind](scored)
 
@@ -64,6 +88,13 @@ def show_monitoring(scored: Scored) -> None:
         t.add_row(escape(lt.subject), escape(lt.rule), lt.shown_value, shown, escape(lt.reason))
     c.print(t)
     c.print(f"结论：{r.status}" + (f"；须在规定时限内作出处理决定（{'、'.join(ed.decisions)}）" if ed.decisions and r.status == "异常" else ""))
+    d = decision_deadline(scored)
+    if d is not None:
+        how = "含尚无法定节假日安排的年份，按周一至周五估算" if d.deadline.estimated else "已计入法定节假日和调休"
+        c.print(f"处理期限：[bold]{d.due:%Y-%m-%d}[/bold]（自今日 {d.deadline.start:%Y-%m-%d} 起第 {d.deadline.days} 个工作日，{how}；"
+                "入库后自首次保存为异常之日起算）")
+    elif ed.decisions and r.status == "异常" and r.form.decision in ed.decisions:
+        c.print(f"处理决定：{escape(r.form.decision)}")
     if r.findings:
         c.print(f"[bold]需处理（{len(r.findings)} 项）：[/bold]")
         for f in r.findings:

@@ -62,6 +62,19 @@ def _monitoring_template(output: Path, ref: str) -> None:
     print(f"已生成 {output}：{ed.name}（{ed.id}）空白监控表，监控期间默认 {ed.period_label}")
 
 
+def _preassess_template(output: Path, ref: str) -> None:
+    from jixiao.intake.cycle import load_edition
+    from jixiao.intake.export import write_atomic
+    from jixiao.intake.preassess_xlsx import write_workbook
+
+    try:
+        ed = load_edition(ref, "preassessment")
+    except InvalidInput as exc:
+        fail(exc)
+    _write(output, lambda: write_atomic(output, lambda tmp: write_workbook({}, tmp, ed)))
+    print(f"已生成 {output}：{ed.name}（{ed.id}）空白专家评分表，另有“评估报告”工作表（报告各章节的文字）")
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def template(
@@ -81,6 +94,8 @@ def register(app: typer.Typer) -> None:
             return _target_template(output, framework)
         if kind_of_ref(framework) == "monitoring":  # a blank 绩效目标执行监控表
             return _monitoring_template(output, framework)
+        if kind_of_ref(framework) == "preassessment":  # a blank 事前绩效评估专家评分表
+            return _preassess_template(output, framework)
         try:
             fw = load_framework(framework)
             layout = layout_for(fw, framework_path(framework))

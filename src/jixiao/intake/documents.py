@@ -3,9 +3,9 @@
 The file's extension chooses the reader: YAML (with the line of every field), JSON (with its field
 paths: JSON has no useful lines) or a workbook. A workbook is read by the layout it holds, each
 found by its own sheet titles and headings: a 绩效目标申报表 (:mod:`jixiao.intake.target_xlsx`),
-a 绩效目标执行监控表 (:mod:`jixiao.intake.monitoring_xlsx`), the printed project self-evaluation
-form (:mod:`jixiao.intake.form_xlsx`), else a case workbook (:mod:`jixiao.intake.workbook`). A kind
-without a workbook layout (事前绩效评估) refuses a workbook saying what to use. Every reader applies the size and shape limits of
+a 绩效目标执行监控表 (:mod:`jixiao.intake.monitoring_xlsx`), an 事前绩效评估专家评分表
+(:mod:`jixiao.intake.preassess_xlsx`), the printed project self-evaluation form
+(:mod:`jixiao.intake.form_xlsx`), else a case workbook (:mod:`jixiao.intake.workbook`). Every reader applies the size and shape limits of
 :mod:`jixiao.intake.limits` before it parses a byte.
 
 :func:`read_file` is the entry point for any case or form (the services call it);
@@ -79,12 +79,14 @@ def read_file(path: str | Path, framework: str | Path | None = None) -> Document
 
 
 def read_workbook(path: Path, framework: str | Path | None = None) -> Document:
-    """A workbook by the layout it holds: a target form, a monitoring form, the printed project form,
-    else a case workbook."""
+    """A workbook by the layout it holds: a target form, a monitoring form, an 事前评估 scoring sheet,
+    the printed project form, else a case workbook."""
     from jixiao.intake.form_xlsx import FormBook, is_form_workbook
     from jixiao.intake.form_xlsx import read_workbook as read_form_workbook
     from jixiao.intake.monitoring_xlsx import is_monitoring_workbook
     from jixiao.intake.monitoring_xlsx import read_workbook as read_monitoring_workbook
+    from jixiao.intake.preassess_xlsx import is_preassess_workbook
+    from jixiao.intake.preassess_xlsx import read_workbook as read_preassess_workbook
     from jixiao.intake.target_xlsx import is_target_workbook
     from jixiao.intake.target_xlsx import read_workbook as read_target_workbook
     from jixiao.intake.workbook import read_workbook_document
@@ -97,6 +99,8 @@ def read_workbook(path: Path, framework: str | Path | None = None) -> Document:
             return Document(read_target_workbook(book))
         if is_monitoring_workbook(book):  # checked before the 自评表: it has 三级指标 headings too
             return Document(read_monitoring_workbook(book))
+        if is_preassess_workbook(book):
+            return Document(read_preassess_workbook(book))
         if is_form_workbook(book):  # the printed national form names no edition of its own
             return Document(read_form_workbook(book), default=FORM_DEFAULT)
     finally:

@@ -41,7 +41,10 @@ class WorkbookForm(Located):
         path = want = tuple(path)
         while path and path not in self.cells:
             path = path[:-1]
-        return Where(Place(file=self.source, sheet=self.sheet, cell=self.cells.get(path, ""), path=want))
+        cell = self.cells.get(path, "")
+        # A cell on another sheet of the book (历史完成值!A5, 评估报告!C3) names that sheet, not the form's.
+        sheet, _, cell = cell.rpartition("!") if "!" in cell else (self.sheet, "", cell)
+        return Where(Place(file=self.source, sheet=sheet, cell=cell, path=want))
 
 
 class _Cell(NamedTuple):

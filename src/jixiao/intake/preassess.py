@@ -1,4 +1,4 @@
-"""Reading an 事前绩效评估 expert scoring sheet from YAML or JSON.
+"""Reading an 事前绩效评估 expert scoring sheet from YAML, JSON or its workbook (:mod:`jixiao.intake.preassess_xlsx`).
 
     framework: national-preassessment/2018
     表名: 事前绩效评估专家评分表
@@ -23,6 +23,7 @@ from jixiao.core.errors import InvalidInput, Problem, Problems
 from jixiao.intake.cycle import load_edition
 from jixiao.intake.documents import read_document
 from jixiao.intake.form import MONEY, BadCell, _plain, canonical, parse_money, parse_number
+from jixiao.intake.preassess_xlsx import read_workbook
 from jixiao.intake.yamlio import Located
 
 KEYS = {"framework": ("framework", "评估规则"), "表名": ("表名",), "年度": ("年度",), "项目名称": ("项目名称", "政策或项目名称"),
@@ -33,7 +34,7 @@ KEYS = {"framework": ("framework", "评估规则"), "表名": ("表名",), "年�
 
 def read_preassessment(path: str | Path, edition: str | Path | None = None) -> tuple[Sheet, PreassessEdition, list[Problem]]:
     path = Path(path)
-    doc = read_document(path)  # the one reader; an 事前评估 sheet has no workbook layout, so a workbook is refused
+    doc = read_document(path, read_workbook)  # the one reader; a workbook is the scoring sheet's template
     return bind_preassessment(doc, path.parent, edition)
 
 
@@ -60,7 +61,7 @@ def bind_preassessment(doc: Located, base: Path, edition=None,
     sheet = Sheet(project=_text(top.get("项目名称")), experts=[], department=_text(top.get("主管部门")), money_unit=unit,
                   source=doc.source)
     if not sheet.project:
-        problems.add("E-IN-MISSING", "缺少项目名称", doc.source)
+        problems.add("E-IN-MISSING", "缺少项目名称", doc.where((keys.get("项目名称", "项目名称"),)))
     year = top.get("年度")
     if year not in (None, ""):
         try:
@@ -75,7 +76,7 @@ def bind_preassessment(doc: Located, base: Path, edition=None,
     raw = top.get("专家")
     key = keys.get("专家", "专家")
     if not isinstance(raw, list) or not raw:
-        problems.add("E-IN-MISSING", "缺少专家评分（每位专家一行：姓名及五个维度的分数或等级）", doc.where((key,)) if raw else doc.source)
+        problems.add("E-IN-MISSING", "缺少专家评分（每位专家一行：姓名及五个维度的分数或等级）", doc.where((key,)) if raw is not None else doc.source)
         raw = []
     names = {d.name: d for d in ed.dimensions}
     for i, item in enumerate(raw):

@@ -4,7 +4,10 @@ The sheet (its title, or one of its first rows, holds “事前绩效评估”) 
 by fixed cells: header fields are label/value pairs in the first two columns (项目名称 | 乡村道路养护项目;
 评估规则, 年度, 主管部门, 申请资金, 金额单位, 说明); the row whose column A says 姓名 heads the
 experts' table (姓名, 职称, 工作单位, one column per dimension, 意见), one expert per row down to the first blank
-row. The result is the same plain data a YAML sheet gives, with every field's ``sheet!cell``, so
+row. An optional sheet “评估报告” (章节 | 位置 | 内容) carries the YAML's 报告 block, the assessors' own
+text for the report: one paragraph a row, rows of one 章节 in order, 位置 前/后 for the text before or
+after what the marks write (blank: the whole section). The result is the same plain data a YAML
+sheet gives, with every field's ``sheet!cell``, so
 :func:`jixiao.intake.preassess.bind_preassessment` checks both alike and names the cell.
 """
 
@@ -20,10 +23,22 @@ TITLE = "事前绩效评估"
 HEADER_LABELS = ("评估规则", "年度", "项目名称", "主管部门", "申请资金", "金额单位", "说明")
 NAME = "姓名"
 PERSON = ("职称", "工作单位")  # for the report's 评估人员
+REPORT = "评估报告"
+REPORT_HEADS = ("章节", "位置", "内容")
+PARTS = ("前", "后")
 
 
 def _sheet(wb):
     return titled_sheet(wb, lambda v: isinstance(v, str) and TITLE in v)
+
+
+def is_preassess_workbook(source: Path | FormBook) -> bool:
+    """Whether a workbook holds an 事前绩效评估 scoring sheet (a sheet whose title or first rows say so)."""
+    try:
+        with opened(source) as wb:
+            return _sheet(wb) is not None
+    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
+        return False
 
 
 def read_workbook(source: Path | FormBook) -> WorkbookForm:
@@ -71,7 +86,38 @@ def _read(wb: FormBook) -> WorkbookForm:
             cells[("专家",)] = f"A{r - len(experts) - 1}"
             continue
         r += 1
+    if REPORT in wb.sheetnames:
+        _read_report(wb[REPORT], data, cells)
     return WorkbookForm(data, cells, str(wb.path), ws.title)
+
+
+def _read_report(ws, data: dict, cells: dict[tuple, str]) -> None:
+    """The 评估报告 sheet as the YAML's 报告 block: a section's rows joined into one text, or a list of
+    paragraphs when it has several, or ``{前, 后}``. A bad 位置 is kept as written, so the binder refuses it
+    at its cell."""
+    report: dict = {}
+    for i, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        name, part, text = (list(row) + [None] * 3)[:3]
+        name = "" if name is None else str(name).strip()
+        text = "" if text is None else str(text).strip()
+        if not name or not text:
+            continue
+        part = "" if part is None else str(part).strip()
+        cells.setdefault(("报告", name), f"{REPORT}!C{i}")
+        if part:
+            entry = report.setdefault(name, {})
+            if not isinstance(entry, dict):  # 位置 on some rows of a section and not others
+                report[name] = {"": entry, part: text}
+                continue
+            entry[part] = f"{entry[part]}\n{text}" if part in entry else text
+            continue
+        entry = report.get(name)
+        if isinstance(entry, dict):
+            entry[""] = text  # refused by the binder at this section's cell: 位置 on some rows only
+        else:
+            report[name] = text if entry is None else (entry + [text] if isinstance(entry, list) else [entry, text])
+    if report:
+        data["报告"] = report
 
 
 def write_workbook(data: dict, path: Path, edition: PreassessEdition) -> None:
@@ -110,4 +156,26 @@ def write_workbook(data: dict, path: Path, edition: PreassessEdition) -> None:
     dv.add(f"{col(first)}{r + 1}:{col(first + len(names) - 1)}{r + 200}")
     for c in range(1, len(heads) + 1):
         ws.column_dimensions[col(c)].width = 16
+    _write_report(wb.create_sheet(REPORT), data.get("报告") or {}, edition, bold, fill)
     wb.save(path)
+
+
+def _write_report(ws, report: dict, edition: PreassessEdition, bold, fill) -> None:
+    """One paragraph a row; a blank template lists every section once, so the assessors see them all."""
+    for c, h in enumerate(REPORT_HEADS, start=1):
+        cell = ws.cell(1, c, h)
+        cell.font, cell.fill = bold, fill
+    rows: list[tuple[str, str, str]] = []
+    for name, value in (report or dict.fromkeys(edition.report_sections, "")).items():
+        if not report:
+            rows.append((name, "", ""))
+        elif isinstance(value, dict):
+            rows += [(name, part, str(value[part])) for part in PARTS if value.get(part)]
+        elif isinstance(value, list):
+            rows += [(name, "", str(v)) for v in value]
+        elif value not in (None, ""):
+            rows.append((name, "", str(value)))
+    for i, row in enumerate(rows, start=2):
+        for c, v in enumerate(row, start=1):
+            ws.cell(i, c, v or None)
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width, ws.column_dimensions["C"].width = 22, 8, 100

@@ -14,7 +14,8 @@
   0600 or ``mkdtemp``'s 0700), and a replaced file keeps the mode it had.
 
 Nothing here knows what is written; it lives outside ``intake``, ``batch`` and ``reports`` so that
-all of them share it.
+all of them share it. :func:`output_folder` is the whole of a command's ``-o`` folder (the reports
+and the cycle's documents): the checks a user can fail, in Chinese, around :func:`staged_folder`.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ import secrets
 import shutil
 import signal
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from jixiao.core.errors import InvalidInput, Problem
 
 STAGING_PREFIX = ".jixiao-staging-"
 _HELD = {signal.SIGINT, signal.SIGTERM}
@@ -214,3 +217,61 @@ def _commit(files: Path, out: Path, backup: Path, merge: bool) -> None:
             except OSError:
                 pass
         raise
+
+
+def output_problem(out: Path, says: str) -> InvalidInput:
+    return InvalidInput("输出目录无法使用", [Problem("E-OUT-DIR", f"输出目录“{out}”{says}", str(out))])
+
+
+def make_parents(path: Path) -> list[Path]:
+    """Create ``path`` and its missing parents; the folders made, outermost first."""
+    made = []
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for p in reversed(missing):
+        p.mkdir()
+        made.append(p)
+    return made
+
+
+@contextmanager
+def output_folder(out: Path, *, files: str = "文件", ready: Callable[[], None] | None = None) -> Iterator[Stage]:
+    """The staging folder for what a command writes into the folder ``out`` (its ``-o``), merged
+    file by file so the user's other files stay (:func:`staged_folder`, ``merge=True``).
+
+    What the user can get wrong is refused as :class:`InvalidInput` ``E-OUT-DIR`` naming ``out``:
+    a file there, parents that cannot be created, a folder that cannot be written, one of the
+    written ``files`` (their name in the message: 报告文件, 文书文件) that would replace a folder.
+    ``ready`` runs once ``out`` is checked and before anything is created (LibreOffice present?).
+    On any failure, the parent folders made for ``out`` are removed again and ``out`` is as it was."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise output_problem(out, "已存在且不是文件夹；请换一个 -o 目录")
+    if ready is not None:
+        ready()
+    try:
+        made = make_parents(out.parent)
+    except OSError as exc:
+        raise output_problem(out, f"的上级目录无法创建（{exc.strerror}）；请换一个 -o 目录") from None
+    done = False
+    try:
+        with ExitStack() as stack:
+            try:
+                stage = stack.enter_context(staged_folder(out, merge=True))
+            except OSError:
+                where = "不可写" if out.is_dir() else "所在目录不可写"
+                raise output_problem(out, f"{where}；请换一个 -o 目录") from None
+            yield stage
+        done = True
+    except IsADirectoryError as exc:
+        raise output_problem(out, f"中的“{exc.filename}”是文件夹，无法用{files}替换；请换一个 -o 目录") from None
+    finally:
+        if not done:
+            for d in reversed(made):
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass

@@ -15,13 +15,10 @@ import math
 import os
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.core.engine import evaluate
-from jixiao.core.errors import InvalidInput, Problem
 from jixiao.core.evaluation import Evaluation
 from jixiao.core.facts import Case
 from jixiao.core.model import Framework
@@ -101,58 +98,22 @@ def parse_formats(text: str) -> list[str]:
 def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
     """Write every job's files under ``outdir``; on any error leave ``outdir`` as it was."""
     outdir = Path(outdir)
-    if outdir.exists() and not outdir.is_dir():
-        raise _output_problem(outdir, "已存在且不是文件夹；请换一个 -o 目录")
-    if "pdf" in formats:
-        office.soffice()  # fail before any work when LibreOffice is missing
-    try:
-        made_parents = _make_parents(outdir.parent)
-    except OSError as exc:
-        raise _output_problem(outdir, f"的上级目录无法创建（{exc.strerror}）；请换一个 -o 目录") from None
-    return _build(jobs, outdir, formats, made_parents)
-
-
-def _build(jobs: list[Job], outdir: Path, formats: list[str], made_parents: list[Path]) -> list[Job]:
-    done = False
+    # LibreOffice is looked for once OUTDIR is checked: a missing one fails before any work.
+    ready = office.soffice if "pdf" in formats else None
     conversions: list[tuple[office.Conversion, list]] = []
-    try:
-        with _staged(outdir) as stage:
-            try:
-                _write_all(jobs, formats, stage.files, stage.scratch, conversions)
-            finally:
-                for conversion, _ in conversions:  # after an error or a signal: stop what still runs
-                    conversion.kill()
-                    conversion.cleanup()
-            for job in jobs:
-                base = outdir / job.folder if job.folder else outdir
-                job.written = [base / FILES[f] for f in formats]
-                if "md" in formats:
-                    job.written.append(base / md_writer.CHART)
-        done = True
-    except IsADirectoryError as exc:
-        raise _output_problem(outdir, f"中的“{exc.filename}”是文件夹，无法用报告文件替换；请换一个 -o 目录") from None
-    finally:
-        if not done:
-            for d in reversed(made_parents):
-                try:
-                    d.rmdir()
-                except OSError:
-                    pass
-    return jobs
-
-
-@contextmanager
-def _staged(outdir: Path) -> Iterator[staging.Stage]:
-    """The staging folder (:func:`jixiao.io.staging.staged_folder`: on OUTDIR's file system, even
-    when OUTDIR is a mount point or a link to another one; moved in file by file, keeping the
-    user's other files; nothing left behind after an error, Ctrl-C or SIGTERM)."""
-    with ExitStack() as stack:
+    with staging.output_folder(outdir, files="报告文件", ready=ready) as stage:
         try:
-            stage = stack.enter_context(staging.staged_folder(outdir, merge=True))
-        except OSError:
-            where = "不可写" if outdir.is_dir() else "所在目录不可写"
-            raise _output_problem(outdir, f"{where}；请换一个 -o 目录") from None
-        yield stage
+            _write_all(jobs, formats, stage.files, stage.scratch, conversions)
+        finally:
+            for conversion, _ in conversions:  # after an error or a signal: stop what still runs
+                conversion.kill()
+                conversion.cleanup()
+        for job in jobs:
+            base = outdir / job.folder if job.folder else outdir
+            job.written = [base / FILES[f] for f in formats]
+            if "md" in formats:
+                job.written.append(base / md_writer.CHART)
+    return jobs
 
 
 def _write_all(jobs: list[Job], formats: list[str], payload: Path, scratch: Path,
@@ -238,20 +199,3 @@ def toc_pages(report: Report, pages: list[str] | None) -> dict[str, str]:
         else:
             return {}  # an entry not found: let Word compute the numbers instead
     return found
-
-
-def _output_problem(outdir: Path, says: str) -> InvalidInput:
-    return InvalidInput("输出目录无法使用", [Problem("E-OUT-DIR", f"输出目录“{outdir}”{says}", str(outdir))])
-
-
-def _make_parents(path: Path) -> list[Path]:
-    made = []
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for p in reversed(missing):
-        p.mkdir()
-        made.append(p)
-    return made

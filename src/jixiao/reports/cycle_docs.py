@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.core.errors import InvalidInput, Problem
+from jixiao.io import staging
 from jixiao.reports import docx_writer, html_writer, md_writer, office, preassess_report, target_sheet
-from jixiao.reports.build import _make_parents, _output_problem, _staged, toc_pages
+from jixiao.reports.build import toc_pages
 
 PREASSESS, TARGET = "preassessment", "target"
 FILES = {PREASSESS: {"docx": "report.docx", "pdf": "report.pdf", "html": "report.html", "md": "report.md"},
@@ -76,34 +77,18 @@ def write(jobs: list[CycleJob], outdir: Path, formats: list[str]) -> list[CycleJ
     """Write every job's files under ``outdir`` (drafting those not drafted yet); on any error
     leave ``outdir`` as it was."""
     outdir = Path(outdir)
-    if outdir.exists() and not outdir.is_dir():
-        raise _output_problem(outdir, "已存在且不是文件夹；请换一个 -o 目录")
+    if outdir.exists() and not outdir.is_dir():  # before drafting: the folder is checked first
+        raise staging.output_problem(outdir, "已存在且不是文件夹；请换一个 -o 目录")
     for job in jobs:
         if job.drafted is None:
             draft(job)
-    if any("pdf" in formats_for(j.kind, formats) for j in jobs):
-        office.soffice()  # fail before any work when LibreOffice is missing
-    try:
-        made_parents = _make_parents(outdir.parent)
-    except OSError as exc:
-        raise _output_problem(outdir, f"的上级目录无法创建（{exc.strerror}）；请换一个 -o 目录") from None
-    done = False
-    try:
-        with _staged(outdir) as stage:
-            _write_all(jobs, formats, stage.files, stage.scratch)
-            for job in jobs:
-                base = outdir / job.folder if job.folder else outdir
-                job.written = [base / FILES[job.kind][f] for f in formats_for(job.kind, formats)]
-        done = True
-    except IsADirectoryError as exc:
-        raise _output_problem(outdir, f"中的“{exc.filename}”是文件夹，无法用文书文件替换；请换一个 -o 目录") from None
-    finally:
-        if not done:
-            for d in reversed(made_parents):
-                try:
-                    d.rmdir()
-                except OSError:
-                    pass
+    # LibreOffice is looked for before any folder is made: a missing one fails before any work.
+    ready = office.soffice if any("pdf" in formats_for(j.kind, formats) for j in jobs) else None
+    with staging.output_folder(outdir, files="文书文件", ready=ready) as stage:
+        _write_all(jobs, formats, stage.files, stage.scratch)
+        for job in jobs:
+            base = outdir / job.folder if job.folder else outdir
+            job.written = [base / FILES[job.kind][f] for f in formats_for(job.kind, formats)]
     return jobs
 
 

@@ -22,7 +22,7 @@ from ninja.security import HttpBearer, django_auth
 from jixiao.core.errors import InvalidInput
 from jixiao.store import bulk, selectors, services
 from jixiao.store.errors import Invalid, NotAllowed, NotFound, StoreError, from_invalid_input
-from jixiao.store.models import Adjustment, Attachment, AuditEvent, Evaluation, Opinion, Role
+from jixiao.store.models import Adjustment, Attachment, AuditEvent, Evaluation, Kind, Opinion, Role
 from jixiao.store.workflow import allowed_from
 
 MAX_LIMIT = 500
@@ -347,6 +347,10 @@ def evaluation(request, pk: int):
                         for t in allowed_from(ev.state) if held & set(t.roles)],
         "experts": list(ev.assignments.values_list("user__username", flat=True)),
     })
+    if ev.kind == Kind.MONITOR:
+        from jixiao.store import monitoring
+
+        out["decision_deadline"] = monitoring.deadline_json(ev)
     return out
 
 
@@ -619,8 +623,13 @@ def indicator_library(request, q: str = "", level1: str = "", limit: int = 100):
 # --- 运行监控 ---------------------------------------------------------------------------------------
 
 def monitoring_json(r) -> dict:
+    from jixiao.store import monitoring
+
     ev = r.evaluation
-    return {**summary(ev), "dept": r.dept, "lights": r.counts, "status": r.status, "red": r.reds}
+    # Only an abnormal form can have a 处理决定 deadline: the others cost no query.
+    deadline = monitoring.deadline_json(ev) if r.status == "异常" else None
+    return {**summary(ev), "dept": r.dept, "lights": r.counts, "status": r.status, "red": r.reds,
+            "decision_deadline": deadline}
 
 
 @api.get("/monitoring", summary="某年度可见的运行监控表及其红黄绿蓝灯数（红灯多的在前）")
@@ -639,7 +648,8 @@ def post_monitoring(request, body: MonitoringIn):
     if unit is None:
         raise NotFound(f"找不到单位“{body.unit}”")
     ev, v = monitoring.save(actor=request.user, unit=unit, document=body.document, source="API", note=body.note)
-    return Status(201 if v is not None else 200, {**summary(ev), "blockers": monitoring.blockers(ev)})
+    return Status(201 if v is not None else 200, {**summary(ev), "blockers": monitoring.blockers(ev),
+                                                  "decision_deadline": monitoring.deadline_json(ev)})
 
 
 @api.post("/evaluations/{pk}/measures", summary="为红灯指标填写纠偏措施（单位；保存为新版本）", response={201: dict})
@@ -648,7 +658,7 @@ def post_measure(request, pk: int, body: MeasureIn):
 
     ev = _evaluation(request, pk)
     ev, _ = monitoring.add_measure(actor=request.user, evaluation=ev, indicator=body.indicator, measure=body.measure)
-    return Status(201, {**summary(ev), "blockers": monitoring.blockers(ev)})
+    return Status(201, {**summary(ev), "blockers": monitoring.blockers(ev), "decision_deadline": monitoring.deadline_json(ev)})
 
 
 # --- 整改 -------------------------------------------------------------------------------------------

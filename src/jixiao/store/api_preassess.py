@@ -1,5 +1,5 @@
 """事前绩效评估 in the API (``/api/v1/preassessments``): list, create (a sheet as JSON or an uploaded
-YAML/JSON/XLSX file, or a blank form), detail, assign an expert, an expert's own marks, the recorded
+YAML/JSON/XLSX file, or a blank form), detail, assign an expert or take one off, an expert's own marks, the recorded
 outcome. Errors are the API's one shape ``{code, message, problems}`` (the handlers of
 :mod:`jixiao.store.api`); an assessment outside the caller's scope is 404, as everywhere.
 """
@@ -104,6 +104,14 @@ def assign(request, pk: int, body: AssignIn):
     ev = _get(request, pk)
     a = preassess.assign(actor=request.user, evaluation=ev, username=body.username)
     return Status(201, {"evaluation": ev.id, "username": a.user.get_username()})
+
+
+@router.delete("/{pk}/experts/{username}", summary="撤销专家指派（财政、管理员；专家已评分的不能撤销，409）")
+def unassign(request, pk: int, username: str, reason: str = ""):
+    ev = _get(request, pk)
+    preassess.unassign(actor=request.user, evaluation=ev, username=username, reason=reason)
+    return {"evaluation": ev.id, "username": username,
+            "assigned": list(ev.assignments.order_by("user__username").values_list("user__username", flat=True))}
 
 
 @router.post("/{pk}/marks", summary="专家填写自己的评分（每个维度分数或 优/良/中/差，及意见）", response={201: dict})

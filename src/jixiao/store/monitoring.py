@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from jixiao import services as core_services
 from jixiao.core.cycle import workdays
+from jixiao.core.cycle.monitoring import DecisionDeadline
+from jixiao.core.cycle.monitoring import decision_deadline as core_deadline
 from jixiao.core.errors import InvalidInput, Problem
 from jixiao.store import scoring, selectors, services
 from jixiao.store.errors import Conflict, Invalid, from_invalid_input
@@ -113,23 +115,11 @@ def decide(*, actor, evaluation: Evaluation, decision: str) -> tuple[Evaluation,
                                 title=evaluation.title)
 
 
-@dataclass(frozen=True)
-class DecisionDeadline:
-    """When an abnormal form's 处理决定 is due: the edition's working days counted from the day the
-    form was first saved 异常 (in its current run of 异常 versions), with mainland holidays and 调休."""
-
-    deadline: workdays.Deadline
-    decided: dt.date | None  # the day the decision was saved, if it was
-    overdue: bool
-
-    @property
-    def due(self) -> dt.date:
-        return self.deadline.due
-
-
 def decision_deadline(ev: Evaluation, today: dt.date | None = None,
                       calendar: workdays.Calendar | None = None) -> DecisionDeadline | None:
-    """The 处理决定 deadline of ``ev`` (None: its edition sets none, or the form is not 异常 now)."""
+    """The 处理决定 deadline of ``ev`` (None: its edition sets none, or the form is not 异常 now),
+    counted from the day the form was first saved 异常 in its current run of 异常 versions (a form lit
+    正常 in between starts afresh), by the core's :func:`~jixiao.core.cycle.monitoring.decision_deadline`."""
     from django.utils import timezone
 
     from jixiao.io.workdays import is_workday
@@ -139,15 +129,22 @@ def decision_deadline(ev: Evaluation, today: dt.date | None = None,
     if not days or not allowed:
         return None
     versions = list(ev.versions.select_related("score").filter(number__lte=ev.current).order_by("number"))
-    if not versions or not hasattr(versions[-1], "score") or versions[-1].score.record.get("status") != "异常":
+    status = versions[-1].score.record.get("status") if versions and hasattr(versions[-1], "score") else None
+    if status != "异常":
         return None
     start = len(versions) - 1
     while start > 0 and hasattr(versions[start - 1], "score") and versions[start - 1].score.record.get("status") == "异常":
         start -= 1
     run = versions[start:]
-    deadline = workdays.workday_deadline(timezone.localdate(run[0].created), int(days), calendar or is_workday)
     decided = next((timezone.localdate(v.created) for v in run if v.facts.get("处理决定") in allowed), None)
-    return DecisionDeadline(deadline, decided, deadline.overdue(today or timezone.localdate(), decided))
+    return core_deadline(days, allowed, status, timezone.localdate(run[0].created), today or timezone.localdate(),
+                         calendar or is_workday, decided)
+
+
+def deadline_json(ev: Evaluation) -> dict | None:
+    """The API's form of :func:`decision_deadline` (dates as ISO text)."""
+    d = decision_deadline(ev)
+    return d.to_json() if d is not None else None
 
 
 def light_counts(ev: Evaluation) -> dict[str, int]:

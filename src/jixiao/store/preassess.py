@@ -15,7 +15,7 @@ its "grade" the outcome (the recorded one once concluded). Experts mark only whi
 
 Who may do what: the unit, 主管部门 and 财政 in scope create and read; an expert reads only the
 assessments assigned to them, and only their own marks (:func:`view`); 财政 and 管理员 assign
-experts and record the outcome. Every write runs in one transaction with its AuditEvent.
+experts (and take off one who has not marked yet) and record the outcome. Every write runs in one transaction with its AuditEvent.
 """
 
 from __future__ import annotations
@@ -261,6 +261,36 @@ def assign(*, actor, evaluation: Evaluation, username: str):
     """An expert for this assessment (财政 or 管理员 in scope); the same expert twice is one assignment."""
     _open(evaluation, "指派专家")
     return services.assign_expert(actor=actor, evaluation=evaluation, username=(username or "").strip())
+
+
+def unassign(*, actor, evaluation: Evaluation, username: str, reason: str = "") -> None:
+    """Take an expert off this assessment (财政 or 管理员 in scope), while it is open and only before
+    the expert has marked it.
+
+    An expert who has marked is refused, not unassigned: the marks are part of the record and the
+    combined score. Dropping them would change the score without a decision on it, and keeping them
+    would leave a score counted from someone no longer on the panel, whom no one could ask to revise
+    it. A finance official expects neither; a marked expert's part is settled by the recorded
+    outcome and its reason."""
+    username = (username or "").strip()
+    reason = services.bounded(reason, "理由", services.TEXT_MAX)
+    with transaction.atomic():
+        ev = services._locked(evaluation)
+        if actor is not None and not services._roles(actor, ev) & DECIDERS:
+            raise NotAllowed("只有财政绩效处或管理员可以撤销专家指派")
+        _open(ev, "撤销专家指派")
+        a = ev.assignments.select_related("user").filter(user__username=username).first()
+        if a is None:
+            raise NotFound(f"专家“{username}”没有指派给本项目")
+        current = ev.versions.filter(number=ev.current).first()
+        rows = (current.facts.get("专家") or []) if current else []
+        if any(isinstance(r, dict) and r.get(ACCOUNT) == username for r in rows):
+            raise Conflict(f"专家“{username}”已提交评分，不能撤销指派：评分已计入评估记录和合计得分。"
+                           "如该专家须回避或其评分不应采信，请在记录评估结论时写明理由", [], "E-ST-MARKED")
+        services.audit(actor=actor, action="expert.unassign", obj=a, evaluation=ev,
+                       detail={"username": username, "reason": reason})
+        a._history_user = actor  # the history row of the deletion names who took the expert off
+        a.delete()
 
 
 def _mark_value(name: str, value):

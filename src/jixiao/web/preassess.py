@@ -1,7 +1,7 @@
 """事前绩效评估 pages: the list (a project unit, 主管部门 or 财政 starts one from a blank form or an
 uploaded scoring sheet), the detail with the five dimensions by expert, the combined score, the
-outcome and its reason and the hints; 财政 assigns experts and records the outcome; an assigned expert
-enters their own marks — and sees only their own.
+outcome and its reason and the hints; 财政 assigns experts (and takes off one who has not marked) and
+records the outcome; an assigned expert enters their own marks — and sees only their own.
 
 Reads through the store's selectors, writes through :mod:`jixiao.store.preassess` only; an
 assessment outside the user's scope (an expert's: not assigned to them) is a 404.
@@ -28,7 +28,8 @@ from jixiao.web import stored
 from jixiao.web.access import roles
 from jixiao.web.audit import ACTIONS
 
-ACTIONS.update({"preassess.conclude": "记录事前评估结论", "transition.conclude": "事前评估结论生效"})
+ACTIONS.update({"preassess.conclude": "记录事前评估结论", "transition.conclude": "事前评估结论生效",
+                "expert.unassign": "撤销专家指派"})
 CREATORS = {Role.UNIT, Role.DEPT, Role.FINANCE, Role.ADMIN}
 MONEY_UNITS = ("万元", "元", "千元", "亿元")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -137,6 +138,7 @@ def preassess_item(request, pk: int):
         "nav": "preassess", "ev": ev, "vw": vw, "rows": _table(vw), "record": vw.record,
         "hints": vw.record.get("findings", []), "may_decide": may_decide and is_open, "may_mark": may_mark,
         "assign_choices": [u for u in choices if u not in assigned], "outcomes": preassess.outcomes(ev),
+        "unassignable": [u for u in vw.assigned if u not in vw.marked],
         "mine": vw.mine or {}, "dims": vw.dims, "reopenable": may_decide and not is_open})
 
 
@@ -151,6 +153,20 @@ def preassess_assign(request, pk: int):
         messages.error(request, "指派未成功：" + stored.error_text(exc))
     else:
         messages.success(request, f"已指派专家 {username}。")
+    return redirect("web:preassess_item", pk=ev.pk)
+
+
+@login_required
+@require_POST
+def preassess_unassign(request, pk: int):
+    ev = _get_or_404(request.user, pk)
+    username = request.POST.get("username") or ""
+    try:
+        preassess.unassign(actor=request.user, evaluation=ev, username=username, reason=request.POST.get("reason") or "")
+    except StoreError as exc:
+        messages.error(request, "撤销指派未成功：" + stored.error_text(exc))
+    else:
+        messages.success(request, f"已撤销专家 {username} 的指派。")
     return redirect("web:preassess_item", pk=ev.pk)
 
 
@@ -204,6 +220,7 @@ urlpatterns = [
     path("preassess/upload", preassess_upload, name="preassess_upload"),
     path("preassess/<int:pk>/", preassess_item, name="preassess_item"),
     path("preassess/<int:pk>/assign", preassess_assign, name="preassess_assign"),
+    path("preassess/<int:pk>/unassign", preassess_unassign, name="preassess_unassign"),
     path("preassess/<int:pk>/mark", preassess_mark, name="preassess_mark"),
     path("preassess/<int:pk>/conclude", preassess_conclude, name="preassess_conclude"),
 ]

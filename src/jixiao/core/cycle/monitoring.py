@@ -23,6 +23,7 @@ Chinese reason, like a score's trace.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -30,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from jixiao.core import expr as E
 from jixiao.core.cycle.common import EDGE, Quote, finding
+from jixiao.core.cycle.workdays import Calendar, Deadline, workday_deadline
 from jixiao.core.errors import Problem
 from jixiao.core.numbers import fmt_pct
 
@@ -416,3 +418,42 @@ EXAMPLE_EDITION = {
                           {"below": 0.8, "light": "黄", "says": "不低于60%且低于80%，黄灯"},
                           {"light": "绿", "says": "不低于80%，绿灯"}]}],
 }
+
+
+@dataclass(frozen=True)
+class DecisionDeadline:
+    """When an abnormal form's 处理决定 is due: the edition's working days (四川: 10, 川财绩〔2025〕10号)
+    counted from the day the result was found 异常, not counting that day; and whether it was missed."""
+
+    deadline: Deadline
+    decided: dt.date | None  # the day the decision was made, if it was (and is known)
+    overdue: bool
+
+    @property
+    def due(self) -> dt.date:
+        return self.deadline.due
+
+    def to_json(self) -> dict:
+        d = self.deadline
+        return {"start": d.start.isoformat(), "working_days": d.days, "due": d.due.isoformat(),
+                "estimated": d.estimated, "decided": self.decided.isoformat() if self.decided else None,
+                "overdue": self.overdue}
+
+
+def decision_deadline(days: int | None, decisions: list[str], status: str, start: dt.date, today: dt.date,
+                      calendar: Calendar, decided: dt.date | None = None) -> DecisionDeadline | None:
+    """The 处理决定 deadline, or None where there is none: the edition sets no working days or no
+    decisions, or the result is not 异常. ``start`` is the day the result was found 异常; the store
+    passes the day the form was first saved 异常, the command line the day it scores a file.
+
+    >>> import datetime as dt
+    >>> d = decision_deadline(10, ["继续执行"], "异常", dt.date(2026, 9, 25), dt.date(2026, 10, 12), lambda d: d.weekday() < 5)
+    >>> d.due, d.overdue
+    (datetime.date(2026, 10, 9), True)
+    >>> decision_deadline(10, ["继续执行"], "正常", dt.date(2026, 9, 25), dt.date(2026, 10, 12), lambda d: True) is None
+    True
+    """
+    if not days or not decisions or status != "异常":
+        return None
+    deadline = workday_deadline(start, int(days), calendar)
+    return DecisionDeadline(deadline, decided, deadline.overdue(today, decided))

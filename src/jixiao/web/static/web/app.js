@@ -25,3 +25,8 @@ function jxCharts(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { jxCharts(); });
 document.addEventListener("htmx:afterSettle", function (e) { jxCharts(e.target); });
+// A form with data-confirm asks before it is sent (an irreversible or weighty step); cancelled, nothing is posted.
+document.addEventListener("submit", function (e) {
+  var f = e.target;
+  if (f && f.dataset && f.dataset.confirm && !window.confirm(f.dataset.confirm)) { e.preventDefault(); }
+});
