@@ -327,15 +327,16 @@ class LineEvaluator:
     MONEY = frozenset({"年初预算数", "全年预算数", "调整后预算数", "全年执行数"})
 
     def __init__(self, env: dict[str, E.Value], unit: str, money_unit: str,
-                 known: dict[int, E.Value] | None = None):
+                 known: list[tuple[E.Node, E.Value]] | None = None):
         self.env, self.unit, self.money_unit = env, unit, money_unit
         # Values already computed for this line, by the identity of the rule's own trees (built
-        # once per rule: jixiao.core.rules.base.built), so the trace does not compute them again.
-        self.known = known or {}
+        # once per rule: jixiao.core.rules.base.once), so the trace does not compute them again.
+        self.known = {id(n): (n, v) for n, v in known or ()}  # the node kept: its id stays its own
 
     def __call__(self, n: E.Node) -> E.Value:
-        if id(n) in self.known:
-            return self.known[id(n)]
+        hit = self.known.get(id(n))
+        if hit is not None:
+            return hit[1]
         return E.evaluate(n, self.env)
 
     def show(self, n: E.Node, value: E.Value | None = None) -> str:
@@ -379,9 +380,9 @@ def score_line(fw: FormFramework, line: FundLine | Row, kind: str | None, money_
     rule = rules.get(kind) if kind else None  # none for an unknown 行类型, which is never scored (ROW_TYPE)
     # The line's score and code are its rule's own trees on this line's branch of score_tree and
     # code_tree (the 资金 line's code is the framework's, not its rule's).
-    known: dict[int, E.Value] = {}
+    known: list[tuple[E.Node, E.Value]] = []
     if isinstance(rule, (Target, Qualitative)):
-        known = {id(rule.lower()): score, id(rule.code()): code}
+        known = [(rule.lower(), score), (rule.code(), code)]
     ev = LineEvaluator(env, unit, money_unit, known)
     if isinstance(score, E.Missing):
         # An out-of-band score is explained with its band; a missing value by its reason code alone.
