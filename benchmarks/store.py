@@ -14,6 +14,10 @@ imported file (reading the file itself is not measured: scoring starts from the 
   transaction with ``bulk_create_with_history`` (history and audit rows still written) — for the
   other ``--forms``; scoring and writing are timed apart, and the ratio to the baseline printed.
 
+**folder import**: ``--files`` forms written as YAML files into a folder of one unit and imported
+as ``jixiao db import FOLDER`` does (each file read, bound and scored, then written), once with one
+scoring process and once with one per core (``--workers``), the ratio printed.
+
 Latencies are measured in-process through Django's test client (middleware, auth, JSON included);
 the list is also timed as it was before total and grade were copied onto Evaluation (a correlated
 subquery per row), as a baseline. The machine is shared: run it at 100,000 forms once at most.
@@ -48,6 +52,8 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=100)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--baseline", type=int, default=200, help="forms through the per-file path, for the ratio")
+    ap.add_argument("--files", type=int, default=1000,
+                    help="forms written as files and imported as a folder, with one process and one per core")
     ap.add_argument("--database", default=os.environ.get("JIXIAO_DATABASE_URL"))
     args = ap.parse_args()
     data = Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
@@ -135,6 +141,9 @@ def run(args, data: Path) -> None:
     print(f"评价 {Evaluation.objects.count():,}，历史行 {Evaluation.history.count():,}，"
           f"审计事件 {AuditEvent.objects.count():,}", flush=True)
 
+    if args.files:
+        folder_import(args, data, make, bulk)
+
     finance, unit0 = Client(), Client()
     finance.defaults["HTTP_AUTHORIZATION"] = f"Bearer {services.issue_token(actor=None, username='finance')}"
     unit0.defaults["HTTP_AUTHORIZATION"] = f"Bearer {services.issue_token(actor=None, username='unit0')}"
@@ -187,6 +196,33 @@ def run(args, data: Path) -> None:
     measure("详情（一张表：记录、版本、可执行操作）", detail)
     measure(f"历年对比（一个单位的全部 {args.forms // args.units} 张表）", history)
     print(f"结束时负载 {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def folder_import(args, data: Path, make, bulk) -> None:
+    """``jixiao db import FOLDER``'s path: --files YAML files of one unit read and scored with one
+    process (the baseline) and with one per core (``--workers``), each into evaluations of its own."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    cores = os.cpu_count() or 1
+    rates = {}
+    for workers, year in ((1, 2030), (cores, 2031)):
+        folder = data / f"folder{workers}"
+        folder.mkdir()
+        for i in range(args.files):
+            doc = make(i)[1]
+            doc["年度"] = year
+            with (folder / f"form{i:06d}.yaml").open("w", encoding="utf-8") as f:
+                yaml.dump(doc, f)
+        paths = sorted(folder.iterdir())
+        t0 = time.perf_counter()
+        out = bulk.import_scored(actor=None, unit_code="990000", year=None, items=bulk.read_files(paths, workers=workers))
+        took = time.perf_counter() - t0
+        assert all(o.ok for o in out), [o.error for o in out if not o.ok][:3]
+        rates[workers] = args.files / took
+        print(f"文件夹导入（读文件 + 评分 + 写入，{workers} 个评分进程）：{args.files:,} 个文件用时 {took:.1f} 秒，"
+              f"{rates[workers]:.0f} 张/秒" + (f"（单进程的 {rates[workers] / rates[1]:.2f} 倍）" if workers > 1 else ""),
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import multiprocessing
 import os
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,30 +61,56 @@ def load_demo(database: str | None, data: Path) -> None:
     subprocess.run([sys.executable, "-c", code, database or "", str(data)], check=True, env=env, cwd=str(ROOT))
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A save is timed on its own: its redirect to the detail page is another request."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def server_timing(headers) -> dict[str, float]:
+    """The server's own durations in seconds, from ``Server-Timing`` (jixiao.web.timing): ``app``
+    (wall time from the outermost middleware to the response), ``cpu`` (the request thread's CPU
+    time), ``db`` (time inside database calls) and ``peers`` (CPU time of the server process's
+    other threads meanwhile: the request's wait for the GIL)."""
+    out: dict[str, float] = {}
+    for part in (headers.get("Server-Timing") or "").split(","):
+        name, _, dur = part.strip().partition(";dur=")
+        try:
+            out[name] = float(dur) / 1000
+        except ValueError:
+            pass
+    return out
+
+
 class User:
     def __init__(self, base: str, name: str, stats, lock):
         self.base, self.name, self.stats, self.lock = base, name, stats, lock
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.no_redirect = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
 
     def csrf(self) -> str:
         return next((c.value for c in self.jar if c.name == "csrftoken"), "")
 
-    def call(self, label: str, path: str, data: dict | None = None, expect=(200, 302)) -> tuple[int, str]:
+    def call(self, label: str, path: str, data: dict | None = None, expect=(200, 302),
+             follow: bool = True) -> tuple[int, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         req = urllib.request.Request(self.base + path, data=body, headers={
             "X-CSRFToken": self.csrf(), "Referer": self.base + "/"})
+        headers = None
         t0 = time.perf_counter()
         try:
-            with self.opener.open(req, timeout=120) as r:
-                status, text = r.status, r.read().decode("utf-8", "replace")
+            with (self.opener if follow else self.no_redirect).open(req, timeout=120) as r:
+                status, text, headers = r.status, r.read().decode("utf-8", "replace"), r.headers
         except urllib.error.HTTPError as e:
-            status, text = e.code, e.read().decode("utf-8", "replace")
+            status, text, headers = e.code, e.read().decode("utf-8", "replace"), e.headers
         except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
             status, text = 0, str(e)
         dt = time.perf_counter() - t0
+        t = server_timing(headers) if headers is not None else {}
         with self.lock:
-            self.stats["lat"][label].append(dt)
+            self.stats["req"].append((label, dt, t.get("app"), t.get("cpu"), t.get("db"), t.get("peers")))
             if status not in expect:
                 self.stats["errors"].append(f"{label} {path} → {status}")
         return status, text
@@ -160,10 +186,10 @@ def run_user(u: User, pages: dict, until: float, saves: dict, think: float = 0.0
             pause()
             if n % 3 == 0:
                 post = dict(fields, note=f"负载测试 {me} 第 {n} 次", **{"e.绩效管理制度": f"负载测试 {me} {n} 保存"})
-                # urllib follows the redirect after a save, so a saved version answers 200 (the detail page)
-                status, _ = u.call("保存", f"/e/{pages['mine']}/edit", post, expect=(200, 302, 409))
+                # a saved version answers 302 (to the detail page, not followed: the save is timed alone)
+                status, _ = u.call("保存", f"/e/{pages['mine']}/edit", post, expect=(302, 409), follow=False)
                 with u.lock:
-                    saves["ok" if status in (200, 302) else "conflict" if status == 409 else "other"] += 1
+                    saves["ok" if status == 302 else "conflict" if status == 409 else "other"] += 1
                 pause()
         else:
             u.call("总览", "/overview/?year=2020")
@@ -174,7 +200,7 @@ def run_user(u: User, pages: dict, until: float, saves: dict, think: float = 0.0
 
 def baseline(base: str, pages: dict, rounds: int = 5) -> dict[str, list[float]]:
     """Each page's latency with one user alone on the server: the same pages, no saves."""
-    stats: dict = {"lat": defaultdict(list), "errors": []}
+    stats = new_stats()
     lock = threading.Lock()
     for name in ("danwei2", "zhuguan", "caizheng"):
         u = User(base, name, stats, lock)
@@ -188,9 +214,83 @@ def baseline(base: str, pages: dict, rounds: int = 5) -> dict[str, list[float]]:
             else:
                 u.call("总览", "/overview/?year=2020")
                 u.call("审计日志", "/audit/")
-    for label in ("登录页", "登录"):
-        stats["lat"].pop(label, None)
-    return stats["lat"]
+    stats["req"] = [r for r in stats["req"] if r[0] not in ("登录页", "登录")]
+    return stats
+
+
+def new_stats() -> dict:
+    """Every request as (page, client seconds, server app, cpu, db, peers), and the errors."""
+    return {"req": [], "errors": []}
+
+
+def client_process(base: str, pages: dict, users: list[tuple[int, str]], seconds: float, think: float,
+                   ready, results) -> None:
+    """One client process: its share of the users, each a thread. Logs them in (before the timed
+    minute, five at a time), waits for every process to be ready, runs, and sends its figures back."""
+    stats, lock, saves = new_stats(), threading.Lock(), defaultdict(int)
+    mine = [(i, User(base, name, stats, lock)) for i, name in users]
+    for k in range(0, len(mine), 5):
+        logins = [threading.Thread(target=u.login) for _, u in mine[k:k + 5]]
+        for t in logins:
+            t.start()
+        for t in logins:
+            t.join()
+    stats = new_stats()
+    for _, u in mine:
+        u.stats = stats
+    ready.wait()
+    until = time.time() + seconds
+    threads = [threading.Thread(target=run_user, args=(u, pages, until, saves, think, i)) for i, u in mine]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 60)
+    results.put((stats, dict(saves)))
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
+
+
+def report(reqs: list[tuple], base: list[tuple]) -> None:
+    """Per page: the client's timing beside the server's own (Server-Timing), its CPU and database
+    time, and the same page alone (baseline); then where the slowest 5 % of all requests spent
+    their time."""
+
+    def ms(x: float) -> str:
+        return "—" if x != x else f"{x * 1000:.0f}"
+
+    def col(rows, i):
+        return [r[i] for r in rows if r[i] is not None]
+
+    print("客户端：客户端计得的时间（含等待服务线程、网络与客户端自身）；服务端：服务器自身计时（中间件到响应）；"
+          "CPU：该请求线程自身的 CPU 时间；DB：数据库调用时间；GIL：其间同一服务进程其他线程所用 CPU（即等 GIL）；单位 ms")
+    print(f"{'页面':<10}{'次数':>6}{'客户端p50':>10}{'客户端p95':>10}{'服务端p50':>10}{'服务端p95':>10}"
+          f"{'CPU p50':>9}{'DB p50':>8}{'GIL p50':>9}{'基线p50':>9}{'基线CPU':>9}")
+    labels = sorted({r[0] for r in reqs}, key=lambda x: -sum(r[0] == x for r in reqs))
+    for label in labels:
+        rows = [r for r in reqs if r[0] == label]
+        alone = [r for r in base if r[0] == label]
+        print(f"{label:<10}{len(rows):>6}{ms(pct(col(rows, 1), .5)):>12}{ms(pct(col(rows, 1), .95)):>12}"
+              f"{ms(pct(col(rows, 2), .5)):>12}{ms(pct(col(rows, 2), .95)):>12}{ms(pct(col(rows, 3), .5)):>10}"
+              f"{ms(pct(col(rows, 4), .5)):>9}{ms(pct(col(rows, 5), .5)):>10}{ms(pct(col(alone, 1), .5)):>10}"
+              f"{ms(pct(col(alone, 3), .5)):>10}")
+    every, app = col(reqs, 1), col(reqs, 2)
+    print(f"全部页面：客户端 p50 {ms(pct(every, .5))}、p95 {ms(pct(every, .95))}；"
+          f"服务端 p50 {ms(pct(app, .5))}、p95 {ms(pct(app, .95))}")
+    cut = pct(every, .95)
+    slow = [r for r in reqs if r[1] >= cut and r[2] is not None]
+    if slow:
+        def mean(xs):
+            return sum(xs) / len(xs)
+
+        outside = mean([r[1] - r[2] for r in slow])
+        cpu, db, gil = mean([r[3] for r in slow]), mean([r[4] for r in slow]), mean([r[5] for r in slow])
+        core = mean([max(0.0, r[2] - r[3] - r[4] - r[5]) for r in slow])
+        print(f"最慢 5 %（{len(slow)} 次，客户端 ≥ {ms(cut)}）平均 {ms(mean([r[1] for r in slow]))}：服务器之外 {ms(outside)}"
+              f"（等待服务线程、网络、客户端）；服务器内：自身 CPU {ms(cpu)}、数据库 {ms(db)}、"
+              f"同进程其他线程占用 GIL {ms(gil)}、等待空闲核 {ms(core)}")
 
 
 def main() -> None:
@@ -202,6 +302,8 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=3.0,
                     help="mean pause between pages in seconds (0: every user asks again at once)")
     ap.add_argument("--workers", type=int, default=1, help="server processes (jixiao serve --workers)")
+    ap.add_argument("--threads", type=int, default=None, help="threads per server process (default: jixiao serve's)")
+    ap.add_argument("--clients", type=int, default=5, help="client processes the simulated users are spread over")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jixiao-load-"))
     server = None
@@ -216,8 +318,10 @@ def main() -> None:
         load_demo(database, data)
         port = free_port()
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+        threads = ["--threads", str(args.threads)] if args.threads else []
         cmd = [sys.executable, "-c", "from jixiao.cli import main; main()", "serve", "--data", str(data),
-               "--port", str(port), "--threads", "16", "--workers", str(args.workers)] + (["--database", database] if database else [])
+               "--port", str(port), "--workers", str(args.workers), *threads] + (["--database", database] if database else [])
+        env["JIXIAO_SERVER_TIMING"] = "1"  # the server's own durations in each answer (jixiao.web.timing)
         server = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=(tmp / "serve.log").open("w"))
         for _ in range(240):
             try:
@@ -234,52 +338,43 @@ def main() -> None:
                              text=True, check=True, cwd=str(ROOT)).stdout.split("\n")
         pages = {"ev": out[0].split(), "mine": out[1].strip()}
         load_start = os.getloadavg()
-        base_lat = baseline(base, pages)
-        stats = {"lat": defaultdict(list), "errors": []}
-        lock = threading.Lock()
-        saves = defaultdict(int)
+        base_stats = baseline(base, pages)
         # 50 users: the unit user danwei2 many times over (all on one evaluation: the hardest case for
-        # lost updates), the rest 主管部门 and 财政 reviewers browsing.
+        # lost updates), the rest 主管部门 and 财政 reviewers browsing. They run in --clients processes
+        # (threads within each): one Python process of 50 threads would add its own GIL waits to
+        # every timing it takes.
         names = [("danwei2" if i % 3 == 0 else "zhuguan" if i % 3 == 1 else "caizheng") for i in range(args.users)]
-        users = [User(base, n, stats, lock) for n in names]
-        # Logging in (a deliberately slow password hash) happens before the timed minute, a few at a time.
-        logins = [threading.Thread(target=u.login) for u in users]
-        for i in range(0, len(logins), 5):
-            for t in logins[i:i + 5]:
-                t.start()
-            for t in logins[i:i + 5]:
-                t.join()
-        stats["lat"].clear()
-        stats["errors"].clear()
-        until = time.time() + args.seconds
-        threads = [threading.Thread(target=run_user, args=(u, pages, until, saves, args.think, i))
-                   for i, u in enumerate(users)]
+        ctx = multiprocessing.get_context("fork")
+        n = max(1, min(args.clients, args.users))
+        ready, results = ctx.Barrier(n + 1), ctx.Queue()
+        procs = [ctx.Process(target=client_process, args=(
+            base, pages, [(i, names[i]) for i in range(k, args.users, n)], args.seconds, args.think, ready, results))
+            for k in range(n)]
+        for p in procs:
+            p.start()
+        ready.wait(timeout=600)  # logins done in every client process
         t0 = time.time()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(args.seconds + 60)
+        stats, saves = new_stats(), defaultdict(int)
+        for _ in procs:
+            part, part_saves = results.get(timeout=args.seconds + 180)
+            stats["req"].extend(part["req"])
+            stats["errors"].extend(part["errors"])
+            for key, v in part_saves.items():
+                saves[key] += v
         wall = time.time() - t0
+        for p in procs:
+            p.join(30)
         code = ("import sys; from jixiao.server import setup; setup(sys.argv[1] or None, sys.argv[2]);"
                 "from jixiao.store.models import Evaluation as E; e = E.objects.get(pk=int(sys.argv[3]));"
                 "print(e.versions.count())")
         versions = int(subprocess.run([sys.executable, "-c", code, database or "", str(data), pages["mine"]], env=env,
                                       capture_output=True, text=True, check=True, cwd=str(ROOT)).stdout)
-        every = [x for v in stats["lat"].values() for x in v]
         load_end = os.getloadavg()
-        print(f"数据库：{'PostgreSQL（本机回环）' if database else 'SQLite'}；用户 {args.users}；"
-              f"服务进程 {args.workers}；页间停顿 平均 {args.think:g} 秒；时长 {wall:.1f} 秒；请求 {len(every)}（{len(every) / wall:.0f} 次/秒）；"
-              f"负载 {load_start[0]:.1f} → {load_end[0]:.1f}（{os.cpu_count()} 核）")
-        print(f"{'页面':<12}{'次数':>8}{'p50 ms':>10}{'p95 ms':>10}{'最大 ms':>10}{'基线p50':>10}{'p95/基线':>10}")
-        for label, xs in sorted(stats["lat"].items(), key=lambda kv: -len(kv[1])):
-            xs = sorted(xs)
-            p95 = xs[min(len(xs) - 1, int(0.95 * len(xs)))]
-            b = statistics.median(base_lat[label]) if base_lat.get(label) else None
-            ratio = f"{p95 / b:>9.1f}×" if b else f"{'—':>10}"
-            print(f"{label:<12}{len(xs):>8}{statistics.median(xs) * 1000:>10.0f}{p95 * 1000:>10.0f}{xs[-1] * 1000:>10.0f}"
-                  + (f"{b * 1000:>10.0f}" if b else f"{'—':>10}") + ratio)
-        xs = sorted(every)
-        print(f"全部页面 p95 {xs[int(0.95 * len(xs))] * 1000:.0f} ms；错误 {len(stats['errors'])}"
+        report(stats["req"], base_stats["req"])
+        print(f"数据库：{'PostgreSQL（本机回环）' if database else 'SQLite'}；用户 {args.users}（{n} 个客户端进程）；"
+              f"服务进程 {args.workers} × 线程 {args.threads or '（serve 默认）'}；页间停顿 平均 {args.think:g} 秒；"
+              f"时长 {wall:.1f} 秒；请求 {len(stats['req'])}（{len(stats['req']) / wall:.0f} 次/秒）；"
+              f"负载 {load_start[0]:.1f} → {load_end[0]:.1f}（{os.cpu_count()} 核）；错误 {len(stats['errors'])}"
               + (f"（如：{stats['errors'][:3]}）" if stats["errors"] else ""))
         print(f"保存：成功 {saves['ok']}，因他人已保存而拒绝（409，未覆盖）{saves['conflict']}，其他 {saves['other']}；"
               f"该评价的版本数 {versions} = 1 + 成功保存 {saves['ok']}：{'是' if versions == 1 + saves['ok'] else '否（有更新丢失！）'}")

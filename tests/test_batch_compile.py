@@ -129,3 +129,18 @@ def test_division_by_a_constant_is_ieee_division_in_every_engine():
     from jixiao.batch.polars_engine import points
 
     assert pl.DataFrame({"c": [1054, 1]}).select(points(pl.col("c"))).to_series().to_list() == [10.54, 0.01]
+
+
+@example(E.Logic("and", (E.Fail("FAIL_B"), E.Const(False))))  # False decides; the reason is dropped
+@example(E.Logic("or", (E.Fail("FAIL_B"), E.Ref("p"))))  # the first reason, when nothing decides
+@example(E.Binary("/", E.Ref("b"), E.Ref("a")))
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(numbers(4), booleans(4)))
+def test_the_compiled_function_is_the_walker(tree):
+    """``compile_tree`` (what the store and the scalar engine run) gives exactly what ``evaluate``
+    gives: the same value of the same type, or the same reason for a missing one."""
+    fn = E.compile_tree(tree)
+    for row in ROWS:
+        env = {k: (E.Missing(f"MISSING:{k}") if v is None else v) for k, v in row.items()}
+        want, got = E.evaluate(tree, env), fn(env)
+        assert type(got) is type(want) and got == want, (E.render(tree), row, want, got)

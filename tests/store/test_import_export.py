@@ -131,3 +131,56 @@ def test_upload_a_workbook_as_a_new_version(world):
     assert r.status_code in (200, 201), r.content
     doc = copy.deepcopy(world.ev_a.versions.get(number=1).facts)
     assert json.dumps(doc, ensure_ascii=False)
+
+
+def a_folder_of_forms(folder, n: int, broken_at: int):
+    """``n`` variants of the example form (each its own project), one of them unreadable."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    base = yaml.load(FORM.read_text(encoding="utf-8"))
+    folder.mkdir()
+    for i in range(n):
+        path = folder / f"form{i:03d}.yaml"
+        if i == broken_at:
+            path.write_text("项目名称: [未闭合\n", encoding="utf-8")
+            continue
+        doc = copy.deepcopy(base)
+        doc["项目名称"] = f"项目{i:03d}"
+        for row in doc["绩效指标"]:
+            if isinstance(row.get("实际完成值"), (int, float)):
+                row["实际完成值"] = round(row["实际完成值"] * (0.5 + i / n), 1)
+        with path.open("w", encoding="utf-8") as f:
+            yaml.dump(doc, f)
+    return sorted(folder.iterdir())
+
+
+def test_files_scored_in_worker_processes_are_the_files_scored_in_one(tmp_path):
+    """``--workers``: the same results, in the same order, an input error as an input error."""
+    from jixiao.core.errors import InvalidInput
+    from jixiao.store import scoring
+
+    paths = a_folder_of_forms(tmp_path / "in", scoring.PARALLEL_FROM + 6, broken_at=33)
+    one = list(scoring.read_files(paths, workers=1))
+    two = list(scoring.read_files(paths, workers=2))
+    assert [p for p, _ in two] == [p for p, _ in one] == [str(p) for p in paths]
+    for (_p, a), (_q, b) in zip(one, two):
+        if isinstance(a, InvalidInput):
+            assert isinstance(b, InvalidInput) and (a.title, a.problems) == (b.title, b.problems)
+        else:
+            assert (a.record, a.total, a.document) == (b.record, b.total, b.document)
+    assert sum(isinstance(x, InvalidInput) for _p, x in two) == 1
+    assert len({x.total for _p, x in two if not isinstance(x, InvalidInput)}) > 10  # the forms differ
+
+
+def test_a_folder_imported_with_two_workers(cli, tmp_path):
+    from jixiao.store.models import Evaluation
+
+    folder = tmp_path / "in"
+    n = 70
+    a_folder_of_forms(folder, n, broken_at=5)
+    r = cli("db", "import", folder, "--unit", "440301", "--workers", 2)
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert f"导入 {n - 1} 个" in r.output and "失败 1 个" in r.output and "form005.yaml" in r.output
+    assert Evaluation.objects.count() == n - 1
+    assert cli("db", "import", folder, "--unit", "440301", "--workers", -1).exit_code == 2

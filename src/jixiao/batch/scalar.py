@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from jixiao.batch.plan import FLAGS, FORM_COLUMNS, FUND_SUM_COLUMN, HEADER, KEY, LINE_COLUMNS, PART, Plan
+from jixiao.core import expr as E
 from jixiao.core.form import FUNDS, QUAL, QUANT, TOTAL, Form, FundLine, Row, cents, score_line
 from jixiao.core.form_checks import FORM_SCALE, FUND, FUND_INPUTS, ROW_SCALE, ROW_SCORE, SCALE, holds
 
@@ -77,6 +78,7 @@ def form_of(rows: list[dict]) -> Form:
 def score_rows(plan: Plan, rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
     """Lines and forms (as dicts with the plan's columns) for rows in any order."""
     fw = plan.framework
+    checks = {name: E.compile_tree(getattr(plan, name)) for name in ("year", "change", "double")}
     forms: dict[str, dict] = {}
     out_lines: list[dict] = []
     for r in rows:
@@ -104,7 +106,6 @@ def score_rows(plan: Plan, rows: Iterable[dict]) -> tuple[list[dict], list[dict]
         sc = None if stated is None else cents(stated)
         rate = None
         if kind == FUNDS:
-            from jixiao.core import expr as E
             from jixiao.core.form import line_env
 
             v = E.evaluate(plan.ratio, line_env(line, FUNDS))
@@ -115,14 +116,14 @@ def score_rows(plan: Plan, rows: Iterable[dict]) -> tuple[list[dict], list[dict]
                "原因代码": res.code, "缺少原因": res.needs_reason,
                "_分": rc, "_表列分": sc, "_表列分值": _num(r.get("分值")), "_执行率": rate,
                "_资金不符": r.get(FUND_SUM_COLUMN), "_row": r,
-               "_年度早": holds(plan.year, r), "_调整无因": holds(plan.change, r)}
+               "_年度早": holds(checks["year"], r), "_调整无因": holds(checks["change"], r)}
         out_lines.append(out)
         f["lines"].append(out)
     return [{k: v for k, v in ln.items() if not k.startswith("_")} for ln in out_lines], [
-        _form(plan, f) for f in forms.values()]
+        _form(plan, f, checks["double"]) for f in forms.values()]
 
 
-def _form(plan: Plan, f: dict) -> dict:
+def _form(plan: Plan, f: dict, double_check: E.Compiled) -> dict:
     lines = f.pop("lines")
     funds = [ln for ln in lines if ln["行类型"] == FUNDS]
     ind = [ln for ln in lines if ln["行类型"] != FUNDS]
@@ -136,7 +137,7 @@ def _form(plan: Plan, f: dict) -> dict:
     double = False
     if funds:  # the reader leaves one 资金 line a form; the check reads its values on every row
         fund = {FUND + n: funds[0]["_row"].get(n) for n in FUND_INPUTS} | {FUND + ROW_SCORE: funds[0]["重算得分_未舍入"]}
-        double = any(holds(plan.double, {**ln["_row"], ROW_SCORE: ln["重算得分_未舍入"], **fund}) for ln in ind)
+        double = any(holds(double_check, {**ln["_row"], ROW_SCORE: ln["重算得分_未舍入"], **fund}) for ln in ind)
     exec_wrong = any(ln["_表列分值"] is not None and cents(ln["_表列分值"]) != round(plan.exec_points * 100) for ln in funds)
     flags = {
         "TOTAL_DIFF": scored and stated_c is not None and stated_c != total,

@@ -125,6 +125,8 @@ def import_(files: list[Path] = typer.Argument(..., help="案例、自评表或�
             unit: str = typer.Option(..., "--unit", help="单位编码"),
             year: int | None = typer.Option(None, "--year", help="年度（文件中有年度时须一致）"),
             framework: str | None = typer.Option(None, "--framework", "-f", help="指标体系编号或文件"),
+            workers: int = typer.Option(0, "--workers", "-j", min=0, max=64,
+                                        help="评分进程数；0 为本机 CPU 核数（文件不足 64 个时只用一个进程）"),
             database: str | None = DatabaseOpt, data: Path | None = DataOpt) -> None:
     """导入案例：每个文件要么全部保存，要么不作任何改动。"""
     connect(database, data)
@@ -136,7 +138,7 @@ def import_(files: list[Path] = typer.Argument(..., help="案例、自评表或�
         raise typer.Exit(2)
     ok = failed = same = 0
     outcomes = run(lambda: bulk.import_scored(actor=None, unit_code=unit, year=year,
-                                              items=bulk.read_files(paths, framework)))
+                                              items=bulk.read_files(paths, framework, workers or os.cpu_count() or 1)))
     for p, o in zip(paths, outcomes):
         ev = o.evaluation
         if o.error is not None:

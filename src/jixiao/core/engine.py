@@ -15,7 +15,7 @@ from jixiao.core.facts import Case, Fact, FactSpec, Judgement
 from jixiao.core.model import WEIGHT_TOLERANCE, Framework, Indicator
 from jixiao.core.numbers import fmt_amount, fmt_count, fmt_pct, round_half_up
 from jixiao.core.reasons import reason_text
-from jixiao.core.rules.base import RuleBase
+from jixiao.core.rules.base import RuleBase, compiled, once
 
 
 def environment(fw: Framework, case: Case) -> dict[str, E.Value]:
@@ -56,12 +56,22 @@ class CaseEvaluator:
 
     def __init__(self, fw: Framework, case: Case, env: dict[str, E.Value]):
         self.fw, self.case, self.env = fw, case, env
-        self._memo: dict[E.Node, E.Value] = {}
+        # By the tree's identity: a rule's tree is built once (rules.base.once), so its trace asks
+        # for the very object the engine computed; hashing a whole tree would cost a walk of it.
+        self._memo: dict[int, tuple[E.Node, E.Value]] = {}
 
     def __call__(self, n: E.Node) -> E.Value:
-        if n not in self._memo:
-            self._memo[n] = E.evaluate(n, self.env)
-        return self._memo[n]
+        hit = self._memo.get(id(n))
+        if hit is None:
+            hit = self._memo[id(n)] = (n, E.evaluate(n, self.env))  # the node kept: its id stays its own
+        return hit[1]
+
+    def score(self, rule: RuleBase) -> E.Value:
+        """The rule's score for this case, by its compiled tree, remembered for its trace."""
+        tree = rule.lower()
+        value = compiled(rule)(self.env)
+        self._memo[id(tree)] = (tree, value)
+        return value
 
     def show(self, n: E.Node, value: E.Value | None = None) -> str:
         v = self(n) if value is None else value
@@ -107,8 +117,8 @@ def evaluate(fw: Framework, case: Case) -> Evaluation:
         else:
             rule = ind.rule
             assert rule is not None  # validate() refuses a leaf without a rule (E-FW-RULE-MISSING)
-            value = ev(rule.lower())
-            read = {n: _shown(case, n) for n in sorted(_facts_read(rule))}
+            value = ev.score(rule)
+            read = {n: _shown(case, n) for n in once(rule, "facts read", lambda: sorted(_facts_read(rule)))}
             if isinstance(value, E.Missing):
                 res = IndicatorResult(ind.id, ind.name, ind.level, ind.parent, ind.weight, None, "not_scorable",
                                       reason=value.reason, reason_text=reason_text(value.reason, fw.facts), facts=read)

@@ -186,6 +186,10 @@ class FormFramework(BaseModel):
     def fingerprint(self) -> str:
         return self._cached("fingerprint", lambda: content_hash(self))
 
+    def compiled(self, key: str, build: Callable[[], E.Node]) -> E.Compiled:
+        """The tree ``build`` makes, compiled once per framework (``key`` names it)."""
+        return self._cached("compiled:" + key, lambda: E.compile_tree(build()))
+
     # --- the trees every engine evaluates -------------------------------------------------------
 
     def _is(self, kind: str) -> E.Node:
@@ -322,10 +326,17 @@ class LineEvaluator:
 
     MONEY = frozenset({"年初预算数", "全年预算数", "调整后预算数", "全年执行数"})
 
-    def __init__(self, env: dict[str, E.Value], unit: str, money_unit: str):
+    def __init__(self, env: dict[str, E.Value], unit: str, money_unit: str,
+                 known: list[tuple[E.Node, E.Value]] | None = None):
         self.env, self.unit, self.money_unit = env, unit, money_unit
+        # Values already computed for this line, by the identity of the rule's own trees (built
+        # once per rule: jixiao.core.rules.base.once), so the trace does not compute them again.
+        self.known = {id(n): (n, v) for n, v in known or ()}  # the node kept: its id stays its own
 
     def __call__(self, n: E.Node) -> E.Value:
+        hit = self.known.get(id(n))
+        if hit is not None:
+            return hit[1]
         return E.evaluate(n, self.env)
 
     def show(self, n: E.Node, value: E.Value | None = None) -> str:
@@ -356,18 +367,23 @@ def score_line(fw: FormFramework, line: FundLine | Row, kind: str | None, money_
                explain: bool = True) -> LineResult:
     """One line through the framework's trees, with its Chinese trace (unless ``explain`` is off)."""
     env = line_env(line, kind)
-    score = E.evaluate(fw.score_tree(), env)
-    code = E.evaluate(fw.code_tree(), env)
-    needs = E.evaluate(fw.needs_reason_tree(), env) is True
+    score = fw.compiled("score", fw.score_tree)(env)
+    code = fw.compiled("code", fw.code_tree)(env)
+    needs = fw.compiled("needs", fw.needs_reason_tree)(env) is True
     if isinstance(line, FundLine):
         name, level1, level2, points, unit = fw.execution.label, "预算执行", "", fw.execution.points, ""
     else:
         name, level1, level2, unit = line.level3, line.level1, line.level2, line.unit
         points = line.points if line.points is not None else 0.0
-    ev = LineEvaluator(env, unit, money_unit)
     rules: dict[str, RuleBase] = {FUNDS: fw._cached("rate", fw.execution.rule), QUANT: fw.rows.quantitative,
                                   QUAL: fw.rows.qualitative}
     rule = rules.get(kind) if kind else None  # none for an unknown 行类型, which is never scored (ROW_TYPE)
+    # The line's score and code are its rule's own trees on this line's branch of score_tree and
+    # code_tree (the 资金 line's code is the framework's, not its rule's).
+    known: list[tuple[E.Node, E.Value]] = []
+    if isinstance(rule, (Target, Qualitative)):
+        known = [(rule.lower(), score), (rule.code(), code)]
+    ev = LineEvaluator(env, unit, money_unit, known)
     if isinstance(score, E.Missing):
         # An out-of-band score is explained with its band; a missing value by its reason code alone.
         steps = rule.explain(ev) if rule is not None and explain and score.reason == "QUAL_OUT_OF_BAND" else []
@@ -415,7 +431,7 @@ def score_form(fw: FormFramework, form: Form, explain: bool = True, warnings: li
         total_line = FundLine("年度资金总额")
         findings.append(Problem("NOT_SCORABLE", "表中没有项目资金（年度资金总额）行，预算执行率无法评分", form.source))
     lines.append(score_line(fw, total_line, FUNDS, form.money_unit, explain))
-    ratio = E.evaluate(fw._cached("ratio", fw.execution.ratio), line_env(total_line, FUNDS))
+    ratio = fw.compiled("ratio", fw.execution.ratio)(line_env(total_line, FUNDS))
     rate = None if isinstance(ratio, E.Missing) else E.number(ratio)
     for row in form.rows:
         if row.kind == NA:

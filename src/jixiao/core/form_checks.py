@@ -105,9 +105,9 @@ def double_tree(fw: FormFramework) -> E.Node:
         _same(actual, _fund("全年执行数")))
 
 
-def holds(tree: E.Node, env: dict) -> bool:
-    """Whether a check's tree is true for one line (a missing value does not raise it)."""
-    return E.evaluate(tree, {k: v for k, v in env.items() if v is not None and v != ""}) is True
+def holds(check: E.Compiled, env: dict) -> bool:
+    """Whether a check's compiled tree is true for one line (a missing value does not raise it)."""
+    return check({k: v for k, v in env.items() if v is not None and v != ""}) is True
 
 
 def _cents(x: float) -> int:
@@ -129,7 +129,7 @@ def total_above_max(fw: FormFramework, form: Form, r: FormResult) -> list[Found]
 
 
 def edition_year(fw: FormFramework, form: Form) -> list[Found]:
-    if holds(year_tree(fw), {"行类型": "资金", "年度": form.year}):
+    if holds(fw.compiled("year", lambda: year_tree(fw)), {"行类型": "资金", "年度": form.year}):
         message = f"本表年度为 {form.year} 年，而所用指标体系 {fw.id} 自 {since(fw)} 年起适用；请确认该年度应适用的版本（--framework）"
         return [("EDITION_YEAR", message, form.source, "年度")]
     return []
@@ -140,7 +140,7 @@ def budget_change(fw: FormFramework, form: Form) -> list[Found]:
     if total is None:
         return []
     env = {"行类型": "资金", "调整后预算数": total.adjusted, "年初预算数": total.initial, "偏差原因": total.reason.strip()}
-    if not holds(change_tree(fw), env):
+    if not holds(fw.compiled("change", lambda: change_tree(fw)), env):
         return []
     assert total.adjusted is not None and total.initial is not None  # the tree reads both
     given = form.funds[0]
@@ -159,13 +159,13 @@ def double_count(fw: FormFramework, form: Form, r: FormResult) -> list[Found]:
     total = form.funds_total()
     if total is None:
         return []
-    tree = double_tree(fw)
+    check = fw.compiled("double", lambda: double_tree(fw))
     funds = fund_env(total, r.lines[0].score, form.money_unit)
     out = []
     for row, line in zip(form.rows, r.lines[1:]):
         env = {**funds, "运算符": row.op, "年度指标值": row.target, "实际完成值": row.actual, "分值": row.points,
                ROW_SCORE: line.score, ROW_SCALE: SCALE.get(row.unit)}
-        if holds(tree, env):
+        if holds(check, env):
             assert row.target is not None
             target = row.target * SCALE[row.unit] / SCALE[form.money_unit]
             message = (f"指标值 {_amount(target)}{form.money_unit} 即本项目预算数、完成值即执行数："

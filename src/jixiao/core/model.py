@@ -21,7 +21,7 @@ from jixiao.core.errors import Problems
 from jixiao.core.facts import FactSpec, ListSpec
 from jixiao.core.numbers import round_half_up
 from jixiao.core.rules import CheckContext, Rule
-from jixiao.core.rules.base import Finite, each_rule
+from jixiao.core.rules.base import Finite, each_rule, once
 from jixiao.core.rules.expert import Expert
 
 WEIGHT_TOLERANCE = 1e-9
@@ -167,7 +167,9 @@ class Framework(Finite):
         return visit(self.indicators)
 
     def leaves(self) -> list[Indicator]:
-        return [i for i in self.walk() if not i.children]
+        # Listed once per framework (it is not changed once read): binding, checking and scoring a
+        # case ask for the leaves several times each.
+        return list(once(self, "leaves", lambda: [i for i in self.walk() if not i.children]))
 
     def find(self, id_or_name: str) -> Indicator | None:
         return next((i for i in self.walk() if id_or_name in (i.id, i.name)), None)

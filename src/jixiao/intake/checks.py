@@ -26,7 +26,7 @@ from jixiao.core.errors import Problem
 from jixiao.core.facts import Case
 from jixiao.core.model import Framework
 from jixiao.core.numbers import fmt_pct
-from jixiao.core.rules.base import each_rule
+from jixiao.core.rules.base import compiled, each_rule
 
 TOLERANCE = 0.0001  # 0.01 percentage points
 PACE_HIGH = 3.0  # 300%
@@ -186,7 +186,7 @@ def _declared(fw, case, env, checks) -> list[Problem]:
 def _zero(fw, case, env) -> list[Problem]:
     out = []
     for leaf in fw.leaves():
-        value = E.evaluate(leaf.rule.lower(), env)
+        value = compiled(leaf.rule)(env)
         if isinstance(value, E.Missing) and value.reason.startswith("ZERO:"):
             what = value.reason[5:]
             place = next((case.facts[n].where for n in case.facts if n == what and case.facts[n].where), "")

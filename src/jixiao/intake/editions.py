@@ -132,12 +132,20 @@ def shipped_ids() -> list[str]:
     return sorted(f"{p.parent.name}/{p.name}" for p in SHIPPED.glob("*/*") if p.is_dir() and edition_file(p))
 
 
+def _shipped_shape(text: str) -> bool:
+    """Whether ``text`` has the shape of a shipped id: two plain names, as ``shenzhen-dept/2020``."""
+    parts = text.split("/")
+    return len(parts) == 2 and all(p and p not in (".", "..") and "\\" not in p for p in parts)
+
+
 def locate(ref: str | Path, base: Path | None = None) -> Path:
     """The file an edition reference names: a shipped id, an edition folder, or a file (relative
     to ``base`` when given and it exists there)."""
     text = str(ref)
-    if text in shipped_ids() and not Path(text).is_file():
-        found = edition_file(SHIPPED / text)
+    if _shipped_shape(text) and not Path(text).is_file():
+        # A shipped id is a folder two levels under SHIPPED (what shipped_ids lists), looked up
+        # directly rather than by listing them all: a store import locates an edition per file.
+        found = edition_file(SHIPPED / text) if (SHIPPED / text).is_dir() else None
         if found is not None:
             return found
     path = Path(ref)

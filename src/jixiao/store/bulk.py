@@ -47,13 +47,12 @@ class Outcome:
         return self.error is None
 
 
-def read_files(paths: Iterable[Path], framework: str | None = None) -> Iterable[tuple[str, scoring.Scored | StoreError]]:
-    """Each file read and scored (or the reason it cannot be), in order; nothing is written."""
-    for p in paths:
-        try:
-            yield str(p), scoring.read_file(p, framework)
-        except InvalidInput as exc:
-            yield str(p), from_invalid_input(exc, Path(p).name)
+def read_files(paths: Iterable[Path], framework: str | None = None,
+               workers: int = 1) -> Iterable[tuple[str, scoring.Scored | StoreError]]:
+    """Each file read and scored (or the reason it cannot be), in order; nothing is written.
+    ``workers``: processes that score while the store writes (see :func:`scoring.read_files`)."""
+    for source, got in scoring.read_files(list(paths), framework, workers):
+        yield source, from_invalid_input(got, Path(source).name) if isinstance(got, InvalidInput) else got
 
 
 def import_scored(*, actor, unit_code: str, year: int | None, items: Iterable[tuple[str, scoring.Scored | StoreError]],

@@ -25,6 +25,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -132,6 +133,62 @@ def read_file(path: str | Path, framework: str | None = None, frozen_dir: Path |
                      place=dataclasses.replace(w.place, file=path.name) if w.place.file == str(path) else w.place)
              for w in [*reader_warnings, *problems]]
     return _score(kind, data, ed, path.name, named)
+
+
+def _read_batch(jobs: list[tuple[str, str | None]]) -> list[tuple[str, Scored | tuple[str, list[Problem]]]]:
+    """Files read and scored in a worker process; an input error travels as its title and
+    problems (what :class:`InvalidInput` is made of) and is rebuilt in the parent."""
+    out: list[tuple[str, Scored | tuple[str, list[Problem]]]] = []
+    for path, framework in jobs:
+        try:
+            # Without the engine's own objects (compiled trees do not travel between processes);
+            # storing needs only the document, the record and the figures.
+            out.append((path, dataclasses.replace(read_file(path, framework), scored=None)))
+        except InvalidInput as exc:
+            out.append((path, (exc.title, list(exc.problems))))
+    return out
+
+
+PARALLEL_FROM = 64  # fewer files are read faster than worker processes start
+BATCH = 16  # files a worker takes at a time
+
+
+def read_files(paths: list[Path], framework: str | None = None,
+               workers: int = 1) -> Iterator[tuple[str, Scored | InvalidInput]]:
+    """Each file read and scored (or the input error that refuses it), in the order given.
+
+    With ``workers`` above 1 and enough files, the files are scored in that many processes while
+    the caller goes on with the results as they come (the store writes them): scoring is pure
+    and CPU-bound, so a store import of a folder uses every core. Only a few batches are ahead
+    of the caller at any time, so a folder of any size is held in memory a few dozen files at a
+    time. Workers are forked where the platform can (nothing is re-imported), spawned elsewhere."""
+    if workers <= 1 or len(paths) < PARALLEL_FROM:
+        for p in paths:
+            try:
+                yield str(p), read_file(p, framework)
+            except InvalidInput as exc:
+                yield str(p), exc
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    batches = ([(str(p), framework) for p in paths[i:i + BATCH]] for i in range(0, len(paths), BATCH))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        ahead: deque[Future] = deque()
+        for batch in batches:
+            ahead.append(pool.submit(_read_batch, batch))
+            if len(ahead) < workers * 2:
+                continue
+            yield from _rebuilt(ahead.popleft().result())
+        while ahead:
+            yield from _rebuilt(ahead.popleft().result())
+
+
+def _rebuilt(results: list[tuple[str, Scored | tuple[str, list[Problem]]]]) -> Iterator[tuple[str, Scored | InvalidInput]]:
+    for path, got in results:
+        yield path, (InvalidInput(got[0], got[1]) if isinstance(got, tuple) else got)
 
 
 def score_document(kind: str, document: dict, source: str = "", edition: dict | None = None,

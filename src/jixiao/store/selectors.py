@@ -85,6 +85,9 @@ def units(user) -> QuerySet[Unit]:
     return qs.filter(q | Q(id__in=experts))
 
 
-def evaluation(user, pk: int) -> Evaluation | None:
-    """One evaluation the user may see, or None (outside scope looks exactly like missing)."""
-    return evaluations(user).filter(pk=pk).first()
+def evaluation(user, pk: int, *, framework: bool = True) -> Evaluation | None:
+    """One evaluation the user may see, or None (outside scope looks exactly like missing).
+
+    ``framework=False`` leaves its edition's frozen framework (a large JSON) unread until used."""
+    qs = evaluations(user)
+    return (qs if framework else qs.defer("edition__framework")).filter(pk=pk).first()

@@ -56,8 +56,9 @@ def needs(allowed: set[str]):
     return wrap
 
 
-def evaluation_or_404(user, pk: int):
-    ev = selectors.evaluation(user, pk)
+def evaluation_or_404(user, pk: int, *, framework: bool = True):
+    """The evaluation, if in the user's scope; ``framework=False``: see :func:`selectors.evaluation`."""
+    ev = selectors.evaluation(user, pk, framework=framework)
     if ev is None:
         raise Http404("没有这项评价，或您无权查看")
     if ev.kind == Kind.PREASSESS and not ({str(r) for r in selectors.roles(user, ev)} - {Role.EXPERT}):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from jixiao.web import timing
+
 
 def _add(seq, item, after=None):
     seq = list(seq)
@@ -33,6 +35,8 @@ def extend(settings: dict) -> None:
     mw = _add(mw, "whitenoise.middleware.WhiteNoiseMiddleware", after="django.middleware.security.SecurityMiddleware")
     # django-axes must come last: it reads the outcome of authentication.
     mw = [m for m in mw if m != "axes.middleware.AxesMiddleware"] + ["axes.middleware.AxesMiddleware"]
+    if timing.enabled():  # outermost, so it times every other middleware too
+        mw = ["jixiao.web.timing.ServerTiming", *[m for m in mw if m != "jixiao.web.timing.ServerTiming"]]
     settings["MIDDLEWARE"] = mw
 
     backends = list(settings.get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]))

@@ -28,7 +28,9 @@ TYPE_TEXT = {"money": "金额", "number": "数值", "count": "个数", "rate": "
 class Field:
     """One fact on the page: its inputs' names, what is filled in, and the problems it has."""
 
-    n: int  # position on the page; element ids are f{n}, so Chinese names never reach an id
+    # Position on the page as text: element ids are f{n}, so Chinese names never reach an id. Text,
+    # because the template writes it ~20 times per field and Django localizes every int it renders.
+    n: str
     name: str
     spec: FactSpec
     unit: str
@@ -117,7 +119,7 @@ def groups(fw: Framework, data: dict, problems: list[Problem] = (), places: dict
                 continue
             placed.add(name)
             unit = money_unit if spec.type == "money" else ("" if spec.type == "rate" else spec.unit)
-            f = Field(n, name, spec, unit, available=points.get(name, experts.get(name)))
+            f = Field(str(n), name, spec, unit, available=points.get(name, experts.get(name)))
             fill(f, facts.get(name))
             f.problems = by_fact.get(name, [])
             fields.append(f)
@@ -130,7 +132,7 @@ def groups(fw: Framework, data: dict, problems: list[Problem] = (), places: dict
         if name in placed or spec.count_of in lists:
             continue
         unit = money_unit if spec.type == "money" else ("" if spec.type == "rate" else spec.unit)
-        f = Field(n, name, spec, unit, available=points.get(name, experts.get(name)))
+        f = Field(str(n), name, spec, unit, available=points.get(name, experts.get(name)))
         fill(f, facts.get(name))
         f.problems = by_fact.get(name, [])
         rest.append(f)

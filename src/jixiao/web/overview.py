@@ -41,7 +41,8 @@ def _years(user) -> list[int]:
 
 
 def ranking(user, year: int) -> list[Ranked]:
-    qs = selectors.evaluations(user).filter(kind=Kind.DEPT, year=year)
+    # the editions' frozen frameworks (~60 KB of JSON each) are not needed for a ranking
+    qs = selectors.evaluations(user).filter(kind=Kind.DEPT, year=year).defer("edition__framework")
     scores = current_scores(qs)
     evs = [e for e in qs if e.id in scores]
     evs.sort(key=lambda e: -scores[e.id].total)
@@ -98,11 +99,11 @@ def overview(request):
                           "left": "center", "bottom": 0, "inRange": {"color": ["#f7fbff", "#fdae61", "#a50026"]}},
             "series": [{"type": "heatmap", "data": cells, "label": {"show": True, "fontSize": 9}}],
             "aria": {"enabled": True}, "links": links}
+    grid = {(c[0], c[1]): c[2] for c in cells}  # one lookup per table cell, not a scan of all cells
     return render(request, "web/overview.html", {
         "nav": "overview", "years": years, "year": year, "ranked": ranked, "dist": dist,
         "grade_chart": grade_chart, "heat": heat,
-        "heat_rows": [(u, [next((c[2] for c in cells if c[0] == x and c[1] == y), None) for x in range(len(inds))])
-                      for y, u in enumerate(units)], "inds": inds})
+        "heat_rows": [(u, [grid.get((x, y)) for x in range(len(inds))]) for y, u in enumerate(units)], "inds": inds})
 
 
 def unit_history(user, uid: int):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 
@@ -33,8 +34,19 @@ def edition_dict(ev: Evaluation) -> dict:
 
 
 def framework_source(ev: Evaluation) -> str:
-    """Where the evaluation's edition loads from: the shipped file while unchanged, else its frozen copy."""
-    return scoring._edition_source(ev.kind, edition_dict(ev), frozen_dir())
+    """Where the evaluation's edition loads from: the shipped file while unchanged, else its frozen copy.
+
+    Kept per edition hash (and data folder): finding it needs the edition's frozen framework, a
+    ~60 KB JSON that every page of an evaluation would otherwise parse on each request. A frozen
+    file that has gone since is found (and written) again."""
+    key = (ev.kind, ev.edition.hash, str(frozen_dir()))
+    source = _SOURCES.get(key)
+    if source is None or (source.endswith(".yaml") and not Path(source).is_file()):
+        source = _SOURCES[key] = scoring._edition_source(ev.kind, edition_dict(ev), frozen_dir())
+    return source
+
+
+_SOURCES: dict[tuple[str, str, str], str] = {}
 
 
 def framework(ev: Evaluation) -> Framework:
@@ -78,14 +90,31 @@ def versions(ev: Evaluation) -> list[CaseVersion]:
     return list(ev.versions.select_related("score", "author").order_by("number"))
 
 
-def current(ev: Evaluation) -> CaseVersion | None:
-    return ev.versions.select_related("score").filter(number=ev.current).first() if ev.current else None
+def version_list(ev: Evaluation) -> list[CaseVersion]:
+    """The versions for a list: number, author, time, note, total, without their facts and score
+    records (~50 KB of JSON each, parsed per version on every view of a list that only shows totals;
+    read lazily, one query each, where a page does need one)."""
+    return list(ev.versions.select_related("score", "author").defer("facts", "score__record").order_by("number"))
 
 
-def own_version(ev: Evaluation) -> CaseVersion | None:
+def current(ev: Evaluation, facts: bool = True) -> CaseVersion | None:
+    """The current version with its score; ``facts=False`` leaves its facts unread."""
+    if not ev.current:
+        return None
+    qs = ev.versions.select_related("score").filter(number=ev.current)
+    return (qs if facts else qs.defer("facts")).first()
+
+
+def current_facts(ev: Evaluation) -> dict | None:
+    """Only the current version's facts (what a form starts from), not its score record."""
+    return ev.versions.filter(number=ev.current).values_list("facts", flat=True).first() if ev.current else None
+
+
+def own_version(ev: Evaluation, facts: bool = True) -> CaseVersion | None:
     """The unit's own latest version (自评): the newest one no reviewer's adjustment made."""
     adjusted = ev.adjustments.values_list("version_id", flat=True)
-    return ev.versions.select_related("score").exclude(id__in=adjusted).order_by("-number").first()
+    qs = ev.versions.select_related("score").exclude(id__in=adjusted).order_by("-number")
+    return (qs if facts else qs.defer("facts")).first()
 
 
 @dataclass

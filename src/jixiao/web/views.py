@@ -25,7 +25,6 @@ from jixiao.store.errors import StoreError
 from jixiao.store.models import Kind, Role, State
 from jixiao.web import entry, stored
 from jixiao.web.access import evaluation_or_404, roles
-from jixiao.web.overview import current_scores
 
 MAX_UPLOAD = 10 * 1024 * 1024
 
@@ -39,36 +38,37 @@ class Login(auth_views.LoginView):
 def home(request):
     """工作台: the user's evaluations by state, with deadlines; those waiting on the user first."""
     mine = roles(request.user)
-    evs = list(selectors.evaluations(request.user).filter(kind=Kind.DEPT).order_by("-year", "unit__path")[:500])
+    # Totals come from the evaluation's own copy of its current score; the editions' frozen
+    # frameworks (~60 KB of JSON each) are not read for a list.
+    evs = list(selectors.evaluations(request.user).filter(kind=Kind.DEPT).defer("edition__framework")
+               .order_by("-year", "unit__path")[:500])
     returned = stored.returned_ids(evs)
     columns = {key: [] for key, _ in stored.TASK_STATES}
     for ev in evs:
         ev.due = stored.deadline(ev)
         ev.turn = stored.my_turn(ev, mine)
+        ev.score_total = ev.total if ev.current else None
         columns[stored.task_state(ev, returned)].append(ev)
     for items in columns.values():
         items.sort(key=lambda e: (not e.turn, e.due or datetime.date.max))
     projects = selectors.evaluations(request.user).filter(kind=Kind.PROJECT).count()
     from jixiao.frameworks import editions
 
+    shipped = editions()
     my_units = [m.unit for m in selectors.memberships(request.user) if m.role == Role.UNIT and m.unit]
     # the year after the newest one the user has: the 自评 most likely due next
     latest = max(e.year for e in evs) + 1 if evs else datetime.date.today().year - 1
     # the edition of the user's newest department evaluation: a unit keeps its framework year to year
-    dept = [e for e in evs if e.edition.ref in editions()]
+    dept = [e for e in evs if e.edition.ref in shipped]
     usual = max(dept, key=lambda e: e.year).edition.ref if dept else None
-    scores = {eid: s.total for eid, s in current_scores(
-        selectors.evaluations(request.user).filter(id__in=[e.id for e in evs])).items()}
-    for ev in evs:
-        ev.score_total = scores.get(ev.id)
     return render(request, "web/home.html", {
         "nav": "home", "columns": [(key, label, columns[key]) for key, label in stored.TASK_STATES],
-        "projects": projects, "my_units": my_units, "new_year": latest, "editions": editions(), "usual_edition": usual})
+        "projects": projects, "my_units": my_units, "new_year": latest, "editions": shipped, "usual_edition": usual})
 
 
 @login_required
 def detail(request, pk: int):
-    ev = evaluation_or_404(request.user, pk)
+    ev = evaluation_or_404(request.user, pk, framework=False)
     if ev.kind == Kind.TARGET:  # a target has its own pages (jixiao.web.targets)
         return redirect("web:target", pk=ev.pk)
     if ev.kind == Kind.MONITOR:  # so is a monitoring form (jixiao.web.monitoring)
@@ -76,9 +76,10 @@ def detail(request, pk: int):
     if ev.kind == Kind.PREASSESS:  # and a pre-assessment (jixiao.web.preassess)
         return redirect("web:preassess_item", pk=ev.pk)
     mine = {str(r) for r in selectors.roles(request.user, ev)}
-    vs = stored.versions(ev)
-    cur = next((v for v in vs if v.number == ev.current), None)
-    own = stored.own_version(ev)
+    # The list shows totals only; the two versions compared below are read whole (their records).
+    vs = stored.version_list(ev)
+    own = stored.own_version(ev, facts=False)
+    cur = own if own is not None and own.number == ev.current else stored.current(ev, facts=False)
     rows = stored.side_by_side(own.score.record if own and hasattr(own, "score") else None,
                                cur.score.record if cur and hasattr(cur, "score") else None)
     from jixiao.store.workflow import allowed_from
@@ -111,9 +112,9 @@ class Target:
         return load_framework(self.fw_ref)
 
     def base(self) -> dict:
-        cur = stored.current(self.ev) if self.ev else None
-        if cur:
-            return dict(cur.facts)
+        facts = stored.current_facts(self.ev) if self.ev else None
+        if facts:
+            return dict(facts)
         return {"subject": self.unit.name, "year": self.year, "framework": self.fw_ref, "money_unit": "万元", "facts": {}}
 
     def score(self, document: dict) -> entry.Draft:
@@ -152,7 +153,7 @@ def _entry_context(request, t: Target, data: dict, problems=(), places=None, rec
 
 
 def _editable(request, pk: int) -> Target | None:
-    ev = evaluation_or_404(request.user, pk)
+    ev = evaluation_or_404(request.user, pk, framework=False)
     mine = {str(r) for r in selectors.roles(request.user, ev)}
     if not stored.can_edit(ev, mine):
         messages.error(request, f"当前状态为“{ev.get_state_display()}”，您不能修改填报内容。")
@@ -197,10 +198,10 @@ def new(request):
 
 
 def _entry(request, t: Target):
-    data = t.base()
     if request.method == "POST":
-        return _save(request, t, data)
-    cur = stored.current(t.ev) if t.ev else None
+        return _save(request, t, t.base())
+    cur = stored.current(t.ev) if t.ev else None  # the form's facts and the score beside it, one read
+    data = dict(cur.facts) if cur else t.base()
     record = cur.score.record if cur and hasattr(cur, "score") else None
     return render(request, "web/entry.html", _entry_context(request, t, data, record=record))
 
@@ -219,7 +220,7 @@ def _live(request, t: Target):
 @require_POST
 def live_score(request, pk: int):
     """HTMX: score the form as it stands, save nothing; each field's problems swapped in beside it."""
-    return _live(request, Target(evaluation_or_404(request.user, pk)))
+    return _live(request, Target(evaluation_or_404(request.user, pk, framework=False)))
 
 
 @login_required

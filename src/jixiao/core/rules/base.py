@@ -12,12 +12,13 @@ A rule kind does three things, and only these:
 
 from __future__ import annotations
 
+import functools
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, computed_field, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
@@ -25,6 +26,8 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from jixiao.core import expr as E
 from jixiao.core.errors import Problems
 from jixiao.core.facts import FactSpec
+
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=4096)
@@ -144,10 +147,52 @@ class Finite(BaseModel):
         return value
 
 
+_ONCE: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+
+def once(rule: Any, key: str, build: Callable[[], T]) -> T:
+    """What ``build`` makes for ``rule`` (a tree, its compiled function, the facts it reads),
+    made once: the same object every time it is asked for. A rule is frozen, so what is made
+    from it never changes; and an engine that has computed a tree can hand ``explain`` its value
+    by the tree's identity instead of building and walking it again for every case and line.
+
+    Kept by the rule's identity (the entry holds the rule, so the identity is never reused) and
+    not on the rule itself: a pydantic model compares its private attributes, and a rule whose
+    trees were built must still equal one whose were not."""
+    hit = _ONCE.get((id(rule), key))
+    if hit is not None:
+        return cast(T, hit[1])
+    if len(_ONCE) > 8192:  # frameworks are read again when their files change; old rules go
+        _ONCE.clear()
+    made = build()
+    _ONCE[(id(rule), key)] = (rule, made)
+    return made
+
+
+def compiled(rule: Any) -> E.Compiled:
+    """The rule's score as a compiled function of a case's facts, made once per rule."""
+    return once(rule, "compiled", lambda: E.compile_tree(rule.lower()))
+
+
+def _lowered_once(lower: Callable[[Any], E.Node]) -> Callable[[Any], E.Node]:
+    @functools.wraps(lower)
+    def lowered(self: Any) -> E.Node:
+        return once(self, "lower", lambda: lower(self))
+    return lowered
+
+
 class RuleBase(Finite, ABC):
     """Every rule kind defines the three abstract methods; the base is never used alone."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        # Every kind's tree is built once per rule (see ``once``): the engines and the traces
+        # then share one object, whatever the kind.
+        super().__pydantic_init_subclass__(**kwargs)
+        if "lower" in cls.__dict__ and not getattr(cls.__dict__["lower"], "__isabstractmethod__", False):
+            cls.lower = _lowered_once(cls.__dict__["lower"])  # type: ignore[method-assign,assignment]
 
     @abstractmethod
     def max_points(self) -> float:

@@ -44,7 +44,7 @@ from typing import Literal
 
 from jixiao.core import expr as E
 from jixiao.core.numbers import fmt_pct, fmt_points
-from jixiao.core.rules.base import CheckContext, Evaluator, RuleBase, Step, won_text
+from jixiao.core.rules.base import CheckContext, Evaluator, RuleBase, Step, once, won_text
 
 POSITIVE = ("≥", ">")
 NEGATIVE = ("≤", "<")
@@ -109,6 +109,9 @@ class Target(RuleBase):
                     E.where(self.under(), E.greater(zero, ratio), penalty)))
 
     def code(self) -> E.Node:
+        return once(self, "code", self._code)
+
+    def _code(self) -> E.Node:
         _, t, a, _ = self._refs()
         over = E.all_of(self._is(*POSITIVE), E.cmp(">", t, E.const(0.0)),
                         E.cmp(">", a, E.mul(t, E.const(1.0 + self.overshoot))))
@@ -200,6 +203,9 @@ class Qualitative(RuleBase):
                        E.where(self.within_points(), E.Ref(self.score), out))
 
     def code(self) -> E.Node:
+        return once(self, "code", self._code)
+
+    def _code(self) -> E.Node:
         out = E.const("QUAL_OUT_OF_BAND")
         return E.where(self.graded(), E.where(self.in_band(), E.const("QUAL_IN_BAND"), out),
                        E.where(self.within_points(), E.const("QUAL_INFERRED"), out))
