@@ -13,7 +13,9 @@ ratio.
     python3 benchmarks/reports.py [--reports 200] [--baseline 10] [--formats docx,pdf] [--keep OUT]
 
 On a shared 2-core machine the wall time depends on the load printed first; run it at full size
-once, not in a loop.
+once, not in a loop. ``--reports 16 --baseline 2`` takes a few minutes under load, and the CPU a
+report (Python and LibreOffice apart) compares runs better than the wall time does; ``--formats
+docx`` measures the Python side alone.
 """
 
 from __future__ import annotations

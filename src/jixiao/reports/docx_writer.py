@@ -16,6 +16,7 @@ its first update. All text passes through :func:`clean`, and python-docx escapes
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 from pathlib import Path
@@ -23,11 +24,13 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.oxml.simpletypes import ST_Merge
+from docx.shared import Length, Mm, Pt
+from docx.text.run import Run
 
 from jixiao.reports import outline
 from jixiao.reports.tables import Table
@@ -161,6 +164,8 @@ class _Writer:
         self.in_body = False
         # Style ids looked up once: python-docx scans every style on each lookup by name.
         self.ids = {st.name: st.style_id for st in doc.styles}
+        self.cell_props: dict = {}  # table paragraph and run properties by look (see _fill)
+        self.run_props: dict = {}
 
     def add(self, text: str = "", style: str = ""):
         """A new body paragraph in ``style`` (by name)."""
@@ -321,23 +326,45 @@ class _Writer:
             for c, cell in enumerate(row):
                 if cell is None:
                     continue
-                target = cells[r][c]
                 if cell.rowspan > 1 or cell.colspan > 1:
-                    target = target.merge(cells[r + cell.rowspan - 1][c + cell.colspan - 1])
-                self._fill(target, cell, t.font_pt, r < len(t.header))
+                    _merge(cells, r, c, cell.rowspan, cell.colspan)
+                self._fill(cells[r][c], cell, t.font_pt, r < len(t.header))
 
     def _fill(self, target, cell, size: float, header: bool) -> None:
-        target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        # A table has hundreds of cells in a few looks: each look's paragraph and run properties
+        # are made once through python-docx and copied after, which gives the same XML without
+        # its schema lookups for every property of every run.
+        vAlign = OxmlElement("w:vAlign")  # the last of w:tcPr's children written here
+        vAlign.set(qn("w:val"), "center")
+        target._tc.get_or_add_tcPr().append(vAlign)
+        bold = not header and cell.bold
+        east = HEITI if header else FANGSONG
         first = True
         for line in cell.lines:
             p = target.paragraphs[0] if first else target.add_paragraph()
             first = False
-            p._p.style = self.ids["Table Text"]
-            p.alignment = WD_ALIGN_PARAGRAPH.LEFT if cell.align == "left" else WD_ALIGN_PARAGRAPH.CENTER
-            for run in _text(p, line, bold=not header and cell.bold, east=HEITI if header else FANGSONG):
-                run.font.size = Pt(size)
-                if header:
-                    _fonts(run._r.get_or_add_rPr(), HEITI)
+            look = cell.align == "left"
+            props = self.cell_props.get(look)
+            if props is None:
+                p._p.style = self.ids["Table Text"]
+                p.alignment = WD_ALIGN_PARAGRAPH.LEFT if look else WD_ALIGN_PARAGRAPH.CENTER
+                self.cell_props[look] = copy.deepcopy(p._p.pPr)
+            else:
+                p._p.insert(0, copy.deepcopy(props))
+            for i, part in enumerate(_QUOTES.split(clean(line))):
+                if not part:
+                    continue
+                run = _add_run(p, part)
+                key = (bool(i % 2), bold, size, header)
+                props = self.run_props.get(key)
+                if props is None:
+                    _style_run(run, key[0], bold, east)
+                    run.font.size = Pt(size)
+                    if header:
+                        _fonts(run._r.get_or_add_rPr(), HEITI)
+                    self.run_props[key] = copy.deepcopy(run._r.rPr)
+                else:
+                    run._r.insert(0, copy.deepcopy(props))
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -351,6 +378,24 @@ class _Writer:
         end = OxmlElement("w:bookmarkEnd")
         end.set(qn("w:id"), str(self.bookmark))
         p._p.append(end)
+
+
+def _merge(cells, r: int, c: int, rowspan: int, colspan: int) -> None:
+    """Merge the empty cells ``rowspan`` × ``colspan`` from ``cells[r][c]`` into one, as
+    python-docx's ``_Cell.merge`` does (the same XML: widths added, ``w:gridSpan`` on each row's
+    first cell, ``w:vMerge`` restart/continue), but straight on the cells already at hand:
+    python-docx locates each one again through the whole grid, which made 附件1 and the score
+    table the slowest part of a report's DOCX."""
+    for k in range(rowspan):
+        tc = cells[r + k][c]._tc
+        for _ in range(colspan - 1):
+            swallowed = tc.getnext()
+            if tc.width and swallowed.width:
+                tc.width = Length(tc.width + swallowed.width)
+            tc.grid_span += swallowed.grid_span
+            tc.getparent().remove(swallowed)
+        if rowspan > 1:
+            tc.vMerge = ST_Merge.RESTART if k == 0 else ST_Merge.CONTINUE
 
 
 # -- styles ------------------------------------------------------------------------------------
@@ -496,15 +541,34 @@ def _text(p, text: str, bold: bool = False, east: str = FANGSONG) -> list:
     for i, part in enumerate(_QUOTES.split(clean(text))):
         if not part:
             continue
-        run = p.add_run(part)
-        if bold:
-            run.bold = True
-        if i % 2:
-            rPr = run._r.get_or_add_rPr()
-            _fonts(rPr, east, latin=east)
-            rPr.rFonts.set(qn("w:hint"), "eastAsia")
+        run = _add_run(p, part)
+        _style_run(run, bool(i % 2), bold, east)
         runs.append(run)
     return runs
+
+
+def _style_run(run, quote: bool, bold: bool, east: str) -> None:
+    if bold:
+        run.bold = True
+    if quote:
+        rPr = run._r.get_or_add_rPr()
+        _fonts(rPr, east, latin=east)
+        rPr.rFonts.set(qn("w:hint"), "eastAsia")
+
+
+def _add_run(p, text: str):
+    """``p.add_run(text)`` for text without tabs or line breaks, built as XML in one step: the
+    same ``w:r``/``w:t`` python-docx writes, without its character-by-character scan."""
+    if "\t" in text or "\n" in text or "\r" in text:
+        return p.add_run(text)
+    r = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.text = text
+    if len(text.strip()) < len(text):
+        t.set(qn("xml:space"), "preserve")  # what python-docx's CT_R.add_t does
+    r.append(t)
+    p._p.append(r)  # a paragraph's runs come last: python-docx's add_r appends too
+    return Run(r, p)
 
 
 def _no_indent(p) -> None:
