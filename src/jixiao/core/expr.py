@@ -449,6 +449,11 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+def _divide(zero: Missing) -> Callable[[Any, Any], Any]:
+    """IEEE division, except that ÷ 0 is missing with the denominator written out, as in evaluate."""
+    return lambda x, y: zero if y == 0 else x / y
+
+
 def compile_tree(node: Node) -> Compiled:
     """The tree as one Python function of ``env``, computing exactly what :func:`evaluate` does.
 
@@ -477,19 +482,7 @@ def compile_tree(node: Node) -> Compiled:
         return lambda env: v if isinstance(v := operand(env), Missing) else -cast(float, v)
     if isinstance(node, (Binary, Compare)):
         left, right = compile_tree(node.left), compile_tree(node.right)
-        if node.op == "/":
-            zero = Missing(f"ZERO:{render(node.right)}")
-
-            def divide(env: Mapping[str, Value]) -> Value:
-                a = left(env)
-                if isinstance(a, Missing):
-                    return a
-                b = right(env)
-                if isinstance(b, Missing):
-                    return b
-                return zero if b == 0 else cast(float, a) / cast(float, b)
-            return divide
-        op = _OPS[node.op]
+        op = _OPS.get(node.op) or _divide(Missing(f"ZERO:{render(node.right)}"))
         if isinstance(node.right, Const):
             # A constant operand (a grade word, a band edge, 0) is never missing: one call fewer.
             const_right = node.right.value
