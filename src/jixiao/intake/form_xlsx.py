@@ -122,6 +122,30 @@ def titled_sheet(wb: FormBook, is_title: Callable[[object], bool]) -> FormSheet 
     return None
 
 
+def has_titled_sheet(source: Path | FormBook, is_title: Callable[[object], bool]) -> bool:
+    """Whether a workbook holds the form's sheet (:func:`titled_sheet`); an unreadable file does
+    not, and the reader tried next says why."""
+    try:
+        with opened(source) as wb:
+            return titled_sheet(wb, is_title) is not None
+    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
+        return False
+
+
+def titled_grid(wb: FormBook, is_title: Callable[[object], bool], missing: tuple[str, str]
+                ) -> tuple[FormSheet, dict[tuple[int, int], object], int, str]:
+    """The form's sheet (:func:`titled_sheet`), its grid (:func:`_grid`), its last row, and the title
+    written in its first three rows of column A ("" if none). Refused with ``missing`` (title, and a
+    message naming the fix) when the workbook has no such sheet."""
+    ws = titled_sheet(wb, is_title)
+    if ws is None:
+        raise InvalidInput(missing[0], [Problem("E-IN-XLSX", missing[1], str(wb.path))])
+    grid = _grid(ws)
+    rows = max((r for r, _ in grid), default=0)
+    title = next((grid[(r, 1)] for r in range(1, 4) if is_title(grid.get((r, 1)))), "")
+    return ws, grid, rows, str(title)
+
+
 def _grid(ws: FormSheet) -> dict[tuple[int, int], object]:
     """Cell values by (row, column), merged ranges filled with their top-left value (what Excel
     shows there, whatever else the file holds under the merge)."""

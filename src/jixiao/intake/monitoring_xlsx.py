@@ -22,8 +22,7 @@ import re
 from pathlib import Path
 
 from jixiao.core.cycle.monitoring import POSSIBILITY, REASON_FLAGS, MonitoringEdition
-from jixiao.core.errors import InvalidInput, Problem
-from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened, titled_sheet
+from jixiao.intake.form_xlsx import FormBook, WorkbookForm, has_titled_sheet, opened, titled_grid
 
 TITLES = ("执行监控表", "运行监控表")
 PROJECT_HEADER = ("项目名称", "主管部门及代码", "实施单位")
@@ -46,17 +45,9 @@ def _is_title(v) -> bool:
     return isinstance(v, str) and any(t in v for t in TITLES)
 
 
-def _sheet(wb):
-    return titled_sheet(wb, _is_title)
-
-
 def is_monitoring_workbook(source: Path | FormBook) -> bool:
     """Whether a workbook holds a 执行监控表 (a sheet whose title or first rows say so)."""
-    try:
-        with opened(source) as wb:
-            return _sheet(wb) is not None
-    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
-        return False
+    return has_titled_sheet(source, _is_title)
 
 
 def read_workbook(source: Path | FormBook) -> WorkbookForm:
@@ -67,16 +58,11 @@ def read_workbook(source: Path | FormBook) -> WorkbookForm:
 def _read(wb: FormBook) -> WorkbookForm:
     from openpyxl.utils import get_column_letter as col
 
-    ws = _sheet(wb)
-    if ws is None:
-        raise InvalidInput("工作簿中没有绩效目标执行监控表", [Problem(
-            "E-IN-XLSX", "找不到标题含“执行监控表”或“运行监控表”的工作表；请用 jixiao template --framework "
-            "national-monitoring/2019 -o 监控表.xlsx 生成模板", str(wb.path))])
-    grid = _grid(ws)
-    rows = max((r for r, _ in grid), default=0)
+    ws, grid, rows, title = titled_grid(wb, _is_title, (
+        "工作簿中没有绩效目标执行监控表", "找不到标题含“执行监控表”或“运行监控表”的工作表；请用 jixiao template --framework "
+        "national-monitoring/2019 -o 监控表.xlsx 生成模板"))
     data: dict = {}
     cells: dict[tuple, str] = {}
-    title = next((grid[(r, 1)] for r in range(1, 4) if _is_title(grid.get((r, 1)))), "")
     if title:
         data["表名"] = title
     r = 1

@@ -16,8 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jixiao.core.cycle.preassess import PreassessEdition
-from jixiao.core.errors import InvalidInput, Problem
-from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened, titled_sheet
+from jixiao.intake.form_xlsx import FormBook, WorkbookForm, has_titled_sheet, opened, titled_grid
 
 TITLE = "事前绩效评估"
 HEADER_LABELS = ("评估规则", "年度", "项目名称", "主管部门", "申请资金", "金额单位", "说明")
@@ -28,17 +27,13 @@ REPORT_HEADS = ("章节", "位置", "内容")
 PARTS = ("前", "后")
 
 
-def _sheet(wb):
-    return titled_sheet(wb, lambda v: isinstance(v, str) and TITLE in v)
+def _is_title(v) -> bool:
+    return isinstance(v, str) and TITLE in v
 
 
 def is_preassess_workbook(source: Path | FormBook) -> bool:
     """Whether a workbook holds an 事前绩效评估 scoring sheet (a sheet whose title or first rows say so)."""
-    try:
-        with opened(source) as wb:
-            return _sheet(wb) is not None
-    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
-        return False
+    return has_titled_sheet(source, _is_title)
 
 
 def read_workbook(source: Path | FormBook) -> WorkbookForm:
@@ -49,15 +44,10 @@ def read_workbook(source: Path | FormBook) -> WorkbookForm:
 def _read(wb: FormBook) -> WorkbookForm:
     from openpyxl.utils import get_column_letter as col
 
-    ws = _sheet(wb)
-    if ws is None:
-        raise InvalidInput("工作簿中没有事前绩效评估专家评分表", [Problem(
-            "E-IN-XLSX", f"找不到标题含“{TITLE}”的工作表；请在事前评估页面下载评分表模板填写", str(wb.path))])
-    grid = _grid(ws)
-    rows = max((r for r, _ in grid), default=0)
+    ws, grid, rows, title = titled_grid(wb, _is_title, (
+        "工作簿中没有事前绩效评估专家评分表", f"找不到标题含“{TITLE}”的工作表；请在事前评估页面下载评分表模板填写"))
     data: dict = {}
     cells: dict[tuple, str] = {}
-    title = next((grid[(r, 1)] for r in range(1, 4) if isinstance(grid.get((r, 1)), str) and TITLE in grid[(r, 1)]), "")
     if title:
         data["表名"] = title
     r = 1

@@ -17,8 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jixiao.core.cycle.target import TargetEdition
-from jixiao.core.errors import InvalidInput, Problem
-from jixiao.intake.form_xlsx import FormBook, WorkbookForm, _grid, opened, titled_sheet
+from jixiao.intake.form_xlsx import FormBook, WorkbookForm, has_titled_sheet, opened, titled_grid
 from jixiao.intake.target_labels import FUND_KEYS, OPTIONAL_HEADER, PROJECT_HEADER, ROW_KEYS, TASK_KEYS
 
 TITLE = "绩效目标申报表"
@@ -30,17 +29,13 @@ BLOCKS = {"资金": ("期间", "资金总额", "财政拨款", "其他资金"), 
 ALIASES = {k: a for table in (FUND_KEYS, TASK_KEYS, ROW_KEYS) for k, a in table.items()}
 
 
-def _sheet(wb):
-    return titled_sheet(wb, lambda v: isinstance(v, str) and TITLE in v)
+def _is_title(v) -> bool:
+    return isinstance(v, str) and TITLE in v
 
 
 def is_target_workbook(source: Path | FormBook) -> bool:
     """Whether a workbook holds a 绩效目标申报表 (a sheet whose title or first rows say so)."""
-    try:
-        with opened(source) as wb:
-            return _sheet(wb) is not None
-    except Exception:  # noqa: BLE001 - an unreadable file is not one; the next reader says why
-        return False
+    return has_titled_sheet(source, _is_title)
 
 
 def read_workbook(source: Path | FormBook) -> WorkbookForm:
@@ -52,16 +47,11 @@ def _read(wb: FormBook) -> WorkbookForm:
     from openpyxl.utils import get_column_letter as col
 
     path = wb.path
-    ws = _sheet(wb)
-    if ws is None:
-        raise InvalidInput("工作簿中没有绩效目标申报表", [Problem(
-            "E-IN-XLSX", f"找不到标题含“{TITLE}”的工作表；请用 jixiao template --framework national-target-project/2015 生成模板",
-            str(path))])
-    grid = _grid(ws)
-    rows = max((r for r, _ in grid), default=0)
+    ws, grid, rows, title = titled_grid(wb, _is_title, (
+        "工作簿中没有绩效目标申报表",
+        f"找不到标题含“{TITLE}”的工作表；请用 jixiao template --framework national-target-project/2015 生成模板"))
     data: dict = {}
     cells: dict[tuple, str] = {}
-    title = next((grid[(r, 1)] for r in range(1, 4) if isinstance(grid.get((r, 1)), str) and TITLE in grid[(r, 1)]), "")
     if title:
         data["表名"] = title
     r = 1
