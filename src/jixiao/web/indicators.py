@@ -89,28 +89,26 @@ def common_promote(request):
 @login_required
 @require_POST
 def common_retire(request, pk: int):
-    try:
-        it = common.retire(actor=request.user, item=pk, reason=request.POST.get("reason") or "")
-    except NotFound as exc:
-        raise Http404(exc.message) from None
-    except StoreError as exc:
-        messages.error(request, stored.error_text(exc))
-    else:
-        messages.success(request, f"已停用共性指标“{it.name}”。")
-    return _back(request, "web:common_indicators")
+    return _common_change(request, lambda: common.retire(actor=request.user, item=pk,
+                                                         reason=request.POST.get("reason") or ""), "已停用共性指标“{}”。")
 
 
 @login_required
 @require_POST
 def common_restore(request, pk: int):
+    return _common_change(request, lambda: common.restore(actor=request.user, item=pk), "已恢复共性指标“{}”。")
+
+
+def _common_change(request, change, done: str):
+    """Retire or restore a 共性 entry: 404 outside reach, the service's refusal as a message, back to the list."""
     try:
-        it = common.restore(actor=request.user, item=pk)
+        it = change()
     except NotFound as exc:
         raise Http404(exc.message) from None
     except StoreError as exc:
         messages.error(request, stored.error_text(exc))
     else:
-        messages.success(request, f"已恢复共性指标“{it.name}”。")
+        messages.success(request, done.format(it.name))
     return _back(request, "web:common_indicators")
 
 
