@@ -48,3 +48,44 @@ def test_simultaneous_saves_one_wins_one_is_told_who(world, seed_scored):
     world.ev_a.refresh_from_db()
     assert world.ev_a.current == 2 and world.ev_a.versions.count() == 2
     assert connection.vendor == "postgresql"
+
+
+def test_a_save_locks_its_evaluation_only_not_the_shared_edition(world, seed_scored):
+    """The row lock is the evaluation's: a save of another evaluation made with the same edition
+    (every unit's of one year) goes on meanwhile; the lock once covered the joined edition and unit
+    rows too, so saves of different units queued behind each other."""
+    from django.db import connections, transaction
+
+    from jixiao.store import services
+
+    other, _ = services.save_scored(actor=None, scored=seed_scored, unit=world.units["440201"], year=2020,
+                                    source="case.yaml")
+    assert other.edition_id == world.ev_a.edition_id
+    locked, done = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                services._locked(world.ev_a)
+                locked.set()
+                results["other saved while held"] = done.wait(20)
+        finally:
+            connections.close_all()
+
+    def save_other() -> None:
+        try:
+            locked.wait(20)
+            doc = copy.deepcopy(seed_scored.document)
+            doc["narrative"] = {"概况": "另一单位同时保存"}
+            results["number"] = services.save_version(actor=None, evaluation=other, document=doc, base_version=1).number
+            done.set()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=hold), threading.Thread(target=save_other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == {"number": 2, "other saved while held": True}, results

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from jixiao.core.errors import InvalidInput
 from jixiao.store import scoring, selectors
-from jixiao.store.errors import Conflict, Invalid, NotAllowed, NotFound, from_invalid_input
+from jixiao.store.errors import Conflict, Invalid, NotAllowed, NotFound, StoreError, from_invalid_input
 from jixiao.store.models import (
     Adjustment,
     ApiToken,
@@ -113,9 +113,12 @@ def edition_of(ev: Evaluation) -> dict:
     return {"ref": e.ref, "hash": e.hash, "framework": e.framework}
 
 
-def _locked(evaluation: Evaluation | int) -> Evaluation:
+def _locked(evaluation: Evaluation | int, framework: bool = True) -> Evaluation:
+    """The evaluation's row, locked until the transaction ends; ``framework=False`` leaves its
+    edition's frozen framework (~60 KB of JSON) unread when the caller has no use for it."""
     pk = evaluation.pk if isinstance(evaluation, Evaluation) else evaluation
-    ev = Evaluation.objects.select_for_update().select_related("unit", "edition").filter(pk=pk).first()
+    qs = Evaluation.objects.select_for_update(of=("self",)).select_related("unit", "edition")
+    ev = (qs if framework else qs.defer("edition__framework")).filter(pk=pk).first()
     if ev is None:
         raise NotFound("找不到该评价")
     return ev
@@ -340,16 +343,32 @@ def _rescore(ev: Evaluation, document: dict, source: str = "") -> scoring.Scored
 
 
 def save_version(*, actor, evaluation: Evaluation, document: dict, base_version: int | None, note: str = "",
-                 source: str = "") -> CaseVersion | None:
-    """Save posted facts as the next version of ``evaluation`` (optimistic lock on ``base_version``)."""
+                 source: str = "", scored: scoring.Scored | None = None) -> CaseVersion | None:
+    """Save posted facts as the next version of ``evaluation`` (optimistic lock on ``base_version``).
+
+    The document is scored before the evaluation's row is locked: scoring needs only the document
+    and the evaluation's edition, which never changes, so saves of one evaluation queue behind each
+    other only for the checks and the writes, not for the engine. ``scored`` is the caller's own
+    scoring of ``document`` under this evaluation's edition (the entry page scores what it shows
+    anyway), used instead of scoring it a second time. The checks keep their order: who may edit,
+    then a version saved meanwhile, then the document's own errors."""
     if base_version is None:
         raise Invalid("请给出 base_version（您加载时的版本号），以免覆盖他人的修改", [], "E-ST-BASE")
     note = bounded(note, "说明", NOTE_MAX)
+    refused: StoreError | None = None
+    if scored is None:
+        try:
+            scored = _rescore(evaluation, document, source or "facts")
+        except StoreError as exc:
+            refused = exc
     with transaction.atomic():
-        ev = _locked(evaluation)
+        ev = _locked(evaluation, framework=False)
         _may_edit(actor, ev)
         _conflict_if_moved(ev, base_version)
-        scored = _rescore(ev, document, source or "facts")
+        if refused is not None:
+            raise refused
+        if scored is None or scored.kind != ev.kind or scored.edition_hash != ev.edition.hash:
+            scored = _rescore(ev, document, source or "facts")  # scored under another edition: never trusted
         if scored.title and scored.title != ev.title:
             raise Invalid(f"名称“{scored.title}”与评价“{ev.title}”不一致；请改回原名称，或新建评价", [], "E-ST-TITLE")
         _check_year(scored, ev.year, source or "facts")

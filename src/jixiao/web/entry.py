@@ -19,6 +19,7 @@ from jixiao.core.model import Framework
 from jixiao.core.rules.base import each_rule
 
 SOURCE = "网页表单"
+SOURCES = (SOURCE, "网页填报")  # a live score's places, and a save's (the store's name for its source)
 MET, NOT_MET = "达到", "未达到"
 TYPE_TEXT = {"money": "金额", "number": "数值", "count": "个数", "rate": "比率（可写 98.49%）", "flag": "是/否",
              "judgement": "评价判断", "level": "档次", "score": "专家评分", "text": "文字"}
@@ -249,8 +250,9 @@ def place_problems(problems, places: dict | None = None) -> dict[str, list[Probl
     for p in problems:
         where = p.where or ""
         name = None
-        if where.startswith(SOURCE + ":facts."):
-            name = where[len(SOURCE) + 7:]
+        source = next((s for s in SOURCES if where.startswith(s + ":facts.")), None)
+        if source is not None:
+            name = where[len(source) + 7:]
         elif where in by_cell and len(by_cell[where]) >= 2 and by_cell[where][0] == "facts":
             name = by_cell[where][1]
         if name:

@@ -86,6 +86,37 @@ def _draft(document: dict, source: str) -> entry.Draft:
     return entry.score(source, scoring.plain(document))
 
 
+SAVE_SOURCE = "网页填报"  # where a saved version's facts came from, as the store records it
+
+
+class _Edition(dict):
+    """An evaluation's edition as scoring takes it (``ref``, ``hash``, ``framework``), its frozen
+    framework (~60 KB of JSON) read from the database only if scoring asks for it: the shipped
+    edition, found by its hash, never needs it."""
+
+    def __init__(self, ev: Evaluation):
+        super().__init__(ref=ev.edition.ref, hash=ev.edition.hash)
+        self._ev = ev
+
+    def __missing__(self, key):
+        if key != "framework":
+            raise KeyError(key)
+        self[key] = value = self._ev.edition.framework
+        return value
+
+
+def score_for_save(ev: Evaluation, document: dict) -> tuple[entry.Draft, scoring.Scored | None]:
+    """What the page shows for a posted form (its problems and score) and, when it scores, the
+    store's own scoring of it, handed to :func:`jixiao.store.services.save_version` so a save scores
+    once: the same call, source and edition the store would use."""
+    try:
+        s = scoring.score_document(ev.kind, document, source=SAVE_SOURCE, edition=_Edition(ev), frozen_dir=frozen_dir())
+    except InvalidInput as exc:
+        return entry.Draft(document, exc.problems, None), None
+    warnings = list(s.scored.bound.warnings) if ev.kind == scoring.DEPT else list(s.scored.warnings)
+    return entry.Draft(document, warnings, s.record), s
+
+
 def versions(ev: Evaluation) -> list[CaseVersion]:
     return list(ev.versions.select_related("score", "author").order_by("number"))
 

@@ -232,7 +232,8 @@ def new_live(request):
 def _save(request, t: Target, base: dict):
     fw = t.framework()
     data = entry.read_post(fw, request.POST, base)
-    draft = t.score(data)
+    # Scored once: the store saves this very scoring (the edition of an evaluation never changes).
+    draft, scored = stored.score_for_save(t.ev, data) if t.ev else (t.score(data), None)
     note = (request.POST.get("note") or "").strip()
     if draft.errors:
         messages.error(request, f"未保存：还有 {len(draft.errors)} 处需要更正，见各栏下方的说明。")
@@ -245,7 +246,7 @@ def _save(request, t: Target, base: dict):
     try:
         if t.ev:
             v = services.save_version(actor=request.user, evaluation=t.ev, document=data, base_version=base_number,
-                                      note=note, source="网页填报")
+                                      note=note, source=stored.SAVE_SOURCE, scored=scored)
             ev = t.ev
         else:
             from jixiao.store import scoring
