@@ -85,6 +85,12 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         from jixiao.server.wsgi import application
         from jixiao.web import jobs
+        from jixiao.web.warm import warm
+
+        try:
+            warm()  # once here, so gunicorn forks its processes warm (jixiao.web.warm)
+        except Exception as exc:  # noqa: BLE001 - the pages load it themselves on first use
+            print(f"提示：预先加载页面与指标体系失败（{exc}），将在首次访问时加载", file=sys.stderr)
 
         if accounts:
             print("演示账号（密码相同）：")
