@@ -142,3 +142,14 @@ def test_server_timing_header():
     parts = {k: float(v) for k, v in (p.strip().split(";dur=") for p in r["Server-Timing"].split(","))}
     assert set(parts) == {"app", "cpu", "db", "peers"}
     assert parts["db"] > 0 and parts["app"] >= parts["db"] and parts["cpu"] >= 0
+
+
+@pytest.mark.django_db
+def test_audit_times_are_shanghai_time_to_the_second(demo):
+    from zoneinfo import ZoneInfo
+
+    from jixiao.store.models import AuditEvent
+
+    e = AuditEvent.objects.order_by("-at", "-id").first()
+    html = client_for("caizheng").get("/audit/").content.decode()
+    assert f"<td>{e.at.astimezone(ZoneInfo('Asia/Shanghai')).strftime('%Y-%m-%d %H:%M:%S')}</td>" in html

@@ -52,6 +52,11 @@ def _events(request):
     return qs, f
 
 
+def shown_at(at: dt.datetime) -> str:
+    """An event's time in the server's time zone (Asia/Shanghai), to the second."""
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def describe(e: AuditEvent) -> str:
     d = e.detail or {}
     bits = []
@@ -78,6 +83,8 @@ def audit(request):
     for e in page:
         e.label = ACTIONS.get(e.action, e.action)
         e.text = describe(e)
+        # As the export writes it; the template's date filter took a quarter of the page's time.
+        e.when = shown_at(e.at)
     from urllib.parse import urlencode
 
     query = urlencode({k: v for k, v in f.items() if v})
@@ -87,7 +94,7 @@ def audit(request):
 @needs(AUDIT_ROLES)
 def export(request):
     qs, _ = _events(request)
-    rows = [[timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name, ACTIONS.get(e.action, e.action),
+    rows = [[shown_at(e.at), e.actor_name, ACTIONS.get(e.action, e.action),
              e.evaluation.unit.name if e.evaluation_id else "", e.evaluation.year if e.evaluation_id else "",
              describe(e), e.before, e.after] for e in qs.select_related("evaluation__unit")[:100000]]
     return xlsx_response("审计日志", ["时间", "操作人", "操作", "单位", "年度", "内容", "操作前摘要", "操作后摘要"], rows, "审计日志.xlsx")

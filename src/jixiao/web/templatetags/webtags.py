@@ -76,3 +76,21 @@ def jsonish(value) -> str:
             parts.append(f"（{ev}）")
         return " ".join(parts) or "—"
     return "—" if value is None else str(value)
+
+
+@register.simple_tag(takes_context=True)
+def entry_groups(context):
+    """The entry form's fieldsets and fields (written in Python: jixiao.web.fields_html)."""
+    from jixiao.web import fields_html
+
+    return fields_html.groups(context.get("groups") or [], ev=context.get("ev"),
+                              attachments=context.get("attachments") is not None,
+                              can_attach=bool(context.get("can_attach")), readonly=bool(context.get("readonly")))
+
+
+@register.simple_tag
+def problems_oob(fields):
+    """Each field's problem block, swapped in beside its field by the live score (HTMX out of band)."""
+    from jixiao.web import fields_html
+
+    return fields_html.problems_oob(fields or [])
