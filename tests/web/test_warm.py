@@ -36,11 +36,3 @@ def test_after_warming_the_first_entry_page_and_live_score_read_no_edition_file(
     r = c.post(f"/e/{ev.pk}/live", post)
     assert r.status_code == 200 and 'id="total"' in r.content.decode()
 
-
-def test_warming_is_what_serve_does_before_serving():
-    import inspect
-
-    from jixiao.cli import serve
-
-    src = inspect.getsource(serve.register)
-    assert src.index("warm()") < src.index("_gunicorn(") < src.index("waitress_serve(")

@@ -87,6 +87,7 @@ def register(app: typer.Typer) -> None:
         from jixiao.web import jobs
         from jixiao.web.warm import warm
 
+        latency_first()
         try:
             warm()  # once here, so gunicorn forks its processes warm (jixiao.web.warm)
         except Exception as exc:  # noqa: BLE001 - the pages load it themselves on first use
@@ -112,6 +113,22 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             print(f"错误：无法在 {host}:{port} 上监听：{exc.strerror or exc}；请换一个端口（--port）", file=sys.stderr)
             raise typer.Exit(2) from None
+
+
+# How long a thread runs Python before one waiting for the GIL may take over (Python's default is 5 ms).
+SWITCH_INTERVAL = 0.001
+
+
+def latency_first() -> None:
+    """Let a thread coming back from the database have the GIL again within 1 ms instead of 5.
+
+    A page makes 5–16 queries, and after each its thread waits for the GIL while another thread of
+    the process renders a page; in the load test, the slowest 5 % spent ~200 ms in "database" calls
+    while PostgreSQL answered all but two statements of the minute within 30 ms
+    (``log_min_duration_statement``): the wait was for the GIL. Measured in one process (two threads
+    computing, four making 8-query requests; 3 December, a loaded machine): the 8-query requests'
+    p95 fell from 170–225 ms to 92–148 ms; the computing threads' p50 rose by ~5 %."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 RESUMED = "继续 {n} 项上次停止服务时未完成的后台任务（报告生成、批量导入）"
