@@ -9,8 +9,10 @@ import dataclasses
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -212,3 +214,53 @@ def test_a_batch_writes_its_reports_in_worker_processes(tmp_path):
         doc = Document(str(out / name / "report.docx"))
         assert all(p.text.partition("\t")[2].isdigit() for p in doc.paragraphs if p.style.name == "toc 1")
     assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.suffix == ".typ"]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_during_a_typst_batch_stops_the_workers_and_leaves_nothing(tmp_path, sig):
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for i in range(8):
+        shutil.copy(SEED, cases / f"c{i}.yaml")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.pdf").write_bytes(b"old pdf")
+    env = {**os.environ, "JIXIAO_OFFICE_WORKERS": "2", "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-c", "from jixiao.cli import app; app()", "report", "--batch", str(cases),
+                             "-o", str(out), "--format", "docx,pdf"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers.update(_children(proc.pid))
+        if any(out.rglob("jixiao-typst-*")):  # a worker is laying out a PDF in the staging folder
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "jixiao ended before the first PDF: " + proc.stderr.read().decode()
+    workers.update(_children(proc.pid))
+    assert len(workers) >= 2
+    proc.send_signal(sig)
+    assert proc.wait(timeout=120) != 0
+    assert sorted(p.name for p in out.iterdir()) == ["report.pdf"]  # no staging folder, no new file
+    assert (out / "report.pdf").read_bytes() == b"old pdf"
+    time.sleep(0.5)
+    assert not [pid for pid in workers if _alive(pid)]
