@@ -129,7 +129,7 @@ def test_the_reader_gives_what_ruamel_gave(tmp_path_factory, items, exact):
     path.write_text(text, encoding="utf-8")
     try:
         want, want_lines = reference(text, exact)
-    except Exception as exc:  # ruamel refused it (an invalid date, …): so must the reader
+    except Exception:  # ruamel refused it (an invalid date, …): so must the reader
         with pytest.raises(InvalidInput):
             load(path, exact=exact)
         return
