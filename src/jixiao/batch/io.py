@@ -341,9 +341,11 @@ def _enum(name: str, words: dict, values: tuple, given=None) -> pl.Expr:
     mapping = {k: v for k, v in words.items() if v in values} | {v: v for v in values}
     target = pl.Enum(list(values))
     if isinstance(given, pl.Enum):
-        at = [values.index(mapping[c]) if c in mapping else None for c in given.categories.to_list()]
-        index = pl.lit(pl.Series(at, dtype=pl.UInt32)).gather(pl.col(name).to_physical())
-        return pl.lit(pl.Series(list(values), dtype=target)).gather(index).alias(name)
+        categories = given.categories.to_list()
+        if set(categories) <= set(values):  # the rule's own words: a cast, by name, reads no row's text
+            return pl.col(name).cast(target).alias(name)
+        at = [mapping.get(c) for c in categories]  # one gather from the categories' words
+        return pl.lit(pl.Series(at, dtype=target)).gather(pl.col(name).to_physical()).alias(name)
     return pl.col(name).cast(TEXT).replace_strict(mapping, default=None, return_dtype=target).alias(name)
 
 
@@ -433,33 +435,39 @@ def _distinct(lf: pl.LazyFrame, name: str, given) -> tuple[list, pl.Expr]:
                                                        return_dtype=pl.UInt32)
 
 
-def _unit_codes(lf: pl.LazyFrame, name: str, given) -> tuple[pl.Expr, list[str]]:
-    """A unit column as numbers into a list of its (normalised) units, null where blank.
-
-    An Enum column is mapped by its categories; a text column by its distinct values.
-    """
+def _unit_codes(lf: pl.LazyFrame, name: str, given) -> tuple[pl.Expr, list[str | None]]:
+    """A unit column as positions into the list of its distinct (normalised) units, the last
+    position standing for a blank; an Enum column is mapped by its categories, a text column by
+    its distinct values."""
     raw, phys = _distinct(lf, name, given)
-    units = [_unit(str(u)) for u in raw]
-    vocab = sorted({u for u in units if u})
-    at = [vocab.index(u) if u else None for u in units]
-    return pl.lit(pl.Series(at, dtype=pl.UInt32)).gather(phys), vocab
+    units = [_unit(str(u)) or None for u in raw]
+    return phys.fill_null(len(units)), units + [None]
 
 
 def _convert_units(lf: pl.LazyFrame, batch: Batch, schema: dict) -> pl.LazyFrame:
-    """实际完成值 in 单位 when 实际单位 differs: money by exact integer ratios, else missing."""
+    """实际完成值 in 单位 when 实际单位 differs: money by exact integer ratios, else missing.
+
+    Each pair of units (actual, target) is decided once, in Python, as one signed factor: +m to
+    multiply by m (1 when the units are the same or 实际单位 is blank), −d to divide by d, missing
+    when they cannot be converted. Rows then take their pair's factor in one gather.
+    """
     a, a_units = _unit_codes(lf, "实际单位", schema.get("实际单位"))
     t, t_units = _unit_codes(lf, "单位", schema.get("单位"))
-    vocab = sorted(set(a_units) | set(t_units))
-    remap_a = pl.lit(pl.Series([vocab.index(u) for u in a_units], dtype=pl.UInt32))
-    remap_t = pl.lit(pl.Series([vocab.index(u) for u in t_units], dtype=pl.UInt32))
-    scale = pl.lit(pl.Series([int(MONEY[u]) if u in MONEY else None for u in vocab], dtype=INT))
-    lf = lf.with_columns(remap_a.gather(a).alias("_au"), remap_t.gather(t).alias("_tu"))
-    up, down, actual = scale.gather(pl.col("_au")), scale.gather(pl.col("_tu")), pl.col("实际完成值")
-    converted = pl.when(up >= down).then(actual * (up // down).cast(NUMBER)).otherwise(actual / (down // up).cast(NUMBER))
-    same = pl.col("_au").is_null() | (pl.col("_au") == pl.col("_tu"))
-    return lf.with_columns(
-        pl.when(same).then(actual).when(up.is_not_null() & down.is_not_null()).then(converted)
-        .otherwise(None).alias("实际完成值")).drop("实际单位", "_au", "_tu")
+    factors: list[float | None] = []
+    for au in a_units:
+        for tu in t_units:
+            if au is None or au == tu:
+                factors.append(1.0)
+            elif au in MONEY and tu in MONEY:
+                up, down = int(MONEY[au]), int(MONEY[tu])
+                factors.append(float(up // down) if up >= down else -float(down // up))
+            else:
+                factors.append(None)
+    pair = a.cast(pl.UInt32) * len(t_units) + t.cast(pl.UInt32)
+    f, actual = pl.lit(pl.Series(factors, dtype=NUMBER)).gather(pair), pl.col("实际完成值")
+    return lf.with_columns(f.alias("_f")).with_columns(
+        pl.when(pl.col("_f") < 0).then(actual / -pl.col("_f")).otherwise(actual * pl.col("_f")).alias("实际完成值")
+    ).drop("实际单位", "_f")
 
 
 def _year_text(lf: pl.LazyFrame, source: str) -> pl.Expr:
