@@ -374,6 +374,12 @@ def lines_only(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.filter(pl.col("_line")).select(LINE_COLUMNS)
 
 
+def _repeats(g: pl.Series) -> bool:
+    """Whether a run number repeats in rows taken in run order (a form with two such rows)."""
+    a = g.to_numpy()
+    return bool(len(a) > 1 and (a[1:] == a[:-1]).any())
+
+
 def _per_form(rows: pl.DataFrame, where: pl.Expr, columns: list[pl.Expr]) -> pl.DataFrame:
     """The rows ``where`` holds (a form's 资金 line, its 合计 row), with ``_g`` and ``columns``;
     the caller reduces forms that have several."""
@@ -390,23 +396,28 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
     is_funds = (pl.col("行类型") == FUNDS).fill_null(False)
     ind = line & ~is_funds
     code = pl.col("原因代码")
-    key = pl.col(KEY)
-    base = rows.filter((key != key.shift()).fill_null(True)).select("_g", KEY)  # one row per form, in run order
+    # Rows are in runs of their form (``_g`` counts the runs from 0): a form starts where ``_g`` changes.
+    g = rows["_g"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, np.int64)
+    base = rows.select("_g", KEY).gather(pl.Series(starts, dtype=pl.UInt32))  # one row per form, in run order
     stated = _per_form(rows, pl.col("行类型") == TOTAL, [pl.col("表列得分").alias("表列总分")])
     funds = _per_form(rows, is_funds, [pl.col("_执行率").alias("执行率"), *[pl.col(h).alias(h) for h in HEADER],
                                         (cents(pl.col("_表列分值")) != round(plan.exec_points * 100)).alias("_资金分值错")])
-    if stated.height and stated["_g"].is_duplicated().any():  # several 合计 rows: the largest
+    if _repeats(stated["_g"]):  # several 合计 rows: the largest
         stated = stated.group_by("_g", maintain_order=True).agg(pl.col("表列总分").max())
-    if funds["_g"].is_duplicated().any():  # several 资金 lines: the largest of each (as text)
+    if _repeats(funds["_g"]):  # several 资金 lines: the largest of each (as text)
         funds = funds.group_by("_g", maintain_order=True).agg(
             pl.col("执行率").max(), *[pl.col(h).cast(pl.String).max().cast(funds.schema[h]) for h in HEADER],
             pl.col("_资金分值错").any())
-    counted = {
+    added = {  # summed over a form's rows
         "_总分": pl.when(line).then(pl.col("_分")).fill_null(0),
         "行数": line,
         "无法评分行数": line & pl.col("_reason").is_not_null(),
-        "_资金行": is_funds,
         "_表列合计": pl.when(line).then(pl.col("_表列分")).fill_null(0),
+        "_分值合计": pl.when(ind).then(cents(pl.col("分值"))).otherwise(0).fill_null(0),
+    }
+    some = {  # true when some row of the form has it (none of these is ever missing)
+        "_资金行": is_funds,
         "_缺表列": line & pl.col("_表列分").is_null(),
         "SCORE_DIFF": line & (pl.col("差额") != 0).fill_null(False),
         "OVERSHOOT": code == "OVERSHOOT",
@@ -414,24 +425,23 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
         "EXEC_NO_REASON": pl.col("缺少原因") & is_funds,
         "REASON_MISSING": pl.col("缺少原因") & ind,
         "_缺数": line & pl.col("_reason").is_not_null() & (code != "QUAL_OUT_OF_BAND"),
-        "_分值合计": pl.when(ind).then(cents(pl.col("分值"))).otherwise(0).fill_null(0),
         "_缺分值": ind & pl.col("分值").is_null(),
         "FUND_SUM": pl.col(FUND_SUM_COLUMN).is_not_null(),
         "EDITION_YEAR": pl.col("_年度早"),
         "BUDGET_CHANGE_NO_REASON": pl.col("_调整无因"),
         "DOUBLE_COUNT": pl.col("_重复扣分"),
     }
-    # Rows are in runs of their form: each sum is one numpy reduction over the runs' slices.
-    starts = np.flatnonzero(rows.select((key != key.shift()).fill_null(True).alias("s"))["s"].to_numpy())
-    values = rows.select([e.cast(pl.Int64).alias(k) for k, e in counted.items()])
-    sums = pl.DataFrame({k: np.add.reduceat(values[k].to_numpy(), starts) if len(starts) else np.zeros(0, np.int64)
-                         for k in counted})
-    sums = sums.with_columns(pl.col(k) > 0 for k in ("SCORE_DIFF", "OVERSHOOT", "QUAL_OUT_OF_BAND", "EXEC_NO_REASON",
-                                                     "REASON_MISSING", "_缺数", "FUND_SUM", "EDITION_YEAR",
-                                                     "BUDGET_CHANGE_NO_REASON", "DOUBLE_COUNT"))
+    # Each sum is one numpy reduction over the runs' slices; the yes/no columns are one bit each
+    # of a single number per row, or-ed per form in one reduction.
+    bits = pl.sum_horizontal([e.cast(pl.UInt32) * (1 << i) for i, e in enumerate(some.values())])
+    values = rows.select(*[e.cast(pl.Int64).alias(k) for k, e in added.items()], bits.alias("_bits"))
+    sums = {k: np.add.reduceat(values[k].to_numpy(), starts) if len(starts) else np.zeros(0, np.int64) for k in added}
+    anyof = np.bitwise_or.reduceat(values["_bits"].to_numpy(), starts) if len(starts) else np.zeros(0, np.uint32)
+    sums |= {k: (anyof >> i) & 1 == 1 for i, k in enumerate(some)}
+    sums = pl.DataFrame(sums)
     total_cents = pl.col("_总分")
     stated_cents = cents(pl.col("表列总分"))
-    scored = (pl.col("无法评分行数") == 0) & (pl.col("_资金行") > 0)
+    scored = (pl.col("无法评分行数") == 0) & pl.col("_资金行")
     grades = [g.grade for g in sorted(plan.framework.grades, key=lambda g: -g.at_least)]
     grade = lookup(grades, Compiler(plan).value(numbered(plan.grade_tree(E.Ref("重算总分")), grades)).cast(pl.UInt32))
     forms = (pl.concat([base, sums], how="horizontal")
@@ -444,11 +454,11 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
                  points(pl.col("_分值合计")).alias("分值合计"),
                  lookup(FORM_STATUS, (~scored).cast(pl.UInt32)).alias("状态"),
                  (scored & pl.col("表列总分").is_not_null() & (stated_cents != total_cents)).alias("TOTAL_DIFF"),
-                 (pl.col("表列总分").is_not_null() & (pl.col("_缺表列") == 0)
+                 (pl.col("表列总分").is_not_null() & ~pl.col("_缺表列")
                   & (stated_cents != pl.col("_表列合计"))).alias("SUM_DIFF"),
-                 (pl.col("_缺数") | (pl.col("_资金行") == 0)).alias("NOT_SCORABLE"),
+                 (pl.col("_缺数") | ~pl.col("_资金行")).alias("NOT_SCORABLE"),
                  (pl.col("_资金分值错").fill_null(False)
-                  | ((pl.col("_缺分值") == 0) & (pl.col("_分值合计") != round(plan.indicator_points * 100))))
+                  | (~pl.col("_缺分值") & (pl.col("_分值合计") != round(plan.indicator_points * 100))))
                  .alias("WEIGHT_SUM"),
                  ((total_cents > plan.max_cents) | (stated_cents > plan.max_cents).fill_null(False))
                  .alias("TOTAL_ABOVE_MAX"),
