@@ -207,3 +207,39 @@ def test_api_bulk_import_keeps_each_files_place_and_refuses_the_oversized(world,
     assert body["results"][1]["code"] == "E-ST-TOO-LARGE" and body["results"][3]["code"] == "E-ST-INPUT"
     assert body["imported"] == 2 and body["failed"] == 2
     consistent()
+
+
+def test_bulk_inserts_json_as_values_not_unnest_arrays(world, form_scored):
+    """Django 5.2 would insert the bulk's rows on PostgreSQL as UNNEST(%s::jsonb[]), and psycopg
+    escapes such an array in Python — most of an import's writing. The store's JSONField keeps the
+    VALUES form; the records read back whole either way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jixiao.store import bulk
+    from jixiao.store.models import Score
+
+    items = [(f"{n}.yaml", form_variant(form_scored, f"批量{n}", 0.8 + n / 10)) for n in range(3)]
+    with CaptureQueriesContext(connection) as seen:
+        out = bulk.import_scored(actor=None, unit_code="440201", year=2022, items=items)
+    assert all(o.ok for o in out)
+    inserts = [q["sql"] for q in seen.captured_queries if q["sql"].startswith("INSERT INTO")]
+    for table in ("store_score", "store_caseversion", "store_auditevent"):
+        mine = [q for q in inserts if q.startswith(f'INSERT INTO "{table}"')]
+        assert len(mine) == 1 and "UNNEST" not in mine[0], (table, [q[:120] for q in mine])
+    for o, (_source, s) in zip(out, items):
+        assert Score.objects.get(version__evaluation=o.evaluation).record == s.record
+
+
+def test_large_json_columns_are_compressed_with_lz4_on_postgresql(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not compress")
+    with connection.cursor() as cur:
+        cur.execute("SELECT c.relname, a.attname, a.attcompression FROM pg_attribute a "
+                    "JOIN pg_class c ON c.oid = a.attrelid WHERE (c.relname, a.attname) IN "
+                    "(('store_score', 'record'), ('store_caseversion', 'facts'), ('store_edition', 'framework'))")
+        got = sorted(cur.fetchall())
+    assert got == [("store_caseversion", "facts", "l"), ("store_edition", "framework", "l"),
+                   ("store_score", "record", "l")]
