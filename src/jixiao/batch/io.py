@@ -87,10 +87,17 @@ class Batch:
     frame: pl.LazyFrame
     source: str
     notes: list[str] = field(default_factory=list)
+    # Whether check_values has passed; False when the reader left it to the engine's one pass
+    # over the rows (``read_batch(..., check=False)``; the Polars engine checks each chunk).
+    checked: bool = True
 
 
-def read_batch(path: str | Path) -> Batch:
-    """Read FORMS (.parquet or .csv); raise InvalidInput in Chinese when it cannot be used."""
+def read_batch(path: str | Path, check: bool = True) -> Batch:
+    """Read FORMS (.parquet or .csv); raise InvalidInput in Chinese when it cannot be used.
+
+    ``check=False`` leaves :func:`check_values` to the engine that reads the rows anyway (the
+    Polars engine, ``write(..., unchecked=batch.source)``), which saves a pass over the input.
+    """
     path = Path(path)
     if not path.exists():
         raise InvalidInput("找不到文件", [Problem("E-IN-FILE", f"文件不存在：{path}，请检查路径", str(path))])
@@ -128,10 +135,10 @@ def read_batch(path: str | Path) -> Batch:
     except (pl.exceptions.PolarsError, OSError) as exc:
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise InvalidInput("无法读取文件", [Problem("E-IN-FILE", f"无法读取：{first}", str(path))]) from None
-    return normalise(lf, dict(names), str(path))
+    return normalise(lf, dict(names), str(path), check)
 
 
-def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
+def normalise(lf: pl.LazyFrame, schema: dict, source: str, check: bool = True) -> Batch:
     """The canonical columns, whatever the file held (see the module docstring)."""
     missing = [c for c in REQUIRED if c not in schema]
     if missing:
@@ -179,12 +186,15 @@ def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
                          _factor(lf, "金额单位", schema.get("金额单位"), source).alias(FORM_SCALE))
     if "行号" not in schema:
         lf = lf.with_columns(pl.int_range(pl.len()).over("表单编号").cast(INT).alias("行号"))
-    check_values(lf, source)
-    batch.frame = fold_funds(lf, source)
+    if check:
+        check_values(lf, source)
+    batch.checked = check
+    # A refusal of the 资金 block comes after the value checks, as when they run first.
+    batch.frame = fold_funds(lf, source, before_refusing=None if check else lambda: check_values(lf, source))
     return batch
 
 
-def fold_funds(lf: pl.LazyFrame, source: str) -> pl.LazyFrame:
+def fold_funds(lf: pl.LazyFrame, source: str, before_refusing=None) -> pl.LazyFrame:
     """A form's 资金 block as the printed form has it: one 年度资金总额 line and its 其中 lines.
 
     The first 资金 row of a form (lowest 行号) is its 年度资金总额 line; its other 资金 rows and its
@@ -215,6 +225,8 @@ def fold_funds(lf: pl.LazyFrame, source: str) -> pl.LazyFrame:
              .select(KEY_COLUMN, "行号", kind.cast(TEXT).alias("_k"), *MONEY_LABELS).collect(engine=STREAM))
     rows = funds.sort(KEY_COLUMN, "行号", nulls_last=True, maintain_order=True)
     if rows.select(KEY_COLUMN, "行号").is_duplicated().any():
+        if before_refusing is not None:
+            before_refusing()
         raise InvalidInput("批量数据有误", [Problem(
             "E-IN-BATCH-VALUE", "有 其中/资金 行的表单中，行号重复或为空；请为每张表的各行编写不同的行号", source)])
     fixes = {KEY_COLUMN: [], "行号": [], "_kind": [], FUND_SUM_COLUMN: [], **{f"_{m}": [] for m in MONEY_LABELS}}
@@ -310,7 +322,7 @@ def check_values(lf: pl.LazyFrame, source: str) -> None:
             checks[f"{name}:neg"] = (col < 0, f"“{name}”为负数（应为 0 或正数{hint}）")
     year = pl.col("年度")
     checks["年度:range"] = ((year < 1990) | (year > 2100), "“年度”应为 1990 至 2100 之间的四位年份")
-    if _within_bounds(lf):
+    if within_bounds(lf):
         return
     flags = lf.select(pl.len().alias("_rows"), *[e.fill_null(False).sum().alias(k) for k, (e, _) in checks.items()]).collect(
         engine=STREAM)
@@ -329,14 +341,21 @@ def check_values(lf: pl.LazyFrame, source: str) -> None:
     raise InvalidInput("批量数据有误", problems)
 
 
-def _within_bounds(lf: pl.LazyFrame) -> bool:
+def within_bounds(frame: pl.LazyFrame | pl.DataFrame) -> bool:
     """Whether every check of :func:`check_values` passes, read from each column's least and
     greatest value (one cheap pass; NaN is already missing, and ±inf is beyond every bound).
-    When it does not, the checks are counted one by one to say what is wrong and where."""
+
+    Exact both ways: a value outside these ends fails some check, so when this is false,
+    :func:`check_values` refuses the batch (and counts what is wrong, and where).
+    """
     numbers = [n for n, d in SCHEMA.items() if d == NUMBER]
-    ends = lf.select(pl.len().alias("_rows"), pl.col("表单编号").null_count().alias("_blank"),
-                     *[pl.col(n).min().alias(f"{n}:min") for n in [*numbers, "年度"]],
-                     *[pl.col(n).max().alias(f"{n}:max") for n in [*numbers, "年度"]]).collect(engine=STREAM).row(0, named=True)
+    ends_of = [pl.len().alias("_rows"), pl.col("表单编号").null_count().alias("_blank"),
+               *[pl.col(n).min().alias(f"{n}:min") for n in [*numbers, "年度"]],
+               *[pl.col(n).max().alias(f"{n}:max") for n in [*numbers, "年度"]]]
+    if isinstance(frame, pl.LazyFrame):
+        ends = frame.select(ends_of).collect(engine=STREAM).row(0, named=True)
+    else:
+        ends = frame.select(ends_of).row(0, named=True)
     if ends["_rows"] == 0 or ends["_blank"]:
         return False
     for n in numbers:

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from jixiao.batch.io import write_parquet
+from jixiao.batch.io import check_values, within_bounds, write_parquet
 from jixiao.batch.plan import (
     FLAGS,
     FORM_COLUMNS,
@@ -508,7 +508,7 @@ class NotStreamable(Exception):
 
 
 def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages: dict | None = None,
-          chunk_rows: int = CHUNK_ROWS) -> None:
+          chunk_rows: int = CHUNK_ROWS, unchecked: str | None = None) -> None:
     """Score and write both results as Parquet.
 
     A batch whose forms are in 表单编号 order (as exports and ``synth`` write them) is streamed:
@@ -516,11 +516,18 @@ def write(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages: dict | N
     end, so memory stays bounded whatever the input's size. Otherwise (a form's rows scattered)
     it is scored whole, in memory. ``stages``, when given, receives the wall seconds of each stage
     (read, score, forms, write).
+
+    ``unchecked`` (the input's name) says the reader left its value checks to this pass
+    (``read_batch(..., check=False)``): each chunk is checked before it is scored, from its columns'
+    ends (:func:`~jixiao.batch.io.within_bounds`), and a batch that fails is refused by
+    :func:`~jixiao.batch.io.check_values` over the whole input, with the reader's very message.
     """
     try:
-        return _write_streamed(plan, lf, lines_path, forms_path, stages, chunk_rows)
+        return _write_streamed(plan, lf, lines_path, forms_path, stages, chunk_rows, unchecked)
     except NotStreamable:
         pass  # rows of a form scattered through the file: only the whole table can gather them
+    if unchecked is not None:
+        check_values(lf, unchecked)
     _write_whole(plan, lf, lines_path, forms_path, stages)
 
 
@@ -568,7 +575,7 @@ def _dictionary_text(df: pl.DataFrame):
 
 
 def _write_streamed(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages: dict | None,
-                    chunk_rows: int) -> None:
+                    chunk_rows: int, unchecked: str | None = None) -> None:
     import time
 
     import pyarrow as pa
@@ -604,10 +611,14 @@ def _write_streamed(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages
                                               plan.change)))
     carry: pl.DataFrame | None = None
     last_key = None
+    seen = False
     t0 = time.perf_counter()
     try:
         # One streaming pass over the normalised input, in order, a chunk at a time.
         for part in lf.select(plan.columns()).collect_batches(chunk_size=chunk_rows, maintain_order=True):
+            if unchecked is not None and not within_bounds(part):
+                check_values(lf, unchecked)  # refuses, counting every bad value of the input
+            seen = True
             part = part.with_columns(part[c].rechunk() for c in part.columns if c in read)
             if carry is not None:
                 part = pl.concat([carry, part], how="vertical_relaxed")
@@ -623,6 +634,8 @@ def _write_streamed(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages
                 t0 = time.perf_counter()
         if carry is not None and carry.height:
             score(carry, t0)
+        if unchecked is not None and not seen:
+            check_values(lf, unchecked)  # no rows: refused as empty
     finally:
         for w in writers.values():
             w.close()
