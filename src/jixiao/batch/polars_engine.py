@@ -384,7 +384,7 @@ def double_counted(plan: Plan, df: pl.DataFrame, score: pl.Series) -> pl.Series:
 
 def lines_only(rows: pl.DataFrame) -> pl.DataFrame:
     """The lines of the forms (every row but 合计), with the plan's line columns."""
-    return rows.filter(pl.col("_line")).select(LINE_COLUMNS)
+    return rows.lazy().filter(pl.col("_line")).select(LINE_COLUMNS).collect()
 
 
 def _repeats(g: pl.Series) -> bool:
@@ -396,7 +396,7 @@ def _repeats(g: pl.Series) -> bool:
 def _per_form(rows: pl.DataFrame, where: pl.Expr, columns: list[pl.Expr]) -> pl.DataFrame:
     """The rows ``where`` holds (a form's 资金 line, its 合计 row), with ``_g`` and ``columns``;
     the caller reduces forms that have several."""
-    return rows.filter(where).select("_g", *columns)
+    return rows.lazy().filter(where).select("_g", *columns).collect()  # only these columns are filtered
 
 
 def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
@@ -446,7 +446,8 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
     }
     # Each sum is one numpy reduction over the runs' slices; the yes/no columns are one bit each
     # of a single number per row, or-ed per form in one reduction.
-    bits = pl.sum_horizontal([e.cast(pl.UInt32) * (1 << i) for i, e in enumerate(some.values())])
+    bit = [pl.when(e).then(pl.lit(1 << i, pl.UInt32)).otherwise(pl.lit(0, pl.UInt32)) for i, e in enumerate(some.values())]
+    bits = reduce(lambda a, b: a | b, bit)
     values = rows.select(*[e.cast(pl.Int64).alias(k) for k, e in added.items()], bits.alias("_bits"))
     sums = {k: np.add.reduceat(values[k].to_numpy(), starts) if len(starts) else np.zeros(0, np.int64) for k in added}
     anyof = np.bitwise_or.reduceat(values["_bits"].to_numpy(), starts) if len(starts) else np.zeros(0, np.uint32)
@@ -614,7 +615,7 @@ def _write_streamed(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages
         t2 = time.perf_counter()
         forms = score_forms(plan, rows)
         t3 = time.perf_counter()
-        put("lines", lines_path, rows.filter(pl.col("_line")).select(LINE_COLUMNS))
+        put("lines", lines_path, rows.lazy().filter(pl.col("_line")).select(LINE_COLUMNS).collect())
         put("forms", forms_path, forms.select(FORM_COLUMNS))
         t4 = time.perf_counter()
         for k, v in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
