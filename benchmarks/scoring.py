@@ -58,7 +58,7 @@ def main() -> None:
     from jixiao.core import form as form_module
     from jixiao.core.rules import base as rules_base
     from jixiao.core.rules import target as target_module
-    from jixiao.intake import checks, editions
+    from jixiao.intake import editions
 
     def walker(self, key, build):  # the same trees, walked node by node on every call
         tree = self._cached("tree:" + key, build)

@@ -14,6 +14,9 @@ imported file (reading the file itself is not measured: scoring starts from the 
   transaction with ``bulk_create_with_history`` (history and audit rows still written) — for the
   other ``--forms``; scoring and writing are timed apart, and the ratio to the baseline printed.
 
+**writing alone** (PostgreSQL): ``--writes`` scored forms written by the bulk path as it is and as
+Django 5.2 writes JSON by itself (``UNNEST`` arrays, escaped by psycopg in Python), the ratio printed.
+
 **folder import**: ``--files`` forms written as YAML files into a folder of one unit and imported
 as ``jixiao db import FOLDER`` does (each file read, bound and scored, then written), once with one
 scoring process and once with one per core (``--workers``), the ratio printed.
@@ -52,6 +55,8 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=100)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--baseline", type=int, default=200, help="forms through the per-file path, for the ratio")
+    ap.add_argument("--writes", type=int, default=1000,
+                    help="PostgreSQL: forms written with and without Django's UNNEST bulk insert (writing alone)")
     ap.add_argument("--files", type=int, default=1000,
                     help="forms written as files and imported as a folder, with one process and one per core")
     ap.add_argument("--database", default=os.environ.get("JIXIAO_DATABASE_URL"))
@@ -141,6 +146,8 @@ def run(args, data: Path) -> None:
     print(f"评价 {Evaluation.objects.count():,}，历史行 {Evaluation.history.count():,}，"
           f"审计事件 {AuditEvent.objects.count():,}", flush=True)
 
+    if args.writes:
+        write_paths(args, make, bulk)
     if args.files:
         folder_import(args, data, make, bulk)
 
@@ -196,6 +203,41 @@ def run(args, data: Path) -> None:
     measure("详情（一张表：记录、版本、可执行操作）", detail)
     measure(f"历年对比（一个单位的全部 {args.forms // args.units} 张表）", history)
     print(f"结束时负载 {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def write_paths(args, make, bulk) -> None:
+    """The writing alone, on PostgreSQL: --writes scored forms of one unit written by the bulk path
+    as it is, and as Django 5.2 writes them by itself (JSON columns inserted as ``UNNEST`` arrays,
+    the store's ``JSONField.get_placeholder`` taken away for the run) — the baseline of migration
+    0008 and of that field."""
+    from django.db import connection
+
+    from jixiao.store import scoring
+    from jixiao.store.models import JSONField
+
+    if connection.vendor != "postgresql":
+        return
+    n = args.writes
+    rates = {}
+    for label, year in (("Django 自带的 UNNEST 数组写法（基线）", 2040), ("现在：VALUES 写法", 2041)):
+        items = []
+        for i in range(n):
+            doc = make(i)[1]
+            doc["年度"] = year
+            items.append((f"w{year}-{i}.yaml", scoring.score_document(scoring.PROJECT, doc, source=f"w{i}.yaml")))
+        placeholder = JSONField.get_placeholder
+        if year == 2040:
+            del JSONField.get_placeholder
+        try:
+            t0 = time.perf_counter()
+            out = bulk.import_scored(actor=None, unit_code="990001", year=None, items=items)
+            took = time.perf_counter() - t0
+        finally:
+            JSONField.get_placeholder = placeholder
+        assert all(o.ok for o in out), [o.error for o in out if not o.ok][:3]
+        rates[year] = n / took
+        print(f"只计写入，{label}：{n:,} 张用时 {took:.1f} 秒，{rates[year]:.0f} 张/秒"
+              + (f"（基线的 {rates[year] / rates[2040]:.1f} 倍）" if year == 2041 else ""), flush=True)
 
 
 def folder_import(args, data: Path, make, bulk) -> None:

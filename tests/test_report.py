@@ -453,7 +453,7 @@ def test_no_half_write_when_a_move_fails(tmp_path, monkeypatch):
 def test_missing_libreoffice_is_a_chinese_error_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     out = tmp_path / "out"
-    result = runner.invoke(app, ["report", str(SEED), "-o", str(out)])
+    result = runner.invoke(app, ["report", str(SEED), "-o", str(out), "--pdf-engine", "libreoffice"])
     assert result.exit_code == 3
     assert "未找到 LibreOffice" in result.stderr and "apt-get install libreoffice-writer-nogui" in result.stderr
     assert not out.exists()

@@ -44,7 +44,7 @@ def flat(text: str) -> str:
 @pytest.fixture(scope="module")
 def seed_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("pdf") / "seed"
-    result = runner.invoke(app, ["report", str(SEED), "-o", str(out)])
+    result = runner.invoke(app, ["report", str(SEED), "-o", str(out), "--pdf-engine", "libreoffice"])
     assert result.exit_code == 0, result.output
     return out
 
@@ -200,7 +200,8 @@ def test_batch_converts_every_pdf_in_one_call(tmp_path, monkeypatch):
     for name in ("甲", "乙", "丙"):
         shutil.copy(SEED, cases / f"{name}.yaml")
     out = tmp_path / "out"
-    result = runner.invoke(app, ["report", "--batch", str(cases), "-o", str(out), "--format", "pdf"])
+    result = runner.invoke(app, ["report", "--batch", str(cases), "-o", str(out), "--format", "pdf",
+                                 "--pdf-engine", "libreoffice"])
     assert result.exit_code == 0, result.output
     assert calls == [3]
     for name in ("甲", "乙", "丙"):

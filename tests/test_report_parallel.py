@@ -65,7 +65,8 @@ def test_shares_convert_in_parallel_up_to_one_run_per_worker(tmp_path, monkeypat
     for i in range(build.SHARE_MIN + 1):
         shutil.copy(NATIONAL, cases / f"c{i:02d}.yaml")
     out = tmp_path / "out"
-    result = runner.invoke(app, ["report", "--batch", str(cases), "-o", str(out), "--format", "pdf"])
+    result = runner.invoke(app, ["report", "--batch", str(cases), "-o", str(out), "--format", "pdf",
+                                 "--pdf-engine", "libreoffice"])
     assert result.exit_code == 0, result.output
     assert [n for n, _ in StandIn.started] == [build.SHARE_MIN, 1]
     assert max(alive for _, alive in StandIn.started) == workers

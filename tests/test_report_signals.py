@@ -51,7 +51,7 @@ def _run_and_signal(tmp_path: Path, sig: int) -> tuple[Path, Path, int]:
     env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONPATH=str(ROOT / "src"))
     cases = [SEED] * 3
     proc = subprocess.Popen([sys.executable, "-c", "from jixiao.cli import app; app()", "report", *map(str, cases),
-                             "-o", str(out), "--format", "docx,pdf"], env=env,
+                             "-o", str(out), "--format", "docx,pdf", "--pdf-engine", "libreoffice"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:

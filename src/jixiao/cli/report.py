@@ -1,9 +1,11 @@
 """``jixiao report``: the evaluation report (DOCX, PDF, HTML, Markdown) and the scoring sheet (XLSX).
 
 One case writes its files straight into OUTDIR; several cases (given on the command line or by
-``--batch``) each get a folder under OUTDIR, and LibreOffice starts once for all their PDFs.
-Exit status: 0 done, 2 a case or an option is wrong (nothing written), 3 LibreOffice is missing
-or failed (nothing written).
+``--batch``) each get a folder under OUTDIR. PDFs are laid out by Typst (``--pdf-engine typst``,
+the default; a batch writes its reports in one worker process per core) or converted from the
+DOCX by LibreOffice (``--pdf-engine libreoffice``, one start for a whole share of PDFs).
+Exit status: 0 done, 2 a case or an option is wrong (nothing written), 3 the PDF could not be made
+— LibreOffice missing or failed, or no Chinese font for Typst — (nothing written).
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ def register(app: typer.Typer) -> None:
         format: str = typer.Option("docx,pdf,html,md,xlsx", "--format", help="输出格式，逗号分隔：docx,pdf,html,md,xlsx"),
         framework: str | None = typer.Option(None, "--framework", "-f", help="指标体系编号或文件，默认用案例中指定的"),
         batch: Path | None = typer.Option(None, "--batch", help="批量：案例文件夹，或每行一个案例路径的清单文件"),
+        pdf_engine: str = typer.Option("typst", "--pdf-engine",
+                                       help="PDF 排版引擎：typst（默认，无需 LibreOffice）或 libreoffice（由 DOCX 转换）"),
     ) -> None:
         """起草绩效评价报告（DOCX、PDF、HTML、Markdown）和评分表（XLSX），数字均由事实计算；
         事前绩效评估评分表生成评估报告，绩效目标申报表生成打印版式（DOCX、PDF、XLSX）。"""
@@ -97,7 +101,7 @@ def register(app: typer.Typer) -> None:
         from jixiao.intake.case import read_case
         from jixiao.intake.editions import load_edition
         from jixiao.reports import cycle_docs
-        from jixiao.reports.build import Job, build, parse_formats
+        from jixiao.reports.build import ENGINES, Job, build, parse_formats
         from jixiao.reports.compose import check_narrative
         from jixiao.reports.edition_outline import outline_of
         from jixiao.reports.office import OfficeError
@@ -108,6 +112,10 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             print(f"错误：{exc}", file=sys.stderr)
             raise typer.Exit(2) from None
+        engine = pdf_engine.strip().lower()
+        if engine not in ENGINES:
+            print(f"错误：--pdf-engine 只能是 {'、'.join(ENGINES)}，实际为“{pdf_engine}”", file=sys.stderr)
+            raise typer.Exit(2)
         paths = list(cases or [])
         try:
             if batch is not None:
@@ -149,7 +157,7 @@ def register(app: typer.Typer) -> None:
             fail(InvalidInput("案例文件有误，未生成任何报告", problems))
         try:
             if jobs:
-                build(jobs, output, formats)
+                build(jobs, output, formats, engine)
             if cycle_jobs:
                 cycle_docs.write(cycle_jobs, output, formats)
         except InvalidInput as exc:

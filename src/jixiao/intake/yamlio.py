@@ -1,7 +1,8 @@
 """Safe YAML (1.2) reading that remembers the line of every key, for messages like ``file:12``.
 
-ruamel.yaml's round-trip loader builds only plain mappings, lists and scalars (no Python objects);
-tags other than the standard ones are refused, and alias expansion is bounded in nodes and depth,
+libyaml parses (in C) and :mod:`jixiao.intake.yamlcore` resolves by the YAML 1.2 core schema, so
+only plain mappings, lists and scalars are built (no Python objects); tags other than the standard
+ones are refused, a key written twice is refused, and alias expansion is bounded in nodes and depth,
 so a small file cannot expand into billions of nodes or recurse forever. With ``exact=True``
 (cases) a number keeps the decimals it was written with: ``21195.00`` is ``Decimal('21195.00')``.
 
@@ -11,25 +12,24 @@ saying how to re-save them.
 
 from __future__ import annotations
 
-import math
 import re
 import stat
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-
 from jixiao.core.errors import InvalidInput, Place, Problem, Where
-from jixiao.intake import limits
+from jixiao.intake import limits, yamlcore
 
 MAX_NODES = limits.NODES
 MAX_DEPTH = limits.NESTING
 MAX_BYTES = limits.TEXT_BYTES
 PLAIN_TAGS = {None, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str",
               "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"}
+# A collection tag on a scalar (``!!map text``) or a scalar tag on a collection (``!!str [a]``).
+_WRONG_KIND = {(kind, yamlcore.CORE + t) for kind in ("map", "seq")
+               for t in ("str", "int", "float", "bool", "null", "timestamp")} | {
+    ("scalar", yamlcore.MAP), ("scalar", yamlcore.SEQ), ("map", yamlcore.SEQ), ("seq", yamlcore.MAP)}
 
 
 class Located:
@@ -256,18 +256,16 @@ def load(path: Path | str, exact: bool = False) -> Located:
     text = read_text(path)
     _refuse_deep(text, str(path))
     _refuse_many(text, str(path))
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
-        doc = yaml.load(text)
-    except RecursionError:
-        raise InvalidInput("文件过于复杂", [Problem(
-            "E-IN-YAML-BOMB", f"嵌套层数过深，拒绝读取（上限 {MAX_DEPTH} 层）", str(path))]) from None
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InvalidInput("YAML 格式错误", [Problem("E-IN-YAML", f"YAML 格式错误：{what}；请检查缩进、冒号和引号", where)]) from None
+        doc = yamlcore.compose(text, exact)
+    except yamlcore.Problem as exc:
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        if exc.kind == "tag":
+            raise InvalidInput("不支持的 YAML 标签", [Problem("E-IN-YAML-TAG", exc.message, where)]) from None
+        if exc.kind == "char":
+            raise InvalidInput("文字含有无效字符", [Problem("E-IN-CHAR", exc.message, where)]) from None
+        raise InvalidInput("YAML 格式错误", [Problem(
+            "E-IN-YAML", f"YAML 格式错误：{exc.message}；请检查缩进、冒号和引号", where)]) from None
     except ValueError as exc:
         # Python refuses to convert integers of more than 4,300 digits (and a few other absurd scalars).
         raise InvalidInput("数字过大", [Problem(
@@ -281,7 +279,7 @@ def load(path: Path | str, exact: bool = False) -> Located:
             here = here[:-1]
         return f"{path}:{lines[here]}" if here in lines else str(path)
 
-    def plain(node, here: tuple):
+    def plain(node: yamlcore.Node | None, here: tuple):
         budget[0] -= 1
         if budget[0] < 0:
             if aliased:
@@ -292,62 +290,41 @@ def load(path: Path | str, exact: bool = False) -> Located:
         if len(here) > MAX_DEPTH:
             raise InvalidInput("文件过于复杂", [Problem(
                 "E-IN-YAML-BOMB", f"嵌套超过 {MAX_DEPTH} 层（可能是自引用的别名），拒绝读取", str(path))])
-        tag = getattr(getattr(node, "tag", None), "value", None)
-        # Only the core schema's tags: "!!python/object…" shares their prefix, so no prefix test.
-        # The type is checked too: !!binary, !!set and !!omap build bytes, sets and ordered pairs
-        # whose tag ruamel does not always keep.
-        plain_type = type(node) in (CommentedMap, CommentedSeq) or isinstance(node, (str, bool, int, float, date)) or node is None
-        if tag not in PLAIN_TAGS or not plain_type:
-            shown = tag or type(node).__name__
+        if node is None:
+            return None
+        # Only the core schema's tags, compared whole: "!!python/object…" shares their prefix.
+        if node.tag not in PLAIN_TAGS or (node.kind, node.tag) in _WRONG_KIND:
             raise InvalidInput("不支持的 YAML 标签", [Problem(
-                "E-IN-YAML-TAG", f"不支持的标签或类型 {shown}；请只使用普通的键值、列表、文字和数值", at(here))])
-        if isinstance(node, CommentedMap):
-            out = {}
-            for k, v in node.items():
-                try:
-                    lines[here + (k,)] = node.lc.key(k)[0] + 1
-                except (KeyError, TypeError, AttributeError):
-                    pass
-                if isinstance(k, str):
-                    check_text(k, at(here + (k,)))
-                elif not isinstance(k, (int, bool, float)) and k is not None:
+                "E-IN-YAML-TAG", f"不支持的标签或类型 {node.tag}；请只使用普通的键值、列表、文字和数值", at(here))])
+        if node.kind == "map":
+            out: dict = {}
+            for key_node, value_node in node.value:
+                if key_node.kind != "scalar" or isinstance(key_node.value, date):
                     raise InvalidInput("不支持的 YAML 键", [Problem(
                         "E-IN-YAML-TAG", "键应为文字（不能是列表或映射）", at(here))])
-                out[k] = plain(v, here + (k,))
+                k = key_node.value
+                lines[here + (k,)] = key_node.line
+                if k in out:
+                    raise InvalidInput("YAML 格式错误", [Problem(
+                        "E-IN-YAML", f"YAML 格式错误：键“{k}”重复；同一个键只能写一次", f"{path}:{key_node.line}")])
+                if isinstance(k, str):
+                    check_text(k, at(here + (k,)))
+                out[k] = plain(value_node, here + (k,))
             return out
-        if isinstance(node, CommentedSeq):
-            if len(node) > limits.LIST_ITEMS:
+        if node.kind == "seq":
+            if len(node.value) > limits.LIST_ITEMS:
                 raise InvalidInput("清单过长", [Problem(
-                    "E-IN-TOO-LARGE", f"列表有 {len(node):,} 项，超过上限 {limits.LIST_ITEMS:,}；请拆分后分别评价", at(here))])
-            out = []
-            for i, v in enumerate(node):
-                try:
-                    lines[here + (i,)] = node.lc.item(i)[0] + 1
-                except (KeyError, TypeError, AttributeError, IndexError):
-                    pass
-                out.append(plain(v, here + (i,)))
-            return out
-        if isinstance(node, str):
-            return check_text(str(node), at(here))
-        if isinstance(node, bool) or node is None:
-            return node
-        if isinstance(node, int):
-            return _check_int(int(node), at(here))
-        if isinstance(node, float):
-            return _exact(node) if exact else float(node)
-        return node
+                    "E-IN-TOO-LARGE", f"列表有 {len(node.value):,} 项，超过上限 {limits.LIST_ITEMS:,}；请拆分后分别评价", at(here))])
+            items = []
+            for i, item in enumerate(node.value):
+                lines[here + (i,)] = item.line
+                items.append(plain(item, here + (i,)))
+            return items
+        value = node.value
+        if isinstance(value, str):
+            return check_text(value, at(here))
+        if isinstance(value, int) and not isinstance(value, bool):
+            return _check_int(value, at(here))
+        return value
 
     return Located(plain(doc, ()), lines, str(path))
-
-
-def _exact(node: float):
-    """A YAML float as the Decimal it was written as: ruamel remembers the width and the dot."""
-    width, dot = getattr(node, "_width", None), getattr(node, "_prec", None)
-    if getattr(node, "_exp", None) is None and isinstance(width, int) and isinstance(dot, int) and 0 <= dot < width:
-        decimals = width - dot - 1
-        try:
-            return Decimal(f"{float(node):.{decimals}f}")
-        except (ValueError, ArithmeticError):
-            pass
-    value = float(node)
-    return Decimal(repr(value)) if math.isfinite(value) else value

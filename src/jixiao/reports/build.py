@@ -2,19 +2,26 @@
 move everything into OUTDIR.
 
 A report never half-writes. All files are built in a staging folder on OUTDIR's file system
-(:mod:`jixiao.io.staging`, so the final moves are renames); LibreOffice converts the DOCX files in
-shares; then the files move into OUTDIR. If anything fails before or during the move (an error,
-Ctrl-C, SIGTERM), LibreOffice is stopped, files already moved are taken back, files they replaced
-are restored, OUTDIR is as it was, and no staging folder or LibreOffice profile is left.
+(:mod:`jixiao.io.staging`, so the final moves are renames); then the files move into OUTDIR. If
+anything fails before or during the move (an error, Ctrl-C, SIGTERM), LibreOffice or the worker
+processes are stopped, files already moved are taken back, files they replaced are restored, OUTDIR
+is as it was, and no staging folder or LibreOffice profile is left.
+
+Two PDF engines (``engine``): ``libreoffice`` converts the DOCX files in shares, one LibreOffice
+run per share, while Python drafts the next; ``typst`` lays out each report with Typst
+(:mod:`typst_writer`), and a batch drafts and writes whole reports in worker processes, one per
+core, since then all the work is Python's.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 import os
 import re
 import shutil
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +39,7 @@ from jixiao.reports import (
     office,
     outline,
     tables,
+    typst_writer,
     xlsx_writer,
 )
 from jixiao.reports.edition_outline import Outline
@@ -41,6 +49,10 @@ FORMATS = ("docx", "pdf", "html", "md", "xlsx")
 # Files one LibreOffice run converts: enough to spread its start (≈ 1.5 s CPU) over many, few
 # enough that the first run starts early and no core waits long for a share to be drafted.
 SHARE_MIN, SHARE_MAX = 8, 25
+ENGINES = ("typst", "libreoffice")
+# Fewer reports than this are written in this process: starting the workers (≈ 1 s of CPU each
+# to import jixiao) would cost more than they save.
+POOL_MIN = 4
 FILES = {"docx": "report.docx", "pdf": "report.pdf", "html": "report.html", "md": "report.md", "xlsx": "scoring.xlsx"}
 
 
@@ -95,15 +107,22 @@ def parse_formats(text: str) -> list[str]:
     return [f for f in FORMATS if f in wanted]
 
 
-def build(jobs: list[Job], outdir: Path, formats: list[str]) -> list[Job]:
-    """Write every job's files under ``outdir``; on any error leave ``outdir`` as it was."""
+def build(jobs: list[Job], outdir: Path, formats: list[str], engine: str = "libreoffice") -> list[Job]:
+    """Write every job's files under ``outdir``, PDFs laid out by ``engine`` (one of
+    :data:`ENGINES`); on any error leave ``outdir`` as it was."""
     outdir = Path(outdir)
-    # LibreOffice is looked for once OUTDIR is checked: a missing one fails before any work.
-    ready = office.soffice if "pdf" in formats else None
+    if engine not in ENGINES:
+        raise ValueError(f"--pdf-engine 只能是 {'、'.join(ENGINES)}，实际为“{engine}”")
+    typst = engine == "typst" and "pdf" in formats
+    # LibreOffice (or Typst's fonts) is looked for once OUTDIR is checked: fails before any work.
+    ready = None if "pdf" not in formats else typst_writer.fonts if typst else office.soffice
     conversions: list[tuple[office.Conversion, list]] = []
     with staging.output_folder(outdir, files="报告文件", ready=ready) as stage:
         try:
-            _write_all(jobs, formats, stage.files, stage.scratch, conversions)
+            if typst:
+                _write_typst(jobs, formats, stage.files, stage.scratch)
+            else:
+                _write_all(jobs, formats, stage.files, stage.scratch, conversions)
         finally:
             for conversion, _ in conversions:  # after an error or a signal: stop what still runs
                 conversion.kill()
@@ -154,17 +173,76 @@ def _write_all(jobs: list[Job], formats: list[str], payload: Path, scratch: Path
                 ready.append((job, report, link, written if "docx" in formats else None))
                 if len(ready) >= share:
                     convert_ready()
-        if "html" in formats:
-            html_writer.write(report, target / FILES["html"])
-        if "md" in formats:
-            md_writer.write(report, target / FILES["md"])
-        if "xlsx" in formats:
-            xlsx_writer.write(report, target / FILES["xlsx"])
+        _write_others(report, formats, target)
     if ready:
         convert_ready()
     while conversions:
         _finish(conversions[0], payload)
         conversions.pop(0)
+
+
+def _write_others(report: Report, formats: list[str], target: Path) -> None:
+    if "html" in formats:
+        html_writer.write(report, target / FILES["html"])
+    if "md" in formats:
+        md_writer.write(report, target / FILES["md"])
+    if "xlsx" in formats:
+        xlsx_writer.write(report, target / FILES["xlsx"])
+
+
+def _write_typst(jobs: list[Job], formats: list[str], payload: Path, scratch: Path) -> None:
+    """Every report with its PDF laid out by Typst: in worker processes for a batch (one per core,
+    ``JIXIAO_OFFICE_WORKERS`` as for LibreOffice), else here."""
+    tasks = []
+    for k, job in enumerate(jobs):
+        job.evaluation = job.evaluation or evaluate(job.framework, job.case)
+        target = payload / job.folder if job.folder else payload
+        target.mkdir(parents=True, exist_ok=True)
+        tasks.append((job, formats, target, scratch / f"t{k:05d}"))
+    workers = min(office.workers(), len(jobs))
+    if workers < 2 or len(jobs) < POOL_MIN:
+        for job, task in zip(jobs, tasks):
+            job.warnings += _typst_report(task)
+        return
+    # Spawned, not forked: Typst's and the BLAS library's threads may run here already, and a
+    # forked copy of a thread pool can hang. Each worker imports jixiao once (≈ 1 s of CPU).
+    pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_worker_start)
+    try:
+        for job, warnings in zip(jobs, pool.imap(_typst_report, tasks, chunksize=1)):
+            job.warnings += warnings
+        pool.close()
+    finally:
+        pool.terminate()  # after an error or a signal: no worker goes on writing into the stage
+        pool.join()
+
+
+def _worker_start() -> None:
+    # Ctrl-C reaches the whole process group: the parent decides, and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    office._die_with_parent()  # a worker never outlives jixiao, even killed by SIGKILL
+
+
+def _typst_report(task: tuple) -> list[str]:
+    """One report (a worker's task): draft it, lay out its PDF with Typst, write the other
+    formats; the 目录 page numbers the DOCX shows are the PDF's. Returns the report's warnings."""
+    job, formats, target, work = task
+    ev = job.evaluation
+    visual = any(f in formats for f in ("docx", "pdf", "html", "md"))
+    report = draft(job.framework, job.case, ev, with_chart=visual, plan=job.outline)
+    warnings = [str(w) for w in ev.warnings]
+    warnings += [f"叙述与数据不一致：{w}（已列入报告的审阅提示页）" for w in report.review]
+    pages: dict[str, str] = {}
+    if "pdf" in formats:
+        work.mkdir(parents=True, exist_ok=True)
+        pdf = target / FILES["pdf"]
+        typst_writer.write(report, pdf, work)
+        if "docx" in formats:
+            pages = toc_pages(report, office.pdf_text(pdf, last=4))
+    if "docx" in formats:
+        docx_writer.write(report, target / FILES["docx"], pages)
+    _write_others(report, formats, target)
+    return warnings
 
 
 def _finish(conversion: tuple, payload: Path) -> None:
