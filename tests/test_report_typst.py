@@ -237,6 +237,18 @@ def _alive(pid: int) -> bool:
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_during_a_typst_batch_stops_the_workers_and_leaves_nothing(tmp_path, sig):
+    proc, out, workers = _start_batch(tmp_path)
+    assert len(workers) >= 2
+    proc.send_signal(sig)
+    assert proc.wait(timeout=120) != 0
+    assert sorted(p.name for p in out.iterdir()) == ["report.pdf"]  # no staging folder, no new file
+    assert (out / "report.pdf").read_bytes() == b"old pdf"
+    time.sleep(0.5)
+    assert not [pid for pid in workers if _alive(pid)]
+
+
+def _start_batch(tmp_path: Path) -> tuple[subprocess.Popen, Path, set[int]]:
+    """A batch of eight seed cases in two workers, once the first PDF is being laid out."""
     cases = tmp_path / "cases"
     cases.mkdir()
     for i in range(8):
@@ -257,10 +269,17 @@ def test_a_signal_during_a_typst_batch_stops_the_workers_and_leaves_nothing(tmp_
         time.sleep(0.05)
     assert proc.poll() is None, "jixiao ended before the first PDF: " + proc.stderr.read().decode()
     workers.update(_children(proc.pid))
-    assert len(workers) >= 2
-    proc.send_signal(sig)
-    assert proc.wait(timeout=120) != 0
-    assert sorted(p.name for p in out.iterdir()) == ["report.pdf"]  # no staging folder, no new file
-    assert (out / "report.pdf").read_bytes() == b"old pdf"
+    return proc, out, workers
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_batch_fails_the_batch_instead_of_hanging(tmp_path):
+    proc, out, workers = _start_batch(tmp_path)
+    spawned = [pid for pid in workers if b"spawn_main" in (Path("/proc") / str(pid) / "cmdline").read_bytes()]
+    assert spawned
+    os.kill(spawned[0], signal.SIGKILL)  # as the kernel's OOM killer would
+    assert proc.wait(timeout=120) == 3
+    assert "子进程意外退出" in proc.stderr.read().decode()
+    assert sorted(p.name for p in out.iterdir()) == ["report.pdf"] and (out / "report.pdf").read_bytes() == b"old pdf"
     time.sleep(0.5)
     assert not [pid for pid in workers if _alive(pid)]

@@ -22,6 +22,8 @@ import os
 import re
 import shutil
 import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,14 +208,28 @@ def _write_typst(jobs: list[Job], formats: list[str], payload: Path, scratch: Pa
         return
     # Spawned, not forked: Typst's and the BLAS library's threads may run here already, and a
     # forked copy of a thread pool can hang. Each worker imports jixiao once (≈ 1 s of CPU).
-    pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_worker_start)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start)
     try:
-        for job, warnings in zip(jobs, pool.imap(_typst_report, tasks, chunksize=1)):
+        for job, warnings in zip(jobs, pool.map(_typst_report, tasks)):
             job.warnings += warnings
-        pool.close()
-    finally:
-        pool.terminate()  # after an error or a signal: no worker goes on writing into the stage
-        pool.join()
+    except BrokenProcessPool:
+        _stop(pool)
+        raise office.OfficeError("生成报告的子进程意外退出（可能是内存不足），未写入任何文件；"
+                                 "请设置环境变量 JIXIAO_OFFICE_WORKERS=1 后重试") from None
+    except BaseException:
+        _stop(pool)  # after an error or a signal: no worker goes on writing into the stage
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    stop = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if stop is not None:
+        stop()
+    else:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _worker_start() -> None:
