@@ -102,6 +102,8 @@ def test_compiled_trees_agree_with_the_walker_row_by_row(tree):
 
 @example(E.Binary("/", E.Const(0.0), E.Ref("a")), ROWS[0] | {"a": 0.0}, {"a"})  # ZERO:a, not ZERO:0
 @example(E.Binary("/", E.Ref("b"), E.Ref("a")), ROWS[0] | {"a": 0.0, "b": None}, {"a"})  # the missing b first
+# A divisor whose fixed test picks a branch is still named as written: ZERO:（False 时取 …，否则取 b）, not ZERO:b.
+@example(E.Binary("/", E.Const(0.0), E.Cond(E.Const(False), E.Fail("FAIL_N"), E.Ref("b"))), ROWS[0] | {"b": 0.0}, set())
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(numbers(3), booleans(3)), st.sampled_from(ROWS), st.sets(st.sampled_from(["a", "b", "p", "s"])))
 def test_specialising_a_tree_keeps_its_meaning(tree, row, fixed):

@@ -87,10 +87,17 @@ class Batch:
     frame: pl.LazyFrame
     source: str
     notes: list[str] = field(default_factory=list)
+    # Whether check_values has passed; False when the reader left it to the engine's one pass
+    # over the rows (``read_batch(..., check=False)``; the Polars engine checks each chunk).
+    checked: bool = True
 
 
-def read_batch(path: str | Path) -> Batch:
-    """Read FORMS (.parquet or .csv); raise InvalidInput in Chinese when it cannot be used."""
+def read_batch(path: str | Path, check: bool = True) -> Batch:
+    """Read FORMS (.parquet or .csv); raise InvalidInput in Chinese when it cannot be used.
+
+    ``check=False`` leaves :func:`check_values` to the engine that reads the rows anyway (the
+    Polars engine, ``write(..., unchecked=batch.source)``), which saves a pass over the input.
+    """
     path = Path(path)
     if not path.exists():
         raise InvalidInput("找不到文件", [Problem("E-IN-FILE", f"文件不存在：{path}，请检查路径", str(path))])
@@ -128,10 +135,10 @@ def read_batch(path: str | Path) -> Batch:
     except (pl.exceptions.PolarsError, OSError) as exc:
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise InvalidInput("无法读取文件", [Problem("E-IN-FILE", f"无法读取：{first}", str(path))]) from None
-    return normalise(lf, dict(names), str(path))
+    return normalise(lf, dict(names), str(path), check)
 
 
-def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
+def normalise(lf: pl.LazyFrame, schema: dict, source: str, check: bool = True) -> Batch:
     """The canonical columns, whatever the file held (see the module docstring)."""
     missing = [c for c in REQUIRED if c not in schema]
     if missing:
@@ -179,12 +186,15 @@ def normalise(lf: pl.LazyFrame, schema: dict, source: str) -> Batch:
                          _factor(lf, "金额单位", schema.get("金额单位"), source).alias(FORM_SCALE))
     if "行号" not in schema:
         lf = lf.with_columns(pl.int_range(pl.len()).over("表单编号").cast(INT).alias("行号"))
-    check_values(lf, source)
-    batch.frame = fold_funds(lf, source)
+    if check:
+        check_values(lf, source)
+    batch.checked = check
+    # A refusal of the 资金 block comes after the value checks, as when they run first.
+    batch.frame = fold_funds(lf, source, before_refusing=None if check else lambda: check_values(lf, source))
     return batch
 
 
-def fold_funds(lf: pl.LazyFrame, source: str) -> pl.LazyFrame:
+def fold_funds(lf: pl.LazyFrame, source: str, before_refusing=None) -> pl.LazyFrame:
     """A form's 资金 block as the printed form has it: one 年度资金总额 line and its 其中 lines.
 
     The first 资金 row of a form (lowest 行号) is its 年度资金总额 line; its other 资金 rows and its
@@ -215,6 +225,8 @@ def fold_funds(lf: pl.LazyFrame, source: str) -> pl.LazyFrame:
              .select(KEY_COLUMN, "行号", kind.cast(TEXT).alias("_k"), *MONEY_LABELS).collect(engine=STREAM))
     rows = funds.sort(KEY_COLUMN, "行号", nulls_last=True, maintain_order=True)
     if rows.select(KEY_COLUMN, "行号").is_duplicated().any():
+        if before_refusing is not None:
+            before_refusing()
         raise InvalidInput("批量数据有误", [Problem(
             "E-IN-BATCH-VALUE", "有 其中/资金 行的表单中，行号重复或为空；请为每张表的各行编写不同的行号", source)])
     fixes = {KEY_COLUMN: [], "行号": [], "_kind": [], FUND_SUM_COLUMN: [], **{f"_{m}": [] for m in MONEY_LABELS}}
@@ -310,6 +322,8 @@ def check_values(lf: pl.LazyFrame, source: str) -> None:
             checks[f"{name}:neg"] = (col < 0, f"“{name}”为负数（应为 0 或正数{hint}）")
     year = pl.col("年度")
     checks["年度:range"] = ((year < 1990) | (year > 2100), "“年度”应为 1990 至 2100 之间的四位年份")
+    if within_bounds(lf):
+        return
     flags = lf.select(pl.len().alias("_rows"), *[e.fill_null(False).sum().alias(k) for k, (e, _) in checks.items()]).collect(
         engine=STREAM)
     if flags["_rows"][0] == 0:
@@ -327,6 +341,32 @@ def check_values(lf: pl.LazyFrame, source: str) -> None:
     raise InvalidInput("批量数据有误", problems)
 
 
+def within_bounds(frame: pl.LazyFrame | pl.DataFrame) -> bool:
+    """Whether every check of :func:`check_values` passes, read from each column's least and
+    greatest value (one cheap pass; NaN is already missing, and ±inf is beyond every bound).
+
+    Exact both ways: a value outside these ends fails some check, so when this is false,
+    :func:`check_values` refuses the batch (and counts what is wrong, and where).
+    """
+    numbers = [n for n, d in SCHEMA.items() if d == NUMBER]
+    ends_of = [pl.len().alias("_rows"), pl.col("表单编号").null_count().alias("_blank"),
+               *[pl.col(n).min().alias(f"{n}:min") for n in [*numbers, "年度"]],
+               *[pl.col(n).max().alias(f"{n}:max") for n in [*numbers, "年度"]]]
+    if isinstance(frame, pl.LazyFrame):
+        ends = frame.select(ends_of).collect(engine=STREAM).row(0, named=True)
+    else:
+        ends = frame.select(ends_of).row(0, named=True)
+    if ends["_rows"] == 0 or ends["_blank"]:
+        return False
+    for n in numbers:
+        low, high = ends[f"{n}:min"], ends[f"{n}:max"]
+        limit = LIMITS.get(n, LIMIT)
+        if low is not None and not (low >= (0.0 if n in NON_NEGATIVE else -limit) and high <= limit):
+            return False
+    low, high = ends["年度:min"], ends["年度:max"]
+    return low is None or (low >= 1990 and high <= 2100)
+
+
 def _shown(v) -> str:
     if isinstance(v, float):
         return f"“{v:g}”"
@@ -341,9 +381,11 @@ def _enum(name: str, words: dict, values: tuple, given=None) -> pl.Expr:
     mapping = {k: v for k, v in words.items() if v in values} | {v: v for v in values}
     target = pl.Enum(list(values))
     if isinstance(given, pl.Enum):
-        at = [values.index(mapping[c]) if c in mapping else None for c in given.categories.to_list()]
-        index = pl.lit(pl.Series(at, dtype=pl.UInt32)).gather(pl.col(name).to_physical())
-        return pl.lit(pl.Series(list(values), dtype=target)).gather(index).alias(name)
+        categories = given.categories.to_list()
+        if set(categories) <= set(values):  # the rule's own words: a cast, by name, reads no row's text
+            return pl.col(name).cast(target).alias(name)
+        at = [mapping.get(c) for c in categories]  # one gather from the categories' words
+        return pl.lit(pl.Series(at, dtype=target)).gather(pl.col(name).to_physical()).alias(name)
     return pl.col(name).cast(TEXT).replace_strict(mapping, default=None, return_dtype=target).alias(name)
 
 
@@ -433,33 +475,39 @@ def _distinct(lf: pl.LazyFrame, name: str, given) -> tuple[list, pl.Expr]:
                                                        return_dtype=pl.UInt32)
 
 
-def _unit_codes(lf: pl.LazyFrame, name: str, given) -> tuple[pl.Expr, list[str]]:
-    """A unit column as numbers into a list of its (normalised) units, null where blank.
-
-    An Enum column is mapped by its categories; a text column by its distinct values.
-    """
+def _unit_codes(lf: pl.LazyFrame, name: str, given) -> tuple[pl.Expr, list[str | None]]:
+    """A unit column as positions into the list of its distinct (normalised) units, the last
+    position standing for a blank; an Enum column is mapped by its categories, a text column by
+    its distinct values."""
     raw, phys = _distinct(lf, name, given)
-    units = [_unit(str(u)) for u in raw]
-    vocab = sorted({u for u in units if u})
-    at = [vocab.index(u) if u else None for u in units]
-    return pl.lit(pl.Series(at, dtype=pl.UInt32)).gather(phys), vocab
+    units = [_unit(str(u)) or None for u in raw]
+    return phys.fill_null(len(units)), units + [None]
 
 
 def _convert_units(lf: pl.LazyFrame, batch: Batch, schema: dict) -> pl.LazyFrame:
-    """实际完成值 in 单位 when 实际单位 differs: money by exact integer ratios, else missing."""
+    """实际完成值 in 单位 when 实际单位 differs: money by exact integer ratios, else missing.
+
+    Each pair of units (actual, target) is decided once, in Python, as one signed factor: +m to
+    multiply by m (1 when the units are the same or 实际单位 is blank), −d to divide by d, missing
+    when they cannot be converted. Rows then take their pair's factor in one gather.
+    """
     a, a_units = _unit_codes(lf, "实际单位", schema.get("实际单位"))
     t, t_units = _unit_codes(lf, "单位", schema.get("单位"))
-    vocab = sorted(set(a_units) | set(t_units))
-    remap_a = pl.lit(pl.Series([vocab.index(u) for u in a_units], dtype=pl.UInt32))
-    remap_t = pl.lit(pl.Series([vocab.index(u) for u in t_units], dtype=pl.UInt32))
-    scale = pl.lit(pl.Series([int(MONEY[u]) if u in MONEY else None for u in vocab], dtype=INT))
-    lf = lf.with_columns(remap_a.gather(a).alias("_au"), remap_t.gather(t).alias("_tu"))
-    up, down, actual = scale.gather(pl.col("_au")), scale.gather(pl.col("_tu")), pl.col("实际完成值")
-    converted = pl.when(up >= down).then(actual * (up // down).cast(NUMBER)).otherwise(actual / (down // up).cast(NUMBER))
-    same = pl.col("_au").is_null() | (pl.col("_au") == pl.col("_tu"))
-    return lf.with_columns(
-        pl.when(same).then(actual).when(up.is_not_null() & down.is_not_null()).then(converted)
-        .otherwise(None).alias("实际完成值")).drop("实际单位", "_au", "_tu")
+    factors: list[float | None] = []
+    for au in a_units:
+        for tu in t_units:
+            if au is None or au == tu:
+                factors.append(1.0)
+            elif au in MONEY and tu in MONEY:
+                up, down = int(MONEY[au]), int(MONEY[tu])
+                factors.append(float(up // down) if up >= down else -float(down // up))
+            else:
+                factors.append(None)
+    pair = a.cast(pl.UInt32) * len(t_units) + t.cast(pl.UInt32)
+    f, actual = pl.lit(pl.Series(factors, dtype=NUMBER)).gather(pair), pl.col("实际完成值")
+    return lf.with_columns(f.alias("_f")).with_columns(
+        pl.when(pl.col("_f") < 0).then(actual / -pl.col("_f")).otherwise(actual * pl.col("_f")).alias("实际完成值")
+    ).drop("实际单位", "_f")
 
 
 def _year_text(lf: pl.LazyFrame, source: str) -> pl.Expr:

@@ -241,6 +241,10 @@ def specialise(tree: E.Node, known: dict[str, object]) -> E.Node:
                 if isinstance(left, E.Fail):
                     return left
                 return zero if fixed(left) else E.Cond(E.Call("present", (left,)), zero, left)
+            if isinstance(n, E.Binary) and n.op == "/" and not fixed(right) and right != n.right:
+                # A divisor that is still read from the row keeps its written form, which names
+                # its zero (ZERO:<divisor>); its value is the same either way.
+                right = n.right
             out = type(n)(n.op, left, right)
         else:
             if n.fn == "present":

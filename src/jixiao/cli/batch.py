@@ -75,7 +75,8 @@ def register(app: typer.Typer) -> None:
         started = time.perf_counter()
         try:
             fw = load_form_framework(framework)
-            batch_in = read_batch(forms)
+            # The Polars engine checks the values in its one pass over the rows (the same refusals).
+            batch_in = read_batch(forms, check=engine != "polars")
         except InvalidInput as exc:
             fail(exc)
         plan = plan_for(fw)
@@ -89,7 +90,8 @@ def register(app: typer.Typer) -> None:
             with staged(out) as stage:
                 lines_path, forms_path = stage / "lines.parquet", stage / "forms.parquet"
                 with console.status(f"正在用 {engine} 评分……"):
-                    _score(engine, plan, batch_in.frame, lines_path, forms_path, master)
+                    _score(engine, plan, batch_in.frame, lines_path, forms_path, master,
+                           None if batch_in.checked else batch_in.source)
                 elapsed = time.perf_counter() - started
                 counts = _counts(forms_path)
                 meta = {"framework": fw.id, "edition_hash": fw.fingerprint(), "engine": engine,
@@ -239,11 +241,12 @@ def register(app: typer.Typer) -> None:
         console.print("各行原因代码与批量结果一致。")
 
 
-def _score(engine: str, plan, lf, lines_path: Path, forms_path: Path, master: str) -> None:
+def _score(engine: str, plan, lf, lines_path: Path, forms_path: Path, master: str,
+           unchecked: str | None = None) -> None:
     if engine == "polars":
         from jixiao.batch import polars_engine
 
-        polars_engine.write(plan, lf, lines_path, forms_path)
+        polars_engine.write(plan, lf, lines_path, forms_path, unchecked=unchecked)
     elif engine == "duckdb":
         from jixiao.batch import duckdb_engine
 
