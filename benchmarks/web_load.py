@@ -164,7 +164,10 @@ def form_fields(html: str) -> dict:
 
 def run_user(u: User, pages: dict, until: float, saves: dict, think: float = 0.0, seed: int = 0) -> None:
     n = 0
-    me = f"{u.name}-{threading.get_ident() % 100000}"  # unique text, so every save is a real change
+    # Unique text, so every save is a real change. Not the thread's ident: the client processes are
+    # forked alike, so their threads' idents repeat, and two users posting the same text make the
+    # second save "unchanged" (302, no new version) — once counted as a lost update.
+    me = f"{u.name}-{seed}"
     rng = random.Random(seed)
 
     def pause() -> None:
