@@ -28,6 +28,9 @@ PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CORE = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, MAP, SEQ, TIMESTAMP = (CORE + t for t in (
     "str", "int", "float", "bool", "null", "map", "seq", "timestamp"))
+# The core schema's tags a node of each kind may carry (besides none). Compared whole:
+# "!!python/object…" shares their prefix.
+TAGS = {"map": {MAP}, "seq": {SEQ}, "scalar": {STR, INT, FLOAT, BOOL, NULL, TIMESTAMP}}
 
 # ruamel.yaml's resolver for YAML 1.2 (ruamel/yaml/resolver.py), the same expressions.
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")

@@ -24,12 +24,6 @@ from jixiao.intake import limits, yamlcore
 MAX_NODES = limits.NODES
 MAX_DEPTH = limits.NESTING
 MAX_BYTES = limits.TEXT_BYTES
-PLAIN_TAGS = {None, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str",
-              "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"}
-# A collection tag on a scalar (``!!map text``) or a scalar tag on a collection (``!!str [a]``).
-_WRONG_KIND = {(kind, yamlcore.CORE + t) for kind in ("map", "seq")
-               for t in ("str", "int", "float", "bool", "null", "timestamp")} | {
-    ("scalar", yamlcore.MAP), ("scalar", yamlcore.SEQ), ("map", yamlcore.SEQ), ("seq", yamlcore.MAP)}
 
 
 class Located:
@@ -292,8 +286,7 @@ def load(path: Path | str, exact: bool = False) -> Located:
                 "E-IN-YAML-BOMB", f"嵌套超过 {MAX_DEPTH} 层（可能是自引用的别名），拒绝读取", str(path))])
         if node is None:
             return None
-        # Only the core schema's tags, compared whole: "!!python/object…" shares their prefix.
-        if node.tag not in PLAIN_TAGS or (node.kind, node.tag) in _WRONG_KIND:
+        if node.tag is not None and node.tag not in yamlcore.TAGS[node.kind]:
             raise InvalidInput("不支持的 YAML 标签", [Problem(
                 "E-IN-YAML-TAG", f"不支持的标签或类型 {node.tag}；请只使用普通的键值、列表、文字和数值", at(here))])
         if node.kind == "map":
