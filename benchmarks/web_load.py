@@ -15,7 +15,7 @@ pause in seconds, drawn from an exponential distribution seeded per user; ``--th
 closed loop of earlier runs, every user asking again the moment an answer arrives — a stress test
 of throughput rather than a simulation of 50 people). A user starts with such a pause too, so the
 50 do not all open their first page in the same instant (``--together`` does that, as the runs
-before 3 December 18:00 UTC did); a pause that would end after the timed minute ends the user's
+before 3 December 18:10 UTC did); a pause that would end after the timed minute ends the user's
 session (every request is sent within the minute and counted in full).
 
 Before the timed run, a **baseline** is measured in the same run: one user of each role alone
@@ -175,7 +175,7 @@ def run_user(u: User, pages: dict, until: float, saves: dict, think: float = 0.0
     """One simulated user's session until ``until``.
 
     Every request starts before ``until`` and is counted in full; a pause that would end after it
-    ends the session instead. (Until 3 December 18:00 UTC a pause was cut short at the deadline and
+    ends the session instead. (Until 3 December 18:10 UTC a pause was cut short at the deadline and
     the user went on with the rest of its round without pausing: some 60 requests in the last two
     seconds, a burst that was most of the slowest 5 %.) Unless ``together``, the session starts
     with a pause drawn like every other one, so users are already spread over their rounds when the
@@ -365,7 +365,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None, help="threads per server process (default: jixiao serve's)")
     ap.add_argument("--clients", type=int, default=5, help="client processes the simulated users are spread over")
     ap.add_argument("--together", action="store_true",
-                    help="all users open their first page in the same instant (as the runs before 3 December 18:00 UTC)")
+                    help="all users open their first page in the same instant (as the runs before 3 December 18:10 UTC)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jixiao-load-"))
     server = None
