@@ -301,8 +301,9 @@ def cpu_seconds(root: int) -> tuple[float, float] | None:
             if ppid == root:
                 tree.add(pid)
         own = sum(stats[pid][1] for pid in tree if pid in stats)
-        cpu = Path("/proc/stat").read_text().split("\n")[0].split()[1:]
-        busy = (sum(int(x) for x in cpu) - int(cpu[3]) - int(cpu[4])) / tick  # all but idle and iowait
+        cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
+        # user, nice, system, irq, softirq: not idle, iowait, or steal (time the hypervisor gave to others)
+        busy = (cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6]) / tick
         return own, busy
     except (OSError, ValueError, IndexError):
         return None
