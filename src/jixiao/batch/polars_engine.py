@@ -254,13 +254,14 @@ STATUS = ["scored", "not_scorable"]
 FORM_STATUS = ["scored", "incomplete"]
 
 
-def with_runs(df: pl.DataFrame) -> pl.DataFrame:
+def with_runs(df: pl.DataFrame, in_order: bool = False) -> pl.DataFrame:
     """``_g``: the number of each form, counted in runs of equal keys; rows are sorted by key
-    first when a form's rows are not contiguous. Grouping by a sorted run number (or by the ends
-    of runs) is far cheaper than hashing a million text keys."""
+    first when a form's rows are not contiguous (``in_order``: the caller has checked that the
+    keys are sorted). Grouping by a sorted run number (or by the ends of runs) is far cheaper
+    than hashing a million text keys."""
     key = pl.col(KEY)
     start = (key != key.shift()).fill_null(True)
-    if not df[KEY].is_sorted() and df.filter(start)[KEY].is_duplicated().any():
+    if not in_order and not df[KEY].is_sorted() and df.filter(start)[KEY].is_duplicated().any():
         df = df.sort(KEY, maintain_order=True)
     return df.with_columns((start.cum_sum() - 1).cast(pl.UInt32).alias("_g"))
 
@@ -750,7 +751,7 @@ def _write_streamed(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages
 
     def score(part: pl.DataFrame, t0: float) -> None:
         t1 = time.perf_counter()
-        rows = score_lines(plan, with_runs(part))
+        rows = score_lines(plan, with_runs(part, in_order=True))  # the loop below checks the order
         t2 = time.perf_counter()
         forms = score_forms(plan, rows)
         t3 = time.perf_counter()
