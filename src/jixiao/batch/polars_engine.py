@@ -481,6 +481,15 @@ def _per_form(rows: pl.DataFrame, where: pl.Expr, columns: list[pl.Expr]) -> pl.
     return rows.lazy().filter(where).select("_g", *columns).collect()  # only these columns are filtered
 
 
+def at_forms(per_form: pl.DataFrame, n: int) -> pl.DataFrame:
+    """The rows of ``per_form`` (one per form at most, by run number ``_g``) at their forms'
+    places among the ``n`` forms, and missing for a form without one: the left join on ``_g``,
+    as one gather, since run numbers are the forms' places."""
+    place = np.full(n, -1, dtype=np.int64)
+    place[per_form["_g"].to_numpy()] = np.arange(per_form.height)
+    return per_form.drop("_g")[pl.Series(place).cast(pl.UInt32, strict=False)]
+
+
 def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
     """Per-form totals in whole cents, grade, and the review flags (rules in :mod:`.plan`).
 
@@ -540,9 +549,7 @@ def score_forms(plan: Plan, rows: pl.DataFrame) -> pl.DataFrame:
     scored = (pl.col("无法评分行数") == 0) & pl.col("_资金行")
     grades = [g.grade for g in sorted(plan.framework.grades, key=lambda g: -g.at_least)]
     grade = lookup(grades, Compiler(plan).value(numbered(plan.grade_tree(E.Ref("重算总分")), grades)).cast(pl.UInt32))
-    forms = (pl.concat([base, sums], how="horizontal")
-             .join(funds, on="_g", how="left", maintain_order="left")
-             .join(stated, on="_g", how="left", maintain_order="left")
+    forms = (pl.concat([base, sums, at_forms(funds, len(starts)), at_forms(stated, len(starts))], how="horizontal")
              .with_columns(
                  points(total_cents).alias("重算总分"),
                  points(stated_cents - total_cents).alias("总分差额"),
