@@ -231,6 +231,34 @@ def test_bulk_inserts_json_as_values_not_unnest_arrays(world, form_scored):
         assert Score.objects.get(version__evaluation=o.evaluation).record == s.record
 
 
+def test_json_is_written_as_utf8_not_unicode_escapes(world, form_scored):
+    """Chinese text goes to the database as itself, not as six-byte \\uXXXX escapes (a third of
+    the bytes of a score record, which PostgreSQL's JSONB parser would decode again); it reads
+    back the same."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jixiao.store import bulk
+    from jixiao.store.models import CaseVersion, Score
+
+    item = ("甲.yaml", form_variant(form_scored, "统一编码项目", 0.9))
+    with CaptureQueriesContext(connection) as seen:
+        [o] = bulk.import_scored(actor=None, unit_code="440201", year=2022, items=[item])
+    assert o.ok
+    inserts = [q["sql"] for q in seen.captured_queries if q["sql"].startswith('INSERT INTO "store_score"')]
+    assert len(inserts) == 1
+    if connection.vendor == "postgresql":  # the client binds the literal into the statement
+        assert "统一编码项目" in inserts[0] and "\\u7edf" not in inserts[0]
+    table = {"postgresql": "record::text", "sqlite": "record"}[connection.vendor]
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {table} FROM store_score WHERE id = %s",
+                    [Score.objects.get(version__evaluation=o.evaluation).pk])
+        raw = cur.fetchone()[0]
+    assert "统一编码项目" in raw and "\\u7edf" not in raw
+    assert Score.objects.get(version__evaluation=o.evaluation).record == item[1].record
+    assert CaseVersion.objects.get(evaluation=o.evaluation).facts == item[1].document
+
+
 def test_large_json_columns_are_compressed_with_lz4_on_postgresql(db):
     from django.db import connection
 
