@@ -12,7 +12,9 @@ that the review list of the default engine is exactly the set of forms with a pl
 The goals of issue 14 (item 8) are measured as users meet them, on a shared server: ``--busy 1``
 (the default) runs one other CPU-bound process beside every engine run (``--busy 0`` for an idle
 measurement). Each run prints its stages (read and check, read the columns, score the lines, sum
-the forms, write) and its peak memory. ``--parts 10 --forms 10000000 --engines polars --sample 0``
+the forms, write) and its peak memory. The Polars engine reads the next chunk and writes the last
+one's results in two more threads while it scores, so its "read" and "write" stages are only the
+time the scoring waited for them. ``--parts 10 --forms 10000000 --engines polars --sample 0``
 writes the input as 10 part files (a folder, as large exports come) and checks that 10M forms are
 streamed in bounded memory. The machine's load is printed first: wall times depend on it.
 """
@@ -223,8 +225,8 @@ def measure(engine: str, forms: Path, args) -> dict:
           f"峰值内存 {r['peak_bytes'] / 2**30:5.2f} GiB（进程总计 {r['outer_seconds']:.1f} 秒，含导入 {r['import_seconds']:.1f} 秒）",
           flush=True)
     if r.get("stages"):
-        names = {"normalise": "读入（元数据、其中行；polars 在读取列时逐块检查数值）", "read": "读取列与检查", "score": "逐行评分",
-                 "forms": "逐表汇总", "write": "写出结果"}
+        names = {"normalise": "读入（元数据、其中行；polars 在读取列时逐块检查数值）", "read": "读取列与检查（等待预读的下一块）",
+                 "score": "逐行评分", "forms": "逐表汇总", "write": "写出结果（等待上一块写完；写出与下一块评分并行）"}
         print("          分阶段：" + "，".join(f"{names.get(k, k)} {v:.2f} 秒" for k, v in r["stages"].items())
               + (f"；读入与检查后峰值内存 {r['read_peak_bytes'] / 2**30:.2f} GiB" if r.get("read_peak_bytes") else ""),
               flush=True)

@@ -382,9 +382,11 @@ def _enum(name: str, words: dict, values: tuple, given=None) -> pl.Expr:
     target = pl.Enum(list(values))
     if isinstance(given, pl.Enum):
         categories = given.categories.to_list()
-        if set(categories) <= set(values):  # the rule's own words: a cast, by name, reads no row's text
-            return pl.col(name).cast(target).alias(name)
-        at = [mapping.get(c) for c in categories]  # one gather from the categories' words
+        if categories == list(values):  # already the rule's Enum
+            return pl.col(name)
+        # One gather from the categories' words. (A cast from one Enum to another, even of the
+        # rule's own words in another order or fewer, goes through every row's text.)
+        at = [mapping.get(c) for c in categories]
         return pl.lit(pl.Series(at, dtype=target)).gather(pl.col(name).to_physical()).alias(name)
     return pl.col(name).cast(TEXT).replace_strict(mapping, default=None, return_dtype=target).alias(name)
 

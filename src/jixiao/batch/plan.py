@@ -79,6 +79,8 @@ class Plan:
     year: E.Node = field(default_factory=lambda: E.const(False))
     change: E.Node = field(default_factory=lambda: E.const(False))
     double: E.Node = field(default_factory=lambda: E.const(False))
+    # What an engine builds from the trees once per plan (compiled expressions), not part of its value.
+    engine_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def exec_points(self) -> float:
