@@ -13,13 +13,17 @@ users, a save of a new version from the version they loaded. Saves that meet a n
 Each simulated user pauses between pages as a person reading them would (``--think``: the mean
 pause in seconds, drawn from an exponential distribution seeded per user; ``--think 0`` is the
 closed loop of earlier runs, every user asking again the moment an answer arrives — a stress test
-of throughput rather than a simulation of 50 people).
+of throughput rather than a simulation of 50 people). A user starts with such a pause too, so the
+50 do not all open their first page in the same instant (``--together`` does that, as the runs
+before 3 December 18:10 UTC did); a pause that would end after the timed minute ends the user's
+session (every request is sent within the minute and counted in full).
 
 Before the timed run, a **baseline** is measured in the same run: one user of each role alone
 visits every page five times in turn. Printed: requests, errors, p50/p95/max latency per page under
 load, the baseline's p50 per page and the ratio (p95 under load ÷ baseline p50), saves done and
 refused; and a check that the number of versions in the store equals the saves that succeeded (no
-lost update). The load average at start and end is printed: on a shared machine it says more than
+lost update). The load average at start and end is printed, and the CPU time the server, the
+clients and the rest of the machine used during the minute: on a shared machine they say more than
 the latencies.
 """
 
@@ -162,7 +166,20 @@ def form_fields(html: str) -> dict:
     return out
 
 
-def run_user(u: User, pages: dict, until: float, saves: dict, think: float = 0.0, seed: int = 0) -> None:
+class _TimeUp(Exception):
+    """The timed minute is over: the user asks for nothing more."""
+
+
+def run_user(u: User, pages: dict, until: float, saves: dict, think: float = 0.0, seed: int = 0,
+             together: bool = False, clock=time.time, sleep=time.sleep) -> None:
+    """One simulated user's session until ``until``.
+
+    Every request starts before ``until`` and is counted in full; a pause that would end after it
+    ends the session instead. (Until 3 December 18:10 UTC a pause was cut short at the deadline and
+    the user went on with the rest of its round without pausing: some 60 requests in the last two
+    seconds, a burst that was most of the slowest 5 %.) Unless ``together``, the session starts
+    with a pause drawn like every other one, so users are already spread over their rounds when the
+    minute starts, as people are, instead of all 50 opening 工作台 in the same millisecond."""
     n = 0
     # Unique text, so every save is a real change. Not the thread's ident: the client processes are
     # forked alike, so their threads' idents repeat, and two users posting the same text make the
@@ -171,34 +188,42 @@ def run_user(u: User, pages: dict, until: float, saves: dict, think: float = 0.0
     rng = random.Random(seed)
 
     def pause() -> None:
-        if think > 0:
-            time.sleep(min(rng.expovariate(1 / think), max(0.0, until - time.time())))
+        wait = rng.expovariate(1 / think) if think > 0 else 0.0
+        if clock() + wait >= until:
+            raise _TimeUp
+        if wait:
+            sleep(wait)
 
-    while time.time() < until:
-        n += 1
-        u.call("工作台", "/")
-        pause()
-        ev = pages["ev"][n % len(pages["ev"])] if u.name.startswith("zhuguan") or u.name.startswith("caizheng") else pages["mine"]
-        u.call("评价详情", f"/e/{ev}/")
-        pause()
-        if u.name.startswith("danwei"):
-            status, html = u.call("填报页", f"/e/{pages['mine']}/edit")
+    try:
+        if not together:
             pause()
-            fields = form_fields(html)
-            u.call("试算（HTMX）", f"/e/{pages['mine']}/live", dict(fields, **{"e.绩效管理制度": f"负载测试 {me} {n}"}))
+        while clock() < until:
+            n += 1
+            u.call("工作台", "/")
             pause()
-            if n % 3 == 0:
-                post = dict(fields, note=f"负载测试 {me} 第 {n} 次", **{"e.绩效管理制度": f"负载测试 {me} {n} 保存"})
-                # a saved version answers 302 (to the detail page, not followed: the save is timed alone)
-                status, _ = u.call("保存", f"/e/{pages['mine']}/edit", post, expect=(302, 409), follow=False)
-                with u.lock:
-                    saves["ok" if status == 302 else "conflict" if status == 409 else "other"] += 1
+            ev = pages["ev"][n % len(pages["ev"])] if u.name.startswith("zhuguan") or u.name.startswith("caizheng") else pages["mine"]
+            u.call("评价详情", f"/e/{ev}/")
+            pause()
+            if u.name.startswith("danwei"):
+                status, html = u.call("填报页", f"/e/{pages['mine']}/edit")
                 pause()
-        else:
-            u.call("总览", "/overview/?year=2020")
-            pause()
-            u.call("审计日志", "/audit/")
-            pause()
+                fields = form_fields(html)
+                u.call("试算（HTMX）", f"/e/{pages['mine']}/live", dict(fields, **{"e.绩效管理制度": f"负载测试 {me} {n}"}))
+                pause()
+                if n % 3 == 0:
+                    post = dict(fields, note=f"负载测试 {me} 第 {n} 次", **{"e.绩效管理制度": f"负载测试 {me} {n} 保存"})
+                    # a saved version answers 302 (to the detail page, not followed: the save is timed alone)
+                    status, _ = u.call("保存", f"/e/{pages['mine']}/edit", post, expect=(302, 409), follow=False)
+                    with u.lock:
+                        saves["ok" if status == 302 else "conflict" if status == 409 else "other"] += 1
+                    pause()
+            else:
+                u.call("总览", "/overview/?year=2020")
+                pause()
+                u.call("审计日志", "/audit/")
+                pause()
+    except _TimeUp:
+        pass
 
 
 def baseline(base: str, pages: dict, rounds: int = 5) -> dict[str, list[float]]:
@@ -227,9 +252,10 @@ def new_stats() -> dict:
 
 
 def client_process(base: str, pages: dict, users: list[tuple[int, str]], seconds: float, think: float,
-                   ready, results) -> None:
+                   together: bool, ready, results) -> None:
     """One client process: its share of the users, each a thread. Logs them in (before the timed
-    minute, five at a time), waits for every process to be ready, runs, and sends its figures back."""
+    minute, five at a time), waits for every process to be ready, runs, and sends its figures back
+    with the CPU time it used meanwhile."""
     stats, lock, saves = new_stats(), threading.Lock(), defaultdict(int)
     mine = [(i, User(base, name, stats, lock)) for i, name in users]
     for k in range(0, len(mine), 5):
@@ -242,13 +268,45 @@ def client_process(base: str, pages: dict, users: list[tuple[int, str]], seconds
     for _, u in mine:
         u.stats = stats
     ready.wait()
+    cpu0 = _own_cpu()
     until = time.time() + seconds
-    threads = [threading.Thread(target=run_user, args=(u, pages, until, saves, think, i)) for i, u in mine]
+    threads = [threading.Thread(target=run_user, args=(u, pages, until, saves, think, i, together)) for i, u in mine]
     for t in threads:
         t.start()
     for t in threads:
         t.join(seconds + 60)
-    results.put((stats, dict(saves)))
+    results.put((stats, dict(saves), _own_cpu() - cpu0))
+
+
+def _own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def cpu_seconds(root: int) -> tuple[float, float] | None:
+    """CPU seconds used so far by process ``root`` with its children (the server: gunicorn's
+    arbiter and its workers), and by the whole machine (``/proc/stat``); None where there is no
+    ``/proc`` (not Linux)."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        tree, stats = {root}, {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    fields = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:  # ended meanwhile
+                    continue
+                stats[int(d)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+        for pid, (ppid, _) in stats.items():
+            if ppid == root:
+                tree.add(pid)
+        own = sum(stats[pid][1] for pid in tree if pid in stats)
+        cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
+        # user, nice, system, irq, softirq: not idle, iowait, or steal (time the hypervisor gave to others)
+        busy = (cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6]) / tick
+        return own, busy
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -307,6 +365,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="server processes (jixiao serve --workers)")
     ap.add_argument("--threads", type=int, default=None, help="threads per server process (default: jixiao serve's)")
     ap.add_argument("--clients", type=int, default=5, help="client processes the simulated users are spread over")
+    ap.add_argument("--together", action="store_true",
+                    help="all users open their first page in the same instant (as the runs before 3 December 18:10 UTC)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jixiao-load-"))
     server = None
@@ -351,20 +411,24 @@ def main() -> None:
         n = max(1, min(args.clients, args.users))
         ready, results = ctx.Barrier(n + 1), ctx.Queue()
         procs = [ctx.Process(target=client_process, args=(
-            base, pages, [(i, names[i]) for i in range(k, args.users, n)], args.seconds, args.think, ready, results))
+            base, pages, [(i, names[i]) for i in range(k, args.users, n)], args.seconds, args.think, args.together,
+            ready, results))
             for k in range(n)]
         for p in procs:
             p.start()
         ready.wait(timeout=600)  # logins done in every client process
         t0 = time.time()
-        stats, saves = new_stats(), defaultdict(int)
+        cpu_start = cpu_seconds(server.pid)
+        stats, saves, client_cpu = new_stats(), defaultdict(int), 0.0
         for _ in procs:
-            part, part_saves = results.get(timeout=args.seconds + 180)
+            part, part_saves, part_cpu = results.get(timeout=args.seconds + 180)
+            client_cpu += part_cpu
             stats["req"].extend(part["req"])
             stats["errors"].extend(part["errors"])
             for key, v in part_saves.items():
                 saves[key] += v
         wall = time.time() - t0
+        cpu_end = cpu_seconds(server.pid)
         for p in procs:
             p.join(30)
         code = ("import sys; from jixiao.server import setup; setup(sys.argv[1] or None, sys.argv[2]);"
@@ -379,6 +443,14 @@ def main() -> None:
               f"时长 {wall:.1f} 秒；请求 {len(stats['req'])}（{len(stats['req']) / wall:.0f} 次/秒）；"
               f"负载 {load_start[0]:.1f} → {load_end[0]:.1f}（{os.cpu_count()} 核）；错误 {len(stats['errors'])}"
               + (f"（如：{stats['errors'][:3]}）" if stats["errors"] else ""))
+        if cpu_start and cpu_end:
+            serving, machine = cpu_end[0] - cpu_start[0], cpu_end[1] - cpu_start[1]
+            print(f"计时期间所用 CPU（秒）：服务端 {serving:.1f}（jixiao serve 各进程）、客户端 {client_cpu:.1f}（{n} 个进程）、"
+                  f"本机其余 {max(0.0, machine - serving - client_cpu):.1f}（PostgreSQL 及本机其他工作）；"
+                  f"本机可用 {wall * (os.cpu_count() or 1):.0f}")
+        print("用户到达：" + ("全部同时打开第一页（--together）；" if args.together else
+                           "每个用户先停顿一次（与页间停顿同一分布）再打开第一页；") +
+              "时间到后不再发出新请求，已发出的计入")
         print(f"保存：成功 {saves['ok']}，因他人已保存而拒绝（409，未覆盖）{saves['conflict']}，其他 {saves['other']}；"
               f"该评价的版本数 {versions} = 1 + 成功保存 {saves['ok']}：{'是' if versions == 1 + saves['ok'] else '否（有更新丢失！）'}")
     finally:

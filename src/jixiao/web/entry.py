@@ -10,6 +10,7 @@ each placed beside the field (or, after an Excel upload, the cell) it names.
 from __future__ import annotations
 
 import copy
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,46 +101,89 @@ def facts_of(rule) -> list[str]:
     return seen
 
 
+@dataclass(frozen=True)
+class _Slot:
+    name: str
+    spec: FactSpec
+    available: float | None
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where the form puts a leaf indicator's facts: what :func:`groups` repeats for every request."""
+
+    id: str
+    name: str
+    path: str
+    weight: float
+    definition: str
+    scoring: str
+    slots: tuple[_Slot, ...]
+
+
+def _layout(fw: Framework) -> tuple[_Place, ...]:
+    """The form's shape for ``fw``: each leaf with the facts its rule reads first, then the facts no
+    rule reads. Walking every rule is ~1.5 ms and the same for every page of an edition, so it is
+    kept per framework object (one per edition per process, :func:`jixiao.web.stored.framework`)."""
+    hit = _LAYOUTS.get(id(fw))
+    if hit is not None and hit[0] is fw:
+        return hit[1]
+    points = fw.judgement_points()
+    experts = fw.expert_points()
+    names = {ind.id: ind.name for ind in fw.walk()}
+    placed: set[str] = set()
+    out: list[_Place] = []
+    for leaf in fw.leaves():
+        slots = []
+        for name in facts_of(leaf.rule):
+            spec = fw.facts.get(name)
+            if spec is None or name in placed:
+                continue
+            placed.add(name)
+            slots.append(_Slot(name, spec, points.get(name, experts.get(name))))
+        parents = leaf.id.split(".")[:-1]
+        path = " › ".join(names.get(".".join(parents[: i + 1]), "") for i in range(len(parents)))
+        out.append(_Place(leaf.id, leaf.name, path, leaf.weight, leaf.definition, leaf.scoring, tuple(slots)))
+    rest = tuple(_Slot(name, spec, points.get(name, experts.get(name))) for name, spec in fw.facts.items()
+                 if name not in placed)
+    # declared for the report's sentences, read by no rule
+    out.append(_Place("", "其他事实（报告引用，不计分）", "", 0, "", "", rest))
+    layout = tuple(out)
+    with _LAYOUTS_LOCK:
+        while len(_LAYOUTS) >= _LAYOUTS_KEPT:
+            del _LAYOUTS[next(iter(_LAYOUTS))]
+        # The framework is kept beside its layout, so its id cannot be reused by another object.
+        _LAYOUTS[id(fw)] = (fw, layout)
+    return layout
+
+
+_LAYOUTS: dict[int, tuple[Framework, tuple[_Place, ...]]] = {}
+_LAYOUTS_KEPT = 64  # editions; a process serves a few per year
+_LAYOUTS_LOCK = threading.Lock()
+
+
 def groups(fw: Framework, data: dict, problems: list[Problem] = (), places: dict | None = None) -> list[Group]:
     """The form for ``data`` (plain case data), with each problem beside the fact it names."""
     facts = data.get("facts") or {}
     lists = data.get("lists") or {}  # a count the case derives from its list is not typed in
     money_unit = data.get("money_unit") or "万元"
-    points = fw.judgement_points()
-    experts = fw.expert_points()
     by_fact = place_problems(problems, places)
-    names = {ind.id: ind.name for ind in fw.walk()}
-    placed: set[str] = set()
     out: list[Group] = []
     n = 0
-    for leaf in fw.leaves():
+    for place in _layout(fw):
         fields = []
-        for name in facts_of(leaf.rule):
-            spec = fw.facts.get(name)
-            if spec is None or name in placed or spec.count_of in lists:
+        for slot in place.slots:
+            spec = slot.spec
+            if spec.count_of in lists:
                 continue
-            placed.add(name)
             unit = money_unit if spec.type == "money" else ("" if spec.type == "rate" else spec.unit)
-            f = Field(str(n), name, spec, unit, available=points.get(name, experts.get(name)))
-            fill(f, facts.get(name))
-            f.problems = by_fact.get(name, [])
+            f = Field(str(n), slot.name, spec, unit, available=slot.available)
+            fill(f, facts.get(slot.name))
+            f.problems = by_fact.get(slot.name, [])
             fields.append(f)
             n += 1
-        parents = leaf.id.split(".")[:-1]
-        path = " › ".join(names.get(".".join(parents[: i + 1]), "") for i in range(len(parents)))
-        out.append(Group(leaf.id, leaf.name, path, leaf.weight, leaf.definition, leaf.scoring, fields))
-    rest = []
-    for name, spec in fw.facts.items():
-        if name in placed or spec.count_of in lists:
-            continue
-        unit = money_unit if spec.type == "money" else ("" if spec.type == "rate" else spec.unit)
-        f = Field(str(n), name, spec, unit, available=points.get(name, experts.get(name)))
-        fill(f, facts.get(name))
-        f.problems = by_fact.get(name, [])
-        rest.append(f)
-        n += 1
-    if rest:  # declared for the report's sentences, read by no rule
-        out.append(Group("", "其他事实（报告引用，不计分）", "", 0, "", "", rest))
+        if place.id or fields:  # the group of facts no rule reads only when it has any
+            out.append(Group(place.id, place.name, place.path, place.weight, place.definition, place.scoring, fields))
     return out
 
 
