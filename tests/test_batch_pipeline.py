@@ -194,3 +194,28 @@ def test_streamed_results_equal_the_whole_batch_whatever_the_chunk(tmp_path: Pat
         assert_frame_equal(pl.read_parquet(out / "l.parquet"), lines.cast(text), check_exact=True)
         text = {c: pl.String for c, t in forms.schema.items() if isinstance(t, pl.Enum)}
         assert_frame_equal(pl.read_parquet(out / "f.parquet"), forms.cast(text), check_exact=True)
+
+
+def test_a_form_out_of_order_after_chunks_were_written_falls_back_to_the_whole_batch(tmp_path: Path, monkeypatch):
+    # Sorted forms, then one whose key sorts first: chunks are scored and handed to the writer
+    # before the out-of-order form is met; the batch is then scored whole, and the files rewritten.
+    frame = synth(40, 6, 0.2)
+    first = frame["表单编号"].min()
+    late = frame.filter(pl.col("表单编号") == first).with_columns(pl.lit("A-late").alias("表单编号"))
+    frame = pl.concat([frame, late])
+    lf = normalise(frame.lazy(), dict(frame.schema), "t", check=False).frame
+    lines, forms = polars_engine.run(fresh_plan(), lf)
+    written = []
+    original = polars_engine._dictionary_text
+    monkeypatch.setattr(polars_engine, "_dictionary_text", lambda df: written.append(df.height) or original(df))
+    stages: dict = {}
+    polars_engine.write(fresh_plan(), lf, tmp_path / "l.parquet", tmp_path / "f.parquet", stages, chunk_rows=50)
+    assert written  # streamed chunks went to the writer before the form out of order was met
+    assert set(stages) == {"read", "score", "forms", "write"}  # the whole batch's stages
+    def text(df: pl.DataFrame) -> pl.DataFrame:  # the whole batch's files keep their Enums
+        return df.cast({c: pl.String for c, t in df.schema.items() if isinstance(t, pl.Enum)})
+
+    assert_frame_equal(text(pl.read_parquet(tmp_path / "l.parquet")), text(lines), check_exact=True)
+    assert_frame_equal(text(pl.read_parquet(tmp_path / "f.parquet")), text(forms), check_exact=True)
+    assert "A-late" in forms["表单编号"].to_list()
+    assert not [t for t in threading.enumerate() if t.name == "jixiao-batch-reader"]
