@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from docx import Document
+from pdf_reading import FREE_FONTS, flat, font_names, pdf_fonts, pdf_pages
 from typer.testing import CliRunner
 
 from jixiao.cli import app
@@ -27,7 +28,6 @@ from jixiao.reports import build, office, xlsx_writer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "shenzhen-sibao-2020" / "case.yaml"
-FREE_FONTS = ("NotoSerifCJK", "NotoSansCJK", "GBZenKai", "LiberationSerif")
 
 pytestmark = [
     pytest.mark.slow,
@@ -35,10 +35,6 @@ pytestmark = [
                        reason="LibreOffice and poppler-utils are not installed (make system installs them)"),
 ]
 runner = CliRunner()
-
-
-def flat(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 @pytest.fixture(scope="module")
@@ -51,15 +47,13 @@ def seed_out(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pages(seed_out):
-    done = subprocess.run(["pdftotext", "-layout", str(seed_out / "report.pdf"), "-"], capture_output=True, check=True)
-    return done.stdout.decode("utf-8").split("\f")
+    return pdf_pages(seed_out / "report.pdf")
 
 
 @pytest.fixture(scope="module")
 def reading_order(seed_out):
     """The PDF's text in content order (a table cell's wrapped lines stay together)."""
-    done = subprocess.run(["pdftotext", "-raw", str(seed_out / "report.pdf"), "-"], capture_output=True, check=True)
-    return done.stdout.decode("utf-8").split("\f")
+    return pdf_pages(seed_out / "report.pdf", "-raw")
 
 
 def test_pdf_holds_the_four_chapters_the_attachment_and_every_score(pages, reading_order):
@@ -83,8 +77,7 @@ def test_pdf_holds_the_four_chapters_the_attachment_and_every_score(pages, readi
 
 
 def test_pdf_uses_free_fonts_for_every_glyph(seed_out):
-    done = subprocess.run(["pdffonts", str(seed_out / "report.pdf")], capture_output=True, check=True, text=True)
-    names = [line.split()[0].split("+", 1)[-1] for line in done.stdout.splitlines()[2:] if line.strip()]
+    names = font_names(pdf_fonts(seed_out / "report.pdf")[0])
     assert names
     # Any other font (DejaVu, a Type 3 fallback) would mean a glyph the mapped fonts lack.
     assert all(name.startswith(FREE_FONTS) for name in names), names

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from pdf_reading import FREE_FONTS, flat, font_names, pdf_fonts, pdf_pages
 from typer.testing import CliRunner
 
 from jixiao.cli import app
@@ -29,22 +30,12 @@ from jixiao.reports.tables import Cell
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "shenzhen-sibao-2020" / "case.yaml"
 NATIONAL = ROOT / "examples" / "national-dept-2013" / "case.yaml"
-FREE_FONTS = ("NotoSerifCJK", "NotoSansCJK", "GBZenKai", "LiberationSerif")
 # Every character Typst markup gives a meaning to, and a few constructs made of them.
 NASTY = r"""#set text(red) #let x = 1 *粗* _斜_ $x^2$ <lbl> @ref [链接] \ `code` ~ -- --- ... // 注释 /* 块 */ = 标题 - 项 + 项 1. 项 'q' "dq" {x} #(1+1) https://a.b/c?d=e&f=g 100% a|b ^ !"""
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
                                 reason="poppler-utils is not installed (make system installs it)")
 runner = CliRunner()
-
-
-def flat(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def pdf_pages(pdf: Path, mode: str = "-layout") -> list[str]:
-    done = subprocess.run(["pdftotext", mode, str(pdf), "-"], capture_output=True, check=True)
-    return done.stdout.decode("utf-8").split("\f")
 
 
 def footer_number(page: str) -> str | None:
@@ -117,11 +108,10 @@ def test_pages_are_numbered_from_the_body_and_the_attachment_is_landscape(seed_o
 
 
 def test_every_font_is_embedded_and_free(seed_out):
-    done = subprocess.run(["pdffonts", str(seed_out / "report.pdf")], capture_output=True, check=True, text=True)
-    rows = [line.split() for line in done.stdout.splitlines()[2:] if line.strip()]
-    names = [row[0].split("+", 1)[-1] for row in rows]
+    rows, listing = pdf_fonts(seed_out / "report.pdf")
+    names = font_names(rows)
     assert names and all(name.startswith(FREE_FONTS) for name in names), names
-    assert all(row[-5] == "yes" and row[-4] == "yes" for row in rows), done.stdout  # embedded, subset
+    assert all(row[-5] == "yes" and row[-4] == "yes" for row in rows), listing  # embedded, subset
     assert any(n.startswith("GBZenKai") for n in names)  # 楷体 headings use a Kai face
     assert any(n.startswith("NotoSansCJK") for n in names)  # 黑体 a sans one
 
