@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import sys
 
-import typer
+from jixiao.batch.allocator import keep_freed_pages
 
-from jixiao.core.errors import InvalidInput
+# Before any command imports Polars: its allocator reads the setting once, when it is loaded.
+keep_freed_pages()
+
+import typer  # noqa: E402
+
+from jixiao.core.errors import InvalidInput  # noqa: E402
 
 app = typer.Typer(
     name="jixiao",
