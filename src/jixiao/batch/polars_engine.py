@@ -276,11 +276,10 @@ def with_runs(df: pl.DataFrame, in_order: bool = False) -> pl.DataFrame:
     first when a form's rows are not contiguous (``in_order``: the caller has checked that the
     keys are sorted). Grouping by a sorted run number (or by the ends of runs) is far cheaper
     than hashing a million text keys."""
-    key = pl.col(KEY)
-    start = (key != key.shift()).fill_null(True)
-    if not in_order and not df[KEY].is_sorted() and df.filter(start)[KEY].is_duplicated().any():
+    if not in_order and not df[KEY].is_sorted() and df[KEY].rle().struct.field("value").is_duplicated().any():
         df = df.sort(KEY, maintain_order=True)
-    return df.with_columns((start.cum_sum() - 1).cast(pl.UInt32).alias("_g"))
+    # One pass over the keys (half the cost of comparing each with the one before and summing).
+    return df.with_columns(pl.col(KEY).rle_id().alias("_g"))
 
 
 def _partition_key(kind: str | None, op: str | None, grade: str | None) -> dict:
