@@ -86,6 +86,10 @@ CON.register("t", FRAME.to_arrow())
 @example(E.Cond(E.Const(True), E.Const(True), E.Compare("<", E.Const(0.0), E.Ref("a"))))
 @example(E.Binary("/", E.Cond(E.Const(True), E.Const(0.0), E.Ref("a")), E.Const(1.0)))  # a literal ÷ a constant
 @example(E.Compare("<", E.Const(0.0), E.Binary("/", E.Ref("a"), E.Const(0.0))))  # a constant beside a ÷ 0
+# min/max of one column and fixed numbers are a clip: missing stays missing, every bound counts.
+@example(E.Call("max", (E.Const(0.0), E.Call("min", (E.Binary("/", E.Ref("a"), E.Ref("b")), E.Const(1.0))))))
+@example(E.Call("min", (E.Const(2.0), E.Ref("c"), E.Const(0.5))))
+@example(E.Call("max", (E.Ref("a"), E.Const(-2.0), E.Cond(E.Const(True), E.Const(1e-9), E.Ref("b")))))
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(numbers(3), booleans(3)))
 def test_compiled_trees_agree_with_the_walker_row_by_row(tree):
