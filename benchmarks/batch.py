@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT / "src"))
 def child(engine: str, forms: str, out: str, sample: int) -> None:
     """One engine in this (fresh) process; prints a JSON line with its measurements."""
     started = time.perf_counter()
-    from jixiao.batch.allocator import keep_freed_pages
+    from jixiao.batch.allocator import set_allocators
 
-    keep_freed_pages()  # as the `jixiao` command does, before Polars is loaded
+    set_allocators()  # as the `jixiao` command does, before Polars and pyarrow are loaded
     import polars as pl
 
     from jixiao.batch.io import normalise, read_batch, write_parquet

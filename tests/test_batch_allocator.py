@@ -1,6 +1,7 @@
-"""The ``jixiao`` command sets Polars' allocator to keep freed pages (batch/allocator.py) before
-Polars is loaded, and jemalloc takes it: each case runs a fresh interpreter, asks jemalloc to
-print its options at exit, and reads them back."""
+"""The ``jixiao`` command sets the allocators of Polars and pyarrow (batch/allocator.py) before
+either is loaded, and both take the settings: each case runs a fresh interpreter that imports the
+command first (as the console script does), then asks jemalloc to print its options at exit and
+pyarrow which pool it uses, and reads them back."""
 
 from __future__ import annotations
 
@@ -9,39 +10,43 @@ import re
 import subprocess
 import sys
 
-from jixiao.batch.allocator import ENV, SETTING
+from jixiao.batch.allocator import SETTINGS
 
-# The command's module is imported first (as the console script does); the child then adds
-# stats_print, only to read the options back, and loads Polars.
+JEMALLOC, ARROW = "_RJEM_MALLOC_CONF", "ARROW_DEFAULT_MEMORY_POOL"
+
 CHILD = """
 import os, sys
 import jixiao.cli
-assert "polars" not in sys.modules, "the command imported Polars before its allocator was set"
-os.environ[{env!r}] = os.environ[{env!r}] + ",stats_print:true"
+loaded = [m for m in ("polars", "pyarrow") if m in sys.modules]
+assert not loaded, f"the command loaded {{loaded}} before setting their allocators"
+os.environ[{jemalloc!r}] = os.environ[{jemalloc!r}] + ",stats_print:true"  # only to read the options back
 import polars
+import pyarrow
 polars.DataFrame({{"a": [1.0, 2.0]}}).sum()
+print("arrow pool:", pyarrow.default_memory_pool().backend_name)
 """
 
 
-def _options(env: dict[str, str]) -> dict[str, str]:
-    run = subprocess.run([sys.executable, "-c", CHILD.format(env=ENV)], env=env, capture_output=True, text=True,
-                         timeout=120, check=True)
+def _child(env: dict[str, str]) -> tuple[dict[str, str], str]:
+    run = subprocess.run([sys.executable, "-c", CHILD.format(jemalloc=JEMALLOC)], env=env, capture_output=True,
+                         text=True, timeout=120, check=True)
     out = run.stdout + run.stderr
-    return dict(re.findall(r"opt\.(dirty_decay_ms|muzzy_decay_ms): (-?\d+)", out))
+    options = dict(re.findall(r"opt\.(dirty_decay_ms|muzzy_decay_ms): (-?\d+)", out))
+    return options, re.search(r"arrow pool: (\w+)", out).group(1)
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != ENV}
-    return env | extra
+def _env(**given: str) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in SETTINGS} | given
 
 
-def test_the_command_sets_the_decay_before_polars_loads():
-    options = _options(_env())
-    want = dict(pair.split(":") for pair in SETTING.split(","))
-    assert options == want, options
+def test_the_command_sets_both_allocators_before_they_load():
+    options, pool = _child(_env())
+    assert options == dict(pair.split(":") for pair in SETTINGS[JEMALLOC].split(","))
     assert options["dirty_decay_ms"] == "5000"  # not Polars' own default (500)
+    assert pool == "system"  # not pyarrow's default (mimalloc or jemalloc)
 
 
-def test_a_setting_the_user_gives_is_kept():
-    options = _options(_env(**{ENV: "dirty_decay_ms:1234,muzzy_decay_ms:4321"}))
+def test_settings_the_user_gives_are_kept():
+    options, pool = _child(_env(**{JEMALLOC: "dirty_decay_ms:1234,muzzy_decay_ms:4321", ARROW: "mimalloc"}))
     assert options == {"dirty_decay_ms": "1234", "muzzy_decay_ms": "4321"}
+    assert pool == "mimalloc"

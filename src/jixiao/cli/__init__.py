@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sys
 
-from jixiao.batch.allocator import keep_freed_pages
+from jixiao.batch.allocator import set_allocators
 
-# Before any command imports Polars: its allocator reads the setting once, when it is loaded.
-keep_freed_pages()
+# Before any command imports Polars or pyarrow: their allocators read the settings once, when loaded.
+set_allocators()
 
 import typer  # noqa: E402
 
