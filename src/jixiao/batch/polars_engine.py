@@ -695,6 +695,45 @@ def _dictionary_text(df: pl.DataFrame):
                                  for f in table.schema]))
 
 
+def whole_forms(plan: Plan, batches, lf: pl.LazyFrame, unchecked: str | None):
+    """The chunks of ``batches`` cut at forms' ends, checked and ready to score.
+
+    A chunk's last form may go on in the next chunk: it is held back and scored with the next one,
+    so every chunk yielded holds whole forms. Each chunk is checked from its columns' ends when the
+    reader left the checks to this pass (``unchecked``, the input's name; a failure is refused by
+    :func:`~jixiao.batch.io.check_values` over the whole input), and the columns the trees read are
+    made one piece each. Raises :class:`NotStreamable` when the keys are not in order. Run in the
+    reader's thread (:func:`read_ahead`), so all of this happens beside the scoring of the chunk
+    before.
+    """
+    read = set().union(*(E.names(t) for t in (plan.score, plan.code, plan.needs_reason, plan.ratio, plan.year,
+                                              plan.change)))
+    carry: pl.DataFrame | None = None
+    last_key = None
+    seen = False
+    for part in batches:
+        if unchecked is not None and not within_bounds(part):
+            check_values(lf, unchecked)  # refuses, counting every bad value of the input
+        seen = True
+        if carry is not None:
+            part = pl.concat([carry, part], how="vertical_relaxed")
+        # After the concatenation: a column in two pieces (the form held back, then the chunk)
+        # takes the slow path of every gather, as a column read in many chunks does.
+        part = part.with_columns(part[c].rechunk() for c in part.columns if c in read)
+        keys = part[KEY]
+        if not keys.is_sorted() or (last_key is not None and keys[0] <= last_key):
+            raise NotStreamable
+        cut = int(keys.search_sorted(keys[-1], side="left"))
+        carry, part = part[cut:], part[:cut]
+        if part.height:
+            last_key = part[KEY][-1]
+            yield part
+    if carry is not None and carry.height:
+        yield carry
+    if unchecked is not None and not seen:
+        check_values(lf, unchecked)  # no rows: refused as empty
+
+
 def read_ahead(batches, stop: threading.Event):
     """The chunks of ``batches``, each read by a second thread while the one before is scored.
 
@@ -789,42 +828,17 @@ def _write_streamed(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages
         for k, v in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
             spent[k] += v
 
-    read = set().union(*(E.names(t) for t in (plan.score, plan.code, plan.needs_reason, plan.ratio, plan.year,
-                                              plan.change)))
-    carry: pl.DataFrame | None = None
-    last_key = None
-    seen = False
     reading = threading.Event()  # set: the reader stops
     ahead = None
     t0 = time.perf_counter()
     try:
-        # One streaming pass over the normalised input, in order, a chunk at a time, the next chunk
-        # read while this one is scored.
+        # One streaming pass over the normalised input, in order, a chunk at a time: the reader's
+        # thread reads, checks and cuts the next chunk while this one is scored.
         batches = lf.select(plan.columns()).collect_batches(chunk_size=chunk_rows, maintain_order=True)
-        ahead = read_ahead(batches, reading)
+        ahead = read_ahead(whole_forms(plan, batches, lf, unchecked), reading)
         for part in ahead:
-            if unchecked is not None and not within_bounds(part):
-                check_values(lf, unchecked)  # refuses, counting every bad value of the input
-            seen = True
-            if carry is not None:
-                part = pl.concat([carry, part], how="vertical_relaxed")
-            # After the concatenation: a column in two pieces (the form held back, then the chunk)
-            # takes the slow path of every gather, as a column read in many chunks does.
-            part = part.with_columns(part[c].rechunk() for c in part.columns if c in read)
-            keys = part[KEY]
-            if not keys.is_sorted() or (last_key is not None and keys[0] <= last_key):
-                raise NotStreamable
-            # The last form may go on in the next chunk: hold it back.
-            cut = int(keys.search_sorted(keys[-1], side="left"))
-            carry, part = part[cut:], part[:cut]
-            if part.height:
-                last_key = part[KEY][-1]
-                score(part, t0)
-                t0 = time.perf_counter()
-        if carry is not None and carry.height:
-            score(carry, t0)
-        if unchecked is not None and not seen:
-            check_values(lf, unchecked)  # no rows: refused as empty
+            score(part, t0)
+            t0 = time.perf_counter()
         t0 = time.perf_counter()
         wait_written()
         spent["write"] += time.perf_counter() - t0
