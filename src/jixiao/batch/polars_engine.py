@@ -815,7 +815,7 @@ def _write_streamed(plan: Plan, lf: pl.LazyFrame, lines_path, forms_path, stages
 
     def score(part: pl.DataFrame, t0: float) -> None:
         t1 = time.perf_counter()
-        rows = score_lines(plan, with_runs(part, in_order=True))  # the loop below checks the order
+        rows = score_lines(plan, with_runs(part, in_order=True))  # whole_forms has checked the order
         t2 = time.perf_counter()
         forms = score_forms(plan, rows)
         t3 = time.perf_counter()
