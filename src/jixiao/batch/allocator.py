@@ -1,10 +1,10 @@
 """How the batch's two allocators treat memory they have freed: set once, before they are loaded.
 
 A streamed batch allocates and frees the same few hundred megabytes for every chunk, in Polars
-(its columns) and in Arrow (the results on their way to Parquet). Both allocators gave freed
-pages back to the kernel within moments (Polars' jemalloc after half a second, Arrow's mimalloc
-likewise), so each chunk faulted them in again, zeroed, page by page: measured on 1M synthetic
-forms, a quarter of the run's CPU time was the kernel's (4.1–4.4 s of 13.4–14.8 s). So:
+(its columns) and in Arrow (the results on their way to Parquet). Polars' jemalloc gives freed
+pages back to the kernel within half a second (``dirty_decay_ms:500``, its own setting), so each
+chunk faulted them in again, zeroed, page by page: measured on 1M synthetic forms, a quarter of
+the run's CPU time was the kernel's (4.1–4.4 s of 13.4–14.8 s). So:
 
 * Polars' jemalloc keeps freed pages for five seconds, then returns them at once: the next chunk
   reuses them (2.1–2.6 s of kernel time, 11.2–12.1 s in all, for a peak about 0.1 GiB higher);
