@@ -104,12 +104,14 @@ class Plan:
     def grade_tree(self, total: E.Node) -> E.Node:
         return self.framework.grade_tree(total)
 
+    def tree_inputs(self) -> set[str]:
+        """The columns a line's trees read (score, code, reason check, execution rate, review checks)."""
+        return set().union(*(E.names(t) for t in (self.score, self.code, self.needs_reason, self.ratio, self.year,
+                                                  self.change)))
+
     def columns(self) -> list[str]:
         """The input columns a batch engine reads: key, line number, header, and the trees' inputs."""
-        names = set()
-        for tree in (self.score, self.code, self.needs_reason, self.ratio, self.year, self.change):
-            names |= E.names(tree)
-        names |= self.double_inputs() | set(FUND_INPUTS)
+        names = self.tree_inputs() | self.double_inputs() | set(FUND_INPUTS)
         rest = sorted(names - {KEY, "行号", "行类型", "分值", "得分"})
         return [KEY, "行号", "行类型", *HEADER, "分值", "得分", FUND_SUM_COLUMN, *rest]
 

@@ -292,15 +292,14 @@ def _partition_key(kind: str | None, op: str | None, grade: str | None) -> dict:
 
 
 def _group(plan: Plan, trees: dict[str, E.Node], reasons: set[str], fills: dict[str, object], known: dict,
-           cache: dict | None = None) -> tuple[list[str], list[pl.Expr], dict[str, object]]:
+           cache: dict) -> tuple[list[str], list[pl.Expr], dict[str, object]]:
     """How a group of lines is scored, built once per plan: the columns it reads, the expressions
     it computes, and the value of each output of ``fills`` that its trees fix (not computed).
 
     Specialising and compiling the trees is Python work (tens of milliseconds for the ten-odd
-    groups); a streamed batch meets the same groups in every chunk, so it is done once.
+    groups); a streamed batch meets the same groups in every chunk, so it is done once, kept in
+    ``cache`` (:func:`_groups_cache`).
     """
-    if cache is None:
-        cache = _groups_cache(plan, trees, reasons, fills)
     key = tuple(sorted(known.items(), key=lambda kv: kv[0]))
     if key not in cache:
         special = {name: specialise(tree, known) for name, tree in trees.items()}
@@ -599,8 +598,7 @@ def _read(plan: Plan, lf: pl.LazyFrame) -> pl.DataFrame:
     groups of :func:`evaluate_lines` gather from them, and gathers over a file read in many chunks
     are many times slower. The key and the header are not gathered and stay as read."""
     df = lf.select(plan.columns()).collect()
-    read = set().union(*(E.names(t) for t in (plan.score, plan.code, plan.needs_reason, plan.ratio, plan.year,
-                                              plan.change)))
+    read = plan.tree_inputs()
     return df.with_columns(df[c].rechunk() for c in df.columns if c in read)
 
 
@@ -706,8 +704,7 @@ def whole_forms(plan: Plan, batches, lf: pl.LazyFrame, unchecked: str | None):
     reader's thread (:func:`read_ahead`), so all of this happens beside the scoring of the chunk
     before.
     """
-    read = set().union(*(E.names(t) for t in (plan.score, plan.code, plan.needs_reason, plan.ratio, plan.year,
-                                              plan.change)))
+    read = plan.tree_inputs()
     carry: pl.DataFrame | None = None
     last_key = None
     seen = False
